@@ -1,0 +1,184 @@
+// The composition root: builds storage, hooks, the user directory, the command router, chat and the
+// plugin host, and starts and stops them in the right order. `npm start`, `npm run chat` and the test
+// kit all create the bot through here.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ChatHub, LocalTransport, type ChatLimits } from './chat.ts';
+import { CommandRouter } from './commands.ts';
+import { displayPath, ensureConfigFile, type BotConfig } from './config.ts';
+import { Storage } from './db.ts';
+import { createHooks, type CoreHooks, type TapOwner } from './hooks.ts';
+import { Host } from './host.ts';
+import { systemClock } from './limits.ts';
+import { LogHub, parseLogLevel } from './log.ts';
+import { TwitchTransport } from './twitch.ts';
+import type { Clock, Logger } from './types.ts';
+import { Users } from './users.ts';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface BotOptions {
+  readonly root?: string;
+  readonly configFile?: string;
+  readonly exampleConfig?: string;
+  readonly dataDir?: string;
+  readonly builtinDir?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+  /** Where log lines go (tests silence them). */
+  readonly logWrite?: (line: string) => void;
+  readonly chatLimits?: Partial<ChatLimits>;
+  /** Connect to Twitch when a token is set (default true). */
+  readonly twitch?: boolean;
+}
+
+export class Bot {
+  readonly root: string;
+  readonly configFile: string;
+  readonly dataDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly clock: Clock;
+  readonly logs: LogHub;
+  readonly log: Logger;
+  readonly hooks: CoreHooks;
+  readonly local: LocalTransport;
+  storage!: Storage;
+  users!: Users;
+  router!: CommandRouter;
+  chat!: ChatHub;
+  host!: Host;
+  private bot: BotConfig | undefined;
+  private running = false;
+
+  constructor(private readonly options: BotOptions = {}) {
+    this.env = options.env ?? process.env;
+    this.root = options.root ?? PROJECT_ROOT;
+    this.configFile = path.resolve(options.configFile ?? this.env.BAKEBOT_CONFIG ?? path.join(this.root, 'config', 'bakebot.yaml'));
+    this.dataDir = path.resolve(options.dataDir ?? this.env.BAKEBOT_DATA_DIR ?? path.join(this.root, 'data'));
+    this.clock = options.clock ?? systemClock;
+    this.logs = new LogHub({ level: parseLogLevel(this.env.LOG_LEVEL), write: options.logWrite });
+    this.log = this.logs.logger('bot');
+    this.hooks = createHooks();
+    this.local = new LocalTransport(() => this.bot?.channels[0]?.replace(/^#/, '').toLowerCase() ?? 'local', this.clock);
+  }
+
+  get databaseFile(): string {
+    return path.join(this.dataDir, 'bakebot.sqlite3');
+  }
+
+  get settings(): BotConfig {
+    if (!this.bot) throw new Error('the bot has not started');
+    return this.bot;
+  }
+
+  /** Starts everything; throws ConfigError (with every problem listed) when the config is invalid. */
+  async start(): Promise<void> {
+    const example = this.options.exampleConfig ?? path.join(this.root, 'config', 'bakebot.example.yaml');
+    if (existsSync(example) && ensureConfigFile(this.configFile, example)) {
+      this.log.info(`created ${displayPath(this.configFile)} from the example; edit it to change settings`);
+    }
+    this.storage = await Storage.open(this.databaseFile, this.logs.logger('db'));
+    try {
+      await this.storage.migrate('core', path.join(this.root, 'core', 'migrations'));
+      this.users = new Users(this.storage);
+      await this.users.load();
+      this.router = new CommandRouter({
+        hooks: this.hooks,
+        clock: this.clock,
+        log: this.logs.logger('commands'),
+        bot: () => this.settings,
+        isBanned: (id) => this.users.isBanned(id),
+        reply: (to, text, from) => this.chat.send({ channel: to.channel, text, replyTo: to.id, from }, to.transport),
+        say: (to, text, from) => this.chat.send({ channel: to.channel, text, from }, to.transport),
+      });
+      this.chat = new ChatHub({ hooks: this.hooks, log: this.logs.logger('chat'), clock: this.clock, users: this.users, router: this.router, limits: this.options.chatLimits });
+      this.host = new Host({
+        root: this.root,
+        builtinDir: this.options.builtinDir ?? path.join(this.root, 'plugins'),
+        configFile: this.configFile,
+        storage: this.storage,
+        logs: this.logs,
+        clock: this.clock,
+        hooks: this.hooks,
+        users: this.users,
+        env: this.env,
+        chatFor: (plugin) => this.chat.chatFor(plugin),
+        registerCommand: (owner, spec) => this.router.register(owner, spec),
+        pauseChat: () => this.chat.pause(),
+        onBotConfig: (bot) => {
+          this.bot = bot;
+          this.router.configure(bot);
+        },
+      });
+      // Plugins are set up before chat flows, so the first message already meets every command.
+      const resume = this.chat.pause();
+      await this.host.start();
+      const coreOwner: TapOwner = { id: 'core', name: 'core', alive: () => this.running, failed: (err, where) => this.log.error(`${where}: ${(err as Error).message}`), own: () => undefined };
+      this.router.register(coreOwner, this.router.helpCommand());
+      this.running = true;
+      await this.chat.add(this.local);
+      if (this.options.twitch !== false && this.env.TWITCH_TOKEN) await this.startTwitch();
+      else this.log.info(this.localModeNotice());
+      resume();
+      await this.hooks.ready.promise();
+      this.log.info(`ready: ${this.host.plugins().filter((p) => p.state === 'enabled').map((p) => p.name).join(', ') || 'no plugins enabled'}`);
+    } catch (err) {
+      await this.host?.stop().catch(() => undefined);
+      await this.storage.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  localModeNotice(): string {
+    return 'No TWITCH_TOKEN is set, so BakeBot runs in local mode: chat with it through `npm run chat` or the dashboard\'s Test chat. '
+      + 'To connect to Twitch, set TWITCH_TOKEN, TWITCH_CLIENT_ID and TWITCH_CHANNEL in .env (or use the dashboard\'s setup wizard) and restart.';
+  }
+
+  /** Connects to Twitch chat (the dashboard's "start bot"). */
+  async startTwitch(): Promise<void> {
+    if (this.chat.transport('twitch')) return;
+    const env = this.env;
+    if (!env.TWITCH_TOKEN) throw new Error('TWITCH_TOKEN is not set');
+    const channels = this.settings.channels.length ? this.settings.channels : [];
+    if (!channels.length) this.log.warn('no channel to join: set TWITCH_CHANNEL in .env or bot.channels in the config');
+    await this.chat.add(
+      new TwitchTransport({
+        token: env.TWITCH_TOKEN,
+        refreshToken: env.TWITCH_REFRESH_TOKEN,
+        clientId: env.TWITCH_CLIENT_ID ?? '',
+        clientSecret: env.TWITCH_CLIENT_SECRET,
+        channels,
+        dataDir: this.dataDir,
+        chatUrl: env.TWITCH_CHAT_URL,
+        log: this.logs.logger('twitch'),
+        clock: this.clock,
+        fixHint: () => {
+          const dash = this.host.plugin('dashboard');
+          return dash?.state === 'enabled'
+            ? 'open the dashboard\'s Setup page and connect the bot account again (or put a new token in TWITCH_TOKEN in .env and restart).'
+            : 'get a new token with the scopes chat:read and chat:edit, put it in TWITCH_TOKEN in .env, and restart the bot.';
+        },
+      }),
+    );
+  }
+
+  /** Disconnects from Twitch chat; plugins and the dashboard keep running. */
+  async stopTwitch(): Promise<void> {
+    await this.chat.remove('twitch');
+  }
+
+  /** Graceful shutdown: stop intake, send what is queued, tear plugins down, flush, close the database. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.log.info('shutting down');
+    this.chat.pause();
+    await this.chat.stop();
+    await this.hooks.shutdown.promise().catch((err: unknown) => this.log.error(`shutdown hook failed: ${(err as Error).message}`));
+    await this.host.stop();
+    await this.users.flush();
+    await this.storage.close();
+    this.log.info('stopped');
+  }
+}

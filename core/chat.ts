@@ -1,0 +1,421 @@
+// Chat in and out. Transports (Twitch, local) sit behind one interface. Incoming messages go through
+// users-seen, the chatMessage hook and the command router, and are held while plugins are swapped.
+// Outgoing messages go through the outgoingMessage hook and an outbox of our own that obeys Twitch's
+// limits and survives reconnects (twurple's queue is cleared on disconnect).
+import { randomUUID } from 'node:crypto';
+import type { CommandRouter } from './commands.ts';
+import type { CoreHooks } from './hooks.ts';
+import { SlidingWindow, systemClock } from './limits.ts';
+import type { ChatApi, ChatEvent, ChatMessage, ChatStatus, Clock, Logger, Role, OutgoingMessage } from './types.ts';
+import type { Users } from './users.ts';
+
+export interface TransportSink {
+  message(message: ChatMessage): void;
+  event(event: ChatEvent): void;
+  status(status: ChatStatus, detail?: string): void;
+  /** The transport can send again (connected, channel joined): the outbox retries. */
+  writable(): void;
+}
+
+export interface Transport {
+  readonly kind: 'twitch' | 'local';
+  readonly status: ChatStatus;
+  readonly channels: readonly string[];
+  /** Whether Twitch's send limits apply. */
+  readonly limited: boolean;
+  start(sink: TransportSink): Promise<void>;
+  stop(): Promise<void>;
+  canSend(channel: string): boolean;
+  /** Sends now; false if it could not (not connected), and the outbox keeps the message. */
+  send(channel: string, text: string, replyTo?: string): boolean;
+  /** The bot is moderator or broadcaster there (from USERSTATE), so the higher limit applies. */
+  isMod(channel: string): boolean;
+}
+
+/** Twitch's rules for what the bot sends; tests shrink the windows. */
+export interface ChatLimits {
+  windowMs: number;
+  perWindow: number;
+  perWindowMod: number;
+  duplicateWindowMs: number;
+  maxLength: number;
+  /** A reply older than this is dropped (and logged) rather than sent late. */
+  maxWaitMs: number;
+}
+
+export const TWITCH_LIMITS: ChatLimits = {
+  windowMs: 30_000,
+  perWindow: 20,
+  perWindowMod: 100,
+  duplicateWindowMs: 30_000,
+  maxLength: 500,
+  maxWaitMs: 300_000,
+};
+
+// Twitch treats a message with an invisible tag character as different text: the usual way to say the
+// same thing twice within 30 s.
+const DEDUPE_MARK = ' \u{E0000}';
+
+/** Makes text safe for one IRC line: no CR/LF or other control characters (they would inject lines). */
+export function cleanOutgoing(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
+/** Splits into parts of at most `max` code points, on white space where possible, never inside a character. */
+export function splitMessage(text: string, max: number, maxParts = 3): string[] {
+  const chars = Array.from(text);
+  if (chars.length <= max) return [text];
+  const parts: string[] = [];
+  let start = 0;
+  while (start < chars.length) {
+    if (parts.length === maxParts - 1 && chars.length - start > max) {
+      parts.push(chars.slice(start, start + max - 1).join('').trimEnd() + '…');
+      break;
+    }
+    let end = Math.min(start + max, chars.length);
+    if (end < chars.length) {
+      let cut = end;
+      while (cut > start + max / 2 && !/\s/.test(chars[cut] ?? '')) cut--;
+      if (cut > start + max / 2) end = cut;
+    }
+    const part = chars.slice(start, end).join('').trim();
+    if (part) parts.push(part);
+    start = end;
+    while (start < chars.length && /\s/.test(chars[start] ?? '')) start++;
+  }
+  return parts;
+}
+
+interface Pending {
+  readonly channel: string;
+  readonly text: string;
+  readonly replyTo?: string;
+  readonly at: number;
+}
+
+class Outbox {
+  private readonly queue: Pending[] = [];
+  private readonly sent: SlidingWindow;
+  private readonly recent = new Map<string, Map<string, number>>();
+  private timer: NodeJS.Timeout | undefined;
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly transport: Transport, private readonly limits: ChatLimits, private readonly log: Logger) {
+    // Sent-time and Twitch's receive-time differ by network jitter: count over a slightly longer window.
+    this.sent = new SlidingWindow(systemClock, Number.POSITIVE_INFINITY, limits.windowMs + Math.max(100, limits.windowMs * 0.03));
+  }
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  push(p: Pending): void {
+    this.queue.push(p);
+    this.pump();
+  }
+
+  /** Resolves when everything queued was sent, or after `ms`. */
+  drained(ms: number): Promise<void> {
+    if (!this.queue.length) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.idle.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  pump(): void {
+    if (this.timer) return;
+    const t = this.transport;
+    while (this.queue.length) {
+      const head = this.queue[0] as Pending;
+      const now = Date.now();
+      if (now - head.at > this.limits.maxWaitMs) {
+        this.queue.shift();
+        this.log.warn(`dropped a reply that waited ${Math.round((now - head.at) / 1000)} s to be sent`, { channel: head.channel, text: head.text.slice(0, 80) });
+        continue;
+      }
+      if (!t.canSend(head.channel)) return; // writable() calls pump again
+      const mod = t.isMod(head.channel);
+      if (t.limited) {
+        const wait = this.sent.waitFor('all', mod ? this.limits.perWindowMod : this.limits.perWindow);
+        if (wait > 0) {
+          this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.pump();
+          }, wait + 5);
+          return;
+        }
+      }
+      const text = t.limited && !mod ? this.dedupe(head.channel, head.text, now) : head.text;
+      if (!t.send(head.channel, text, head.replyTo)) return;
+      this.queue.shift();
+      this.sent.take('all');
+      this.remember(head.channel, text, now);
+    }
+    for (const f of this.idle.splice(0)) f();
+  }
+
+  private dedupe(channel: string, text: string, now: number): string {
+    const seen = this.recent.get(channel);
+    let out = text;
+    while (seen && (seen.get(out) ?? -Infinity) > now - this.limits.duplicateWindowMs) out += DEDUPE_MARK;
+    return out;
+  }
+
+  private remember(channel: string, text: string, now: number): void {
+    let seen = this.recent.get(channel);
+    if (!seen) this.recent.set(channel, (seen = new Map()));
+    seen.set(text, now);
+    if (seen.size > 200) for (const [k, at] of seen) if (at <= now - this.limits.duplicateWindowMs) seen.delete(k);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+export interface ChatHubDeps {
+  readonly hooks: CoreHooks;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly users: Users;
+  readonly router: CommandRouter;
+  readonly limits?: Partial<ChatLimits>;
+}
+
+export class ChatHub {
+  private readonly transports: { transport: Transport; outbox: Outbox }[] = [];
+  private paused = 0;
+  private held: (() => Promise<void>)[] = [];
+  private readonly limits: ChatLimits;
+  private readonly statusListeners = new Set<(s: ChatStatus, detail?: string) => void>();
+  private lastDetail: string | undefined;
+  /** Messages handled since start, for the dashboard's messages-per-minute. */
+  handled = 0;
+
+  constructor(private readonly deps: ChatHubDeps) {
+    this.limits = { ...TWITCH_LIMITS, ...deps.limits };
+  }
+
+  get status(): ChatStatus {
+    const twitch = this.transports.find((t) => t.transport.kind === 'twitch');
+    return twitch ? twitch.transport.status : this.transports.length ? 'local' : 'stopped';
+  }
+
+  get statusDetail(): string | undefined {
+    return this.lastDetail;
+  }
+
+  get channels(): readonly string[] {
+    return [...new Set(this.transports.flatMap((t) => t.transport.channels))];
+  }
+
+  transport(kind: 'twitch' | 'local'): Transport | undefined {
+    return this.transports.find((t) => t.transport.kind === kind)?.transport;
+  }
+
+  onStatus(listener: (s: ChatStatus, detail?: string) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  async add(transport: Transport): Promise<void> {
+    const outbox = new Outbox(transport, this.limits, this.deps.log.child(transport.kind));
+    this.transports.push({ transport, outbox });
+    await transport.start({
+      message: (m) => this.admit(() => this.handleMessage(m)),
+      event: (e) => this.admit(() => this.deps.hooks.chatEvent.promise(e)),
+      status: (s, detail) => {
+        this.lastDetail = detail;
+        for (const l of this.statusListeners) l(s, detail);
+      },
+      writable: () => outbox.pump(),
+    });
+  }
+
+  async remove(kind: 'twitch' | 'local'): Promise<void> {
+    const i = this.transports.findIndex((t) => t.transport.kind === kind);
+    if (i < 0) return;
+    const [entry] = this.transports.splice(i, 1);
+    if (!entry) return;
+    entry.outbox.stop();
+    await entry.transport.stop();
+    for (const l of this.statusListeners) l(this.status);
+  }
+
+  /** Holds incoming chat until the returned function is called (plugins are being swapped). */
+  pause(): () => void {
+    this.paused++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.paused--;
+      if (!this.paused) this.release();
+    };
+  }
+
+  private admit(work: () => Promise<void>): void {
+    if (this.paused || this.held.length) {
+      this.held.push(work);
+      if (!this.paused) this.release();
+      return;
+    }
+    work().catch((err: unknown) => this.deps.log.error(`handling chat failed: ${(err as Error).message}`, { err: err as Error }));
+  }
+
+  private release(): void {
+    // Held events are started in arrival order; each plugin handles them as if they had just come in.
+    while (this.held.length && !this.paused) {
+      const work = this.held.shift() as () => Promise<void>;
+      work().catch((err: unknown) => this.deps.log.error(`handling chat failed: ${(err as Error).message}`, { err: err as Error }));
+    }
+  }
+
+  private async handleMessage(m: ChatMessage): Promise<void> {
+    this.handled++;
+    const first = this.deps.users.seen(m.user, m.time);
+    const work: Promise<unknown>[] = [this.deps.hooks.chatMessage.promise(m), this.deps.router.handle(m)];
+    if (first) work.push(this.deps.hooks.userSeen.promise(m.user));
+    if (m.bits > 0) work.push(this.deps.hooks.chatEvent.promise({ type: 'cheer', channel: m.channel, user: m.user, bits: m.bits, message: m.text }));
+    await Promise.all(work);
+  }
+
+  chatFor(plugin: string): ChatApi {
+    const channels = () => this.channels;
+    const status = () => this.status;
+    return {
+      say: (channel, text) => this.send({ channel, text, from: plugin }),
+      reply: (to, text) => this.send({ channel: to.channel, text, replyTo: to.id, from: plugin }, to.transport),
+      get channels() {
+        return channels();
+      },
+      get status() {
+        return status();
+      },
+    };
+  }
+
+  /** Outgoing path: hook (transform or veto), clean, split, then the outbox of the right transport. */
+  async send(message: OutgoingMessage, via?: 'twitch' | 'local'): Promise<void> {
+    const out = await this.deps.hooks.outgoingMessage.promise(message);
+    if (out.vetoed) {
+      this.deps.log.debug(`outgoing message vetoed: ${out.vetoed}`, { from: out.from });
+      return;
+    }
+    const entry =
+      (via && this.transports.find((t) => t.transport.kind === via)) ??
+      this.transports.find((t) => t.transport.kind === 'twitch' && t.transport.channels.includes(out.channel)) ??
+      this.transports.find((t) => t.transport.kind === 'local');
+    if (!entry) {
+      this.deps.log.warn('no chat transport to send with', { channel: out.channel });
+      return;
+    }
+    const text = cleanOutgoing(out.text);
+    if (!text) return;
+    // Room for the duplicate mark, so a marked part never goes over the limit.
+    const parts = splitMessage(text, this.limits.maxLength - 8);
+    const at = Date.now();
+    parts.forEach((part, i) => entry.outbox.push({ channel: out.channel, text: part, replyTo: i === 0 ? out.replyTo : undefined, at }));
+  }
+
+  get pendingOutgoing(): number {
+    return this.transports.reduce((n, t) => n + t.outbox.size, 0);
+  }
+
+  async stop(drainMs = 2000): Promise<void> {
+    await Promise.all(this.transports.map((t) => t.outbox.drained(drainMs)));
+    for (const t of [...this.transports].reverse()) await this.remove(t.transport.kind);
+  }
+}
+
+export interface LocalInput {
+  readonly login: string;
+  readonly text: string;
+  readonly displayName?: string;
+  readonly roles?: readonly Role[];
+  readonly channel?: string;
+  readonly bits?: number;
+  readonly id?: string;
+  readonly userId?: string;
+}
+
+export interface LocalOutput {
+  readonly channel: string;
+  readonly text: string;
+  readonly replyTo?: string;
+  readonly at: number;
+}
+
+/** In-process chat: tests, the dashboard's test chat and `npm run chat` talk to the bot through it. */
+export class LocalTransport implements Transport {
+  readonly kind = 'local';
+  readonly status: ChatStatus = 'local';
+  readonly limited = false;
+  private sink: TransportSink | undefined;
+  private readonly listeners = new Set<(out: LocalOutput) => void>();
+
+  constructor(private readonly channel: () => string, private readonly clock: Clock) {}
+
+  get channels(): readonly string[] {
+    return [this.channel()];
+  }
+
+  async start(sink: TransportSink): Promise<void> {
+    this.sink = sink;
+    sink.status('local');
+  }
+
+  async stop(): Promise<void> {
+    this.sink = undefined;
+  }
+
+  canSend(): boolean {
+    return true;
+  }
+
+  isMod(): boolean {
+    return true;
+  }
+
+  send(channel: string, text: string, replyTo?: string): boolean {
+    const out: LocalOutput = { channel, text, replyTo, at: this.clock.now() };
+    for (const l of this.listeners) l(out);
+    return true;
+  }
+
+  onBotMessage(listener: (out: LocalOutput) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A viewer says something. Roles give badges; the user id is stable per login. */
+  post(input: LocalInput): ChatMessage {
+    const login = input.login.replace(/^@/, '').toLowerCase();
+    const roles = [...(input.roles ?? [])];
+    const badges: Record<string, string> = {};
+    for (const r of roles) badges[r] = '1';
+    const message: ChatMessage = {
+      id: input.id ?? randomUUID(),
+      channel: input.channel ?? this.channel(),
+      user: { id: input.userId ?? `local:${login}`, login, displayName: input.displayName ?? input.login, roles, badges },
+      text: input.text,
+      bits: input.bits ?? 0,
+      firstMessage: false,
+      isAction: false,
+      time: this.clock.now(),
+      transport: 'local',
+    };
+    this.sink?.message(message);
+    return message;
+  }
+
+  event(e: ChatEvent): void {
+    this.sink?.event(e);
+  }
+}

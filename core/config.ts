@@ -1,0 +1,382 @@
+// config/bakebot.yaml: reading it with line numbers, validating every section against its schema (all
+// errors at once, each with file, line and path), environment overrides, and writing settings back
+// without losing the streamer's comments.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { JSONSchema } from 'json-schema-to-ts';
+import type { ConfigIssue, LogLevel, Permission } from './types.ts';
+
+export const BOT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    prefix: { type: 'string', minLength: 1, maxLength: 5, pattern: '^\\S+$', default: '!', description: 'Character(s) that start a command.' },
+    channels: {
+      type: 'array',
+      default: [],
+      items: { type: 'string', pattern: '^#?[A-Za-z0-9_]{1,25}$' },
+      description: 'Twitch channels to join (TWITCH_CHANNEL overrides).',
+    },
+    logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
+    commandCooldown: { type: 'number', minimum: 0, default: 3, description: 'Seconds a viewer waits between uses of one command.' },
+    rateLimitMessages: { type: 'integer', minimum: 1, default: 8, description: 'Commands a viewer may send per window before being ignored.' },
+    rateLimitWindow: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'Flood window in seconds.' },
+    pluginSetupTimeout: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'Seconds a plugin may take to start.' },
+    pluginPaths: { type: 'array', items: { type: 'string' }, default: [], description: 'Folders with third-party plugins.' },
+    pluginPackages: { type: 'array', items: { type: 'string' }, default: [], description: 'Installed npm packages that are plugins.' },
+    watch: { type: 'boolean', default: true, description: 'Apply edits of this file and of plugin sources while running.' },
+    commands: {
+      type: 'object',
+      default: {},
+      description: 'Per-command overrides, by command name.',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          enabled: { type: 'boolean' },
+          permission: { type: 'string', enum: ['everyone', 'subscriber', 'vip', 'moderator', 'broadcaster'] },
+          cooldown: { type: 'number', minimum: 0 },
+          globalCooldown: { type: 'number', minimum: 0 },
+          aliases: { type: 'array', items: { type: 'string', pattern: '^\\S+$' } },
+        },
+      },
+    },
+  },
+} as const;
+
+export interface CommandOverride {
+  readonly enabled?: boolean;
+  readonly permission?: Permission;
+  readonly cooldown?: number;
+  readonly globalCooldown?: number;
+  readonly aliases?: readonly string[];
+}
+
+export interface BotConfig {
+  readonly prefix: string;
+  readonly channels: readonly string[];
+  readonly logLevel: LogLevel;
+  readonly commandCooldown: number;
+  readonly rateLimitMessages: number;
+  readonly rateLimitWindow: number;
+  readonly pluginSetupTimeout: number;
+  readonly pluginPaths: readonly string[];
+  readonly pluginPackages: readonly string[];
+  readonly watch: boolean;
+  readonly commands: Readonly<Record<string, CommandOverride>>;
+}
+
+export interface PluginSection {
+  readonly enabled: boolean | undefined;
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+  }
+}
+
+export function formatIssue(i: ConfigIssue): string {
+  return `${i.file}${i.line ? `:${i.line}` : ''} ${i.path}: ${i.message}`;
+}
+
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** Creates the config file from the commented example the first time the bot starts. */
+export function ensureConfigFile(file: string, example: string): boolean {
+  if (existsSync(file)) return false;
+  mkdirSync(path.dirname(file), { recursive: true });
+  copyFileSync(example, file);
+  return true;
+}
+
+// Environment variables with the seed's names; each overrides one path of the file.
+const ENV_PATHS: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' | 'list' | 'level' }> = {
+  PREFIX: { path: ['bot', 'prefix'], kind: 'string' },
+  TWITCH_CHANNEL: { path: ['bot', 'channels'], kind: 'list' },
+  LOG_LEVEL: { path: ['bot', 'logLevel'], kind: 'level' },
+  GUI_HOST: { path: ['plugins', 'dashboard', 'host'], kind: 'string' },
+  GUI_PORT: { path: ['plugins', 'dashboard', 'port'], kind: 'number' },
+  ENABLE_EVENTSUB: { path: ['plugins', 'eventsub', 'enabled'], kind: 'boolean' },
+  EVENTSUB_SECRET: { path: ['plugins', 'eventsub', 'secret'], kind: 'string' },
+  EVENTSUB_PORT: { path: ['plugins', 'eventsub', 'port'], kind: 'number' },
+};
+
+function envValue(raw: string, kind: (typeof ENV_PATHS)[string]['kind']): unknown {
+  const v = raw.trim();
+  switch (kind) {
+    case 'number':
+      return /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+    case 'boolean':
+      if (/^(1|true|yes|on)$/i.test(v)) return true;
+      if (/^(0|false|no|off)$/i.test(v)) return false;
+      return v;
+    case 'list':
+      return v.split(/[\s,]+/).filter(Boolean).map((c) => c.replace(/^#/, '').toLowerCase());
+    case 'level': {
+      const l = v.toLowerCase();
+      return l === 'warning' ? 'warn' : l === 'critical' ? 'error' : l;
+    }
+    default:
+      return v;
+  }
+}
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
+  /** The file's data with environment overrides applied. */
+  readonly data: { bot: Record<string, unknown>; plugins: Record<string, unknown> };
+  /** Dotted paths set from the environment, and the variable that set each. */
+  readonly fromEnv: ReadonlyMap<string, string>;
+}
+
+export function readConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const shown = displayPath(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file: shown, path: '(file)', message: `cannot read: ${(err as Error).message}` }]);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ file: shown, line: lines.linePos(e.pos[0]).line, path: '(yaml)', message: e.message.split('\n')[0] ?? e.message })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const issues: ConfigIssue[] = [];
+  if (!isPlainObject(raw)) {
+    throw new ConfigError([{ file: shown, line: 1, path: '(root)', message: 'must be a mapping with `bot:` and `plugins:` sections' }]);
+  }
+  for (const key of Object.keys(raw)) {
+    if (key !== 'bot' && key !== 'plugins') {
+      issues.push({ file: shown, line: lineOf(doc, lines, [key]), path: key, message: 'unknown section (known: bot, plugins)' });
+    }
+  }
+  const bot = raw.bot ?? {};
+  const plugins = raw.plugins ?? {};
+  if (!isPlainObject(bot)) issues.push({ file: shown, line: lineOf(doc, lines, ['bot']), path: 'bot', message: 'must be a mapping' });
+  if (!isPlainObject(plugins)) issues.push({ file: shown, line: lineOf(doc, lines, ['plugins']), path: 'plugins', message: 'must be a mapping' });
+  if (issues.length) throw new ConfigError(issues);
+  const data = { bot: bot as Record<string, unknown>, plugins: plugins as Record<string, unknown> };
+  const fromEnv = new Map<string, string>();
+  for (const [name, spec] of Object.entries(ENV_PATHS)) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    const [section, ...rest] = spec.path;
+    let target: Record<string, unknown> = section === 'bot' ? data.bot : data.plugins;
+    for (const seg of rest.slice(0, -1)) {
+      const next = target[seg];
+      if (next === true || next === false) target[seg] = { enabled: next };
+      else if (!isPlainObject(next)) target[seg] = {};
+      target = target[seg] as Record<string, unknown>;
+    }
+    target[rest[rest.length - 1] as string] = envValue(v, spec.kind);
+    fromEnv.set(spec.path.join('.'), name);
+  }
+  return { file, doc, lines, data, fromEnv };
+}
+
+/** 1-based line of the node at `segments`, or of its nearest ancestor present in the file. */
+export function lineOf(doc: Document, lines: LineCounter, segments: readonly (string | number)[]): number | undefined {
+  let node: unknown = doc.contents;
+  let best: number | undefined = rangeLine(node, lines);
+  for (const seg of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+      if (!pair) break;
+      best = rangeLine(pair.key, lines) ?? best;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      node = node.items[Number(seg)];
+      best = rangeLine(node, lines) ?? best;
+    } else break;
+  }
+  return best;
+}
+
+function rangeLine(node: unknown, lines: LineCounter): number | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? lines.linePos(range[0]).line : undefined;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+export interface SchemaOwner {
+  readonly name: string;
+  readonly schema: JSONSchema | undefined;
+}
+
+/** Compiles schemas (once per plugin generation) and turns ajv's errors into issues a streamer can act on. */
+export class ConfigValidator {
+  private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false });
+  private readonly compiled = new Map<object, ValidateFunction>();
+  private readonly botValidate: ValidateFunction;
+
+  constructor() {
+    this.botValidate = this.ajv.compile(BOT_SCHEMA);
+  }
+
+  /** Throws a readable error if the schema itself is broken (a plugin author's mistake). */
+  compile(schema: JSONSchema): ValidateFunction {
+    if (typeof schema !== 'object') throw new Error('configSchema must be an object schema');
+    let fn = this.compiled.get(schema);
+    if (!fn) {
+      fn = this.ajv.compile(schema);
+      this.compiled.set(schema, fn);
+    }
+    return fn;
+  }
+
+  /** ajv keeps every compiled schema; a reloaded plugin brings a new schema object, so drop the old. */
+  forget(schema: JSONSchema | undefined): void {
+    if (!schema || typeof schema !== 'object' || !this.compiled.has(schema)) return;
+    this.compiled.delete(schema);
+    this.ajv.removeSchema(schema);
+  }
+
+  validateBot(loaded: LoadedConfig): { bot: BotConfig; issues: ConfigIssue[] } {
+    const bot = structuredClone(loaded.data.bot);
+    const ok = this.botValidate(bot);
+    const issues = ok ? [] : this.issues(loaded, ['bot'], this.botValidate.errors ?? []);
+    return { bot: deepFreeze(bot) as unknown as BotConfig, issues };
+  }
+
+  /** Validates one plugin's section; `enabled` is ours, everything else is the plugin's settings. */
+  validatePlugin(loaded: LoadedConfig, owner: SchemaOwner): { section: PluginSection; issues: ConfigIssue[] } {
+    const raw = loaded.data.plugins[owner.name];
+    const base = ['plugins', owner.name];
+    const issues: ConfigIssue[] = [];
+    let enabled: boolean | undefined;
+    let settings: Record<string, unknown> = {};
+    if (raw === true || raw === false) enabled = raw;
+    else if (raw !== undefined && raw !== null) {
+      if (!isPlainObject(raw)) {
+        issues.push(this.issue(loaded, base, 'must be a mapping of settings (or true/false)'));
+      } else {
+        const { enabled: e, ...rest } = raw;
+        if (e !== undefined && typeof e !== 'boolean') issues.push(this.issue(loaded, [...base, 'enabled'], 'must be true or false'));
+        else enabled = e;
+        settings = structuredClone(rest);
+      }
+    }
+    const v = this.validateSettings(loaded, owner, settings);
+    return { section: { enabled, settings: v.settings }, issues: [...issues, ...v.issues] };
+  }
+
+  validateSettings(loaded: LoadedConfig | undefined, owner: SchemaOwner, input: Record<string, unknown>): { settings: Record<string, unknown>; issues: ConfigIssue[] } {
+    const settings = structuredClone(input);
+    const schema = owner.schema ?? { type: 'object', additionalProperties: false };
+    const validate = this.compile(schema);
+    const ok = validate(settings);
+    const issues = ok ? [] : this.issues(loaded, ['plugins', owner.name], validate.errors ?? []);
+    return { settings: deepFreeze(settings), issues };
+  }
+
+  /** Defaults of a schema, e.g. for a plugin that has no section in the file. */
+  defaults(schema: JSONSchema | undefined): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    if (schema) this.compile(schema)(out);
+    return out;
+  }
+
+  private issue(loaded: LoadedConfig | undefined, segs: string[], message: string): ConfigIssue {
+    const dotted = segs.join('.');
+    const env = loaded?.fromEnv.get(dotted);
+    if (env) return { file: 'environment', path: dotted, message: `${message} (set by ${env})` };
+    return { file: loaded ? displayPath(loaded.file) : 'settings', line: loaded ? lineOf(loaded.doc, loaded.lines, segs) : undefined, path: dotted, message };
+  }
+
+  private issues(loaded: LoadedConfig | undefined, base: string[], errors: ErrorObject[]): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    const seen = new Set<string>();
+    for (const e of errors) {
+      const segs = [...base, ...e.instancePath.split('/').slice(1).map(unescapePointer)];
+      let message = e.message ?? 'is invalid';
+      const params = e.params as Record<string, unknown>;
+      const parentType = (e.parentSchema as { type?: string } | undefined)?.type;
+      switch (e.keyword) {
+        case 'additionalProperties': {
+          segs.push(String(params.additionalProperty));
+          const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+          message = `unknown setting${known.length ? ` (known: ${known.join(', ')})` : ''}`;
+          break;
+        }
+        case 'required':
+          segs.push(String(params.missingProperty));
+          message = 'is required';
+          break;
+        case 'enum':
+          message = `must be one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+          break;
+        case 'minimum':
+        case 'maximum':
+        case 'exclusiveMinimum':
+        case 'exclusiveMaximum':
+          if (parentType === 'integer' || parentType === 'number') message = `must be ${parentType} ${String(params.comparison)} ${String(params.limit)}`;
+          break;
+        case 'pattern':
+          message = `does not look right (must match ${String(params.pattern)})`;
+          break;
+      }
+      const issue = this.issue(loaded, segs, message);
+      const key = `${issue.path}|${issue.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(issue);
+      }
+    }
+    return out;
+  }
+}
+
+function unescapePointer(s: string): string {
+  return s.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/**
+ * Writes values into the YAML file, keeping comments and layout: scalars are edited in place, and
+ * keys that are absent from `values` but present in `remove` are deleted. Written atomically.
+ */
+export function writeConfigValues(file: string, edits: { path: string[]; value: unknown }[], remove: string[][] = []): void {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new ConfigError([{ file: displayPath(file), path: '(yaml)', message: `cannot edit a file with YAML errors: ${doc.errors[0]?.message ?? ''}` }]);
+  if (!doc.contents) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+  for (const { path: p, value } of edits) {
+    // `economy: false` shorthand becomes a mapping before a setting is written under it.
+    for (let i = 1; i < p.length; i++) {
+      const parent = doc.getIn(p.slice(0, i), true);
+      if (isScalar(parent) && typeof parent.value === 'boolean' && p.length > i) doc.setIn(p.slice(0, i), doc.createNode({ enabled: parent.value }));
+      else if (isScalar(parent) && parent.value === null) doc.setIn(p.slice(0, i), doc.createNode({}));
+    }
+    const node = doc.getIn(p, true);
+    if (isScalar(node) && (value === null || typeof value !== 'object')) node.value = value;
+    else doc.setIn(p, doc.createNode(value));
+  }
+  for (const p of remove) if (doc.hasIn(p)) doc.deleteIn(p);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, doc.toString());
+  renameSync(tmp, file);
+}

@@ -1,0 +1,290 @@
+// One SQLite file, two connections: a reader that only ever sees committed data, and a writer whose
+// statements are serialized, so one plugin's transaction never swallows another plugin's writes
+// (with a single shared connection, any statement issued during a BEGIN joins that transaction).
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { open, type Database } from 'sqlite';
+import sqlite3 from 'sqlite3';
+import type { Batch, BatchOptions, Logger, PluginDb, Row, RunResult, SqlParams, SqlTx, SqlValue } from './types.ts';
+
+// SQLite 3.32+ allows 32766 bound variables per statement; stay well under it.
+const MAX_VARS = 30000;
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+interface Migration {
+  id: number;
+  name: string;
+  up: string;
+  checksum: string;
+}
+
+/** Serializes async work: each task starts when the previous one has settled. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function bind(params: SqlParams | undefined): unknown[] {
+  if (params === undefined) return [];
+  return Array.isArray(params) ? [...params] : [params];
+}
+
+export class Storage {
+  private readonly lock = new Mutex();
+  private readonly batches = new Set<BatchImpl<unknown>>();
+  private closed = false;
+
+  private constructor(
+    readonly file: string,
+    private readonly writer: Database,
+    private readonly reader: Database,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(file: string, log: Logger): Promise<Storage> {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const writer = await open({ filename: file, driver: sqlite3.Database });
+    // WAL lets the reader see the last commit while the writer works; NORMAL sync is durable across
+    // process crashes (only an OS crash can lose the last commits), which is what a chat bot needs.
+    await writer.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;');
+    const reader = await open({ filename: file, driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY });
+    await reader.exec('PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;');
+    return new Storage(file, writer, reader, log);
+  }
+
+  get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
+    return this.reader.get<T>(sql, ...bind(params));
+  }
+
+  all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.reader.all<T[]>(sql, ...bind(params));
+  }
+
+  run(sql: string, params?: SqlParams): Promise<RunResult> {
+    return this.lock.run(async () => {
+      const r = await this.writer.run(sql, ...bind(params));
+      return { changes: r.changes ?? 0, lastID: r.lastID ?? 0 };
+    });
+  }
+
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE); rolls back if it throws. */
+  transaction<R>(fn: (tx: SqlTx) => Promise<R>): Promise<R> {
+    return this.lock.run(async () => {
+      await this.writer.exec('BEGIN IMMEDIATE');
+      const tx = this.txApi();
+      try {
+        const result = await fn(tx);
+        await this.writer.exec('COMMIT');
+        return result;
+      } catch (err) {
+        await this.writer.exec('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  private txApi(): SqlTx {
+    const w = this.writer;
+    return {
+      get: <T = Row>(sql: string, params?: SqlParams) => w.get<T>(sql, ...bind(params)),
+      all: <T = Row>(sql: string, params?: SqlParams) => w.all<T[]>(sql, ...bind(params)),
+      run: async (sql, params) => {
+        const r = await w.run(sql, ...bind(params));
+        return { changes: r.changes ?? 0, lastID: r.lastID ?? 0 };
+      },
+      exec: (sql) => w.exec(sql),
+      insertMany: async (table, columns, rows, options = {}) => {
+        const { verb = 'INSERT', suffix = '' } = options;
+        if (!rows.length) return;
+        const perRow = columns.length;
+        const chunk = Math.max(1, Math.floor(MAX_VARS / perRow));
+        const tuple = `(${columns.map(() => '?').join(',')})`;
+        for (let i = 0; i < rows.length; i += chunk) {
+          const part = rows.slice(i, i + chunk);
+          const values: SqlValue[] = [];
+          for (const r of part) values.push(...r);
+          await w.run(`${verb} INTO ${table} (${columns.join(',')}) VALUES ${part.map(() => tuple).join(',')} ${suffix}`, ...values);
+        }
+      },
+    };
+  }
+
+  /**
+   * Applies the pending migrations of one plugin, all in one transaction, recorded in its own table.
+   * Unlike `sqlite`'s migrate(), a migration whose file has gone is never rolled back: that would drop
+   * a plugin's tables (and the viewers' tokens in them) because a file was renamed.
+   */
+  async migrate(owner: string, folder: string): Promise<{ applied: string[] }> {
+    if (!/^[a-z][a-z0-9_]*$/.test(owner)) throw new MigrationError(`invalid plugin name for migrations: ${owner}`);
+    let files: string[];
+    try {
+      if (!statSync(folder).isDirectory()) throw new Error('not a folder');
+      files = readdirSync(folder);
+    } catch {
+      throw new MigrationError(`migrations folder ${folder} does not exist`);
+    }
+    const migrations: Migration[] = [];
+    for (const f of files.sort()) {
+      const m = /^(\d+)[-_.](.+)\.sql$/.exec(f);
+      if (!m) continue;
+      const text = readFileSync(path.join(folder, f), 'utf8');
+      const up = text.split(/^--\s*Down\b.*$/im)[0]?.replace(/^--\s*Up\b.*$/im, '') ?? '';
+      migrations.push({ id: Number(m[1]), name: m[2] ?? f, up, checksum: createHash('sha256').update(up).digest('hex').slice(0, 16) });
+    }
+    const ids = new Set<number>();
+    for (const m of migrations) {
+      if (ids.has(m.id)) throw new MigrationError(`two migrations of ${owner} have the number ${m.id}`);
+      ids.add(m.id);
+    }
+    const table = `migrations_${owner}`;
+    return this.transaction(async (tx) => {
+      await tx.exec(`CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+      const done = new Map((await tx.all<{ id: number; name: string; checksum: string }>(`SELECT id, name, checksum FROM ${table}`)).map((r) => [r.id, r]));
+      const applied: string[] = [];
+      for (const m of migrations) {
+        const prev = done.get(m.id);
+        if (prev) {
+          if (prev.checksum !== m.checksum) {
+            this.log.warn(`migration ${m.id}-${m.name} of ${owner} was edited after it was applied; add a new migration instead`);
+          }
+          continue;
+        }
+        try {
+          await tx.exec(m.up);
+        } catch (err) {
+          throw new MigrationError(`migration ${m.id}-${m.name} of ${owner} failed: ${(err as Error).message}`);
+        }
+        await tx.run(`INSERT INTO ${table} (id, name, checksum, applied_at) VALUES (?, ?, ?, ?)`, [m.id, m.name, m.checksum, Date.now()]);
+        applied.push(`${m.id}-${m.name}`);
+      }
+      for (const id of done.keys()) {
+        if (!ids.has(id)) this.log.warn(`migration ${id} of ${owner} was applied but its file is gone; its tables are kept`);
+      }
+      return { applied };
+    });
+  }
+
+  /** The database as one plugin sees it; batches are registered with `own` so unload flushes them. */
+  forPlugin(name: string, own: (dispose: () => Promise<void>) => void): PluginDb {
+    return {
+      get: (sql, params) => this.get(sql, params),
+      all: (sql, params) => this.all(sql, params),
+      run: (sql, params) => this.run(sql, params),
+      transaction: (fn) => this.transaction(fn),
+      batch: <T>(options: BatchOptions<T>) => {
+        const b = this.batch(options, this.log.child(name));
+        own(() => b.close());
+        return b;
+      },
+    };
+  }
+
+  batch<T>(options: BatchOptions<T>, log: Logger = this.log): BatchImpl<T> {
+    const b = new BatchImpl<T>(this, options, log, () => this.batches.delete(b as BatchImpl<unknown>));
+    this.batches.add(b as BatchImpl<unknown>);
+    return b;
+  }
+
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.batches].map((b) => b.flush()));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.batches].map((b) => b.close()));
+    this.closed = true;
+    await this.lock.run(async () => {
+      await this.writer.exec('PRAGMA optimize').catch(() => undefined);
+      await this.reader.close();
+      await this.writer.close();
+    });
+  }
+}
+
+export class BatchImpl<T> implements Batch<T> {
+  private list: T[] = [];
+  private keyed = new Map<string, T>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly intervalMs: number;
+  private readonly maxItems: number;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly options: BatchOptions<T>,
+    private readonly log: Logger,
+    private readonly onClose: () => void,
+  ) {
+    this.intervalMs = options.intervalMs ?? 250;
+    this.maxItems = options.maxItems ?? 500;
+  }
+
+  get pending(): number {
+    return this.options.key ? this.keyed.size : this.list.length;
+  }
+
+  push(item: T): void {
+    if (this.closed) {
+      this.log.warn('write after the batch was closed; writing it directly');
+      void this.write([item]);
+      return;
+    }
+    const { key, merge } = this.options;
+    if (key) {
+      const k = key(item);
+      const older = this.keyed.get(k);
+      this.keyed.set(k, older !== undefined && merge ? merge(older, item) : item);
+    } else {
+      this.list.push(item);
+    }
+    if (this.pending >= this.maxItems) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const items = this.options.key ? [...this.keyed.values()] : this.list;
+    this.list = [];
+    this.keyed = new Map();
+    // Flushes are chained so batches reach the database in the order they were taken.
+    this.flushing = this.flushing.then(() => (items.length ? this.write(items) : undefined));
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    this.onClose();
+  }
+
+  private async write(items: T[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.storage.transaction((tx) => this.options.flush(items, tx));
+        return;
+      } catch (err) {
+        if (attempt >= 3) {
+          this.log.error(`could not write ${items.length} batched rows after 3 attempts; they are dropped`, { err: err as Error });
+          return;
+        }
+        this.log.warn(`batch write failed (attempt ${attempt}), retrying`, { err: (err as Error).message });
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  }
+}

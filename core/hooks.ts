@@ -1,0 +1,119 @@
+// Core hook points, declared once. Plugins tap through a facade that stamps each tap with its owner, so
+// unloading a plugin removes its taps (tapable has no untap), and isolates errors: a throwing tap is
+// logged against its plugin and the other taps still run.
+import { AsyncParallelHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncHook } from 'tapable';
+import type { ChatEvent, ChatMessage, ChatUser, CommandCall, HookTap, OutgoingMessage, PluginHooks, PluginInfo } from './types.ts';
+
+export function createHooks() {
+  return Object.freeze({
+    ready: new AsyncParallelHook<[]>([], 'ready'),
+    shutdown: new AsyncSeriesHook<[]>([], 'shutdown'),
+    chatMessage: new AsyncParallelHook<[ChatMessage]>(['message'], 'chatMessage'),
+    chatEvent: new AsyncParallelHook<[ChatEvent]>(['event'], 'chatEvent'),
+    command: new AsyncSeriesHook<[CommandCall]>(['call'], 'command'),
+    outgoingMessage: new AsyncSeriesWaterfallHook<[OutgoingMessage]>(['message'], 'outgoingMessage'),
+    userSeen: new AsyncParallelHook<[ChatUser]>(['user'], 'userSeen'),
+    pluginLoaded: new SyncHook<[PluginInfo]>(['plugin'], 'pluginLoaded'),
+    pluginUnloaded: new SyncHook<[PluginInfo]>(['plugin'], 'pluginUnloaded'),
+    configChanged: new SyncHook<[{ readonly plugin: string | null }]>(['change'], 'configChanged'),
+  });
+}
+
+export type CoreHooks = ReturnType<typeof createHooks>;
+type AnyHook = CoreHooks[keyof CoreHooks];
+
+// tapable keeps the compiled call function until told otherwise; after editing `taps` it must recompile.
+interface Recompilable {
+  _resetCompilation(): void;
+}
+
+export interface TapOwner {
+  /** Unique per loaded generation of a plugin, e.g. `economy#3`. */
+  readonly id: string;
+  readonly name: string;
+  alive(): boolean;
+  failed(err: unknown, where: string): void;
+  own(dispose: () => void): void;
+}
+
+/** Removes every tap of `ownerId` from every hook; safe to call more than once. */
+export function untapAll(hooks: CoreHooks, ownerId: string): void {
+  for (const hook of Object.values(hooks) as AnyHook[]) {
+    const before = hook.taps.length;
+    hook.taps = hook.taps.filter((t) => (t as { owner?: string }).owner !== ownerId);
+    if (hook.taps.length !== before) (hook as unknown as Recompilable)._resetCompilation();
+  }
+}
+
+export function hooksFor(hooks: CoreHooks, owner: TapOwner): PluginHooks {
+  let disposeRegistered = false;
+  const registerDispose = () => {
+    if (disposeRegistered) return;
+    disposeRegistered = true;
+    owner.own(() => untapAll(hooks, owner.id));
+  };
+
+  // A call already in flight when the plugin unloads still holds the old compiled function:
+  // the alive() guard makes those late calls do nothing.
+  function asyncTap<Args extends unknown[]>(hook: AsyncParallelHook<Args> | AsyncSeriesHook<Args>, name: string): HookTap<Args> {
+    return {
+      tap(fn) {
+        registerDispose();
+        hook.tapPromise({ name: owner.name, owner: owner.id } as { name: string }, async (...args) => {
+          if (!owner.alive()) return;
+          try {
+            await fn(...(args as unknown as Args));
+          } catch (err) {
+            owner.failed(err, `hook ${name}`);
+          }
+        });
+      },
+    };
+  }
+
+  function syncTap<Args extends unknown[]>(hook: SyncHook<Args>, name: string): HookTap<Args> {
+    return {
+      tap(fn) {
+        registerDispose();
+        hook.tap({ name: owner.name, owner: owner.id } as { name: string }, (...args) => {
+          if (!owner.alive()) return;
+          try {
+            const r = fn(...(args as unknown as Args));
+            if (r instanceof Promise) r.catch((err: unknown) => owner.failed(err, `hook ${name}`));
+          } catch (err) {
+            owner.failed(err, `hook ${name}`);
+          }
+        });
+      },
+    };
+  }
+
+  const outgoing: HookTap<[OutgoingMessage], OutgoingMessage> = {
+    tap(fn) {
+      registerDispose();
+      hooks.outgoingMessage.tapPromise({ name: owner.name, owner: owner.id } as { name: string }, async (msg) => {
+        if (!owner.alive()) return msg;
+        try {
+          const out = await fn(msg);
+          return out && typeof out.text === 'string' ? out : msg;
+        } catch (err) {
+          owner.failed(err, 'hook outgoingMessage');
+          return msg;
+        }
+      });
+    },
+  };
+
+  return Object.freeze({
+    ready: asyncTap(hooks.ready, 'ready'),
+    shutdown: asyncTap(hooks.shutdown, 'shutdown'),
+    chatMessage: asyncTap(hooks.chatMessage, 'chatMessage'),
+    chatEvent: asyncTap(hooks.chatEvent, 'chatEvent'),
+    command: asyncTap(hooks.command, 'command'),
+    outgoingMessage: outgoing,
+    userSeen: asyncTap(hooks.userSeen, 'userSeen'),
+    pluginLoaded: syncTap(hooks.pluginLoaded, 'pluginLoaded'),
+    pluginUnloaded: syncTap(hooks.pluginUnloaded, 'pluginUnloaded'),
+    configChanged: syncTap(hooks.configChanged, 'configChanged'),
+  });
+}

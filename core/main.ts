@@ -1,0 +1,41 @@
+// `npm start`: the bot with its plugins, the dashboard and, when credentials are set, Twitch chat.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Bot, PROJECT_ROOT } from './bot.ts';
+import { ConfigError } from './config.ts';
+
+process.setSourceMapsEnabled(true);
+const envFile = path.join(PROJECT_ROOT, '.env');
+if (existsSync(envFile)) process.loadEnvFile(envFile);
+
+const bot = new Bot();
+process.on('unhandledRejection', (err) => bot.log.error(`unhandled error (the bot keeps running): ${(err as Error)?.message ?? String(err)}`, { err: err as Error }));
+
+try {
+  await bot.start();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`BakeBot cannot start: the configuration has errors.\n${err.message}\n`);
+  } else {
+    process.stderr.write(`BakeBot cannot start: ${(err as Error).stack ?? String(err)}\n`);
+  }
+  process.exit(1);
+}
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) {
+      process.stderr.write('forced exit\n');
+      process.exit(1);
+    }
+    stopping = true;
+    bot.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  });
+}

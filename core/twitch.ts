@@ -1,0 +1,240 @@
+// Twitch chat through @twurple/chat. We send with the IRC client directly (`client.irc.say`) and pace
+// messages in our own outbox: twurple's queue is cleared on disconnect and would lose replies.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import { RefreshingAuthProvider, type AccessToken } from '@twurple/auth';
+import { ChatClient, UserState, type ChatMessage as TwurpleMessage, type ChatUser as TwurpleUser } from '@twurple/chat';
+import type { Transport, TransportSink } from './chat.ts';
+import type { ChatEvent, ChatMessage, ChatStatus, Clock, Logger, Role } from './types.ts';
+
+export interface TwitchOptions {
+  /** TWITCH_TOKEN: `oauth:xxx` or the bare token. */
+  readonly token: string;
+  readonly refreshToken?: string;
+  readonly clientId: string;
+  readonly clientSecret?: string;
+  readonly channels: readonly string[];
+  readonly dataDir: string;
+  /** TWITCH_CHAT_URL, e.g. ws://127.0.0.1:6667, for tests and proxies. */
+  readonly chatUrl?: string;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Where the streamer can fix a bad token (the dashboard's setup wizard, when it runs). */
+  readonly fixHint?: () => string;
+}
+
+const TOKEN_FILE = 'twitch-token.json';
+
+interface StoredToken extends AccessToken {
+  /** Hash of the TWITCH_TOKEN this was refreshed from: a new token in .env wins over the stored one. */
+  readonly source: string;
+}
+
+function hash(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 16);
+}
+
+export function normalizeToken(token: string): string {
+  return token.trim().replace(/^oauth:/i, '');
+}
+
+/** Writes a token file readable only by the bot's user (it is a password). */
+export function writeTokenFile(dataDir: string, token: AccessToken, source: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, TOKEN_FILE);
+  const stored: StoredToken = { ...token, source: hash(source) };
+  writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+export function readTokenFile(dataDir: string): StoredToken | undefined {
+  const file = path.join(dataDir, TOKEN_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as StoredToken;
+  } catch {
+    return undefined;
+  }
+}
+
+function rolesOf(u: TwurpleUser): Role[] {
+  const roles: Role[] = [];
+  if (u.isBroadcaster) roles.push('broadcaster');
+  if (u.isMod) roles.push('moderator');
+  if (u.isVip) roles.push('vip');
+  if (u.isSubscriber) roles.push('subscriber');
+  if (u.isFounder) roles.push('founder');
+  return roles;
+}
+
+export class TwitchTransport implements Transport {
+  readonly kind = 'twitch';
+  readonly limited = true;
+  private state: ChatStatus = 'stopped';
+  private client: ChatClient | undefined;
+  private sink: TransportSink | undefined;
+  private readonly modIn = new Set<string>();
+
+  constructor(private readonly o: TwitchOptions) {}
+
+  get status(): ChatStatus {
+    return this.state;
+  }
+
+  get channels(): readonly string[] {
+    return this.o.channels.map((c) => c.replace(/^#/, '').toLowerCase());
+  }
+
+  private setStatus(s: ChatStatus, detail?: string): void {
+    this.state = s;
+    this.sink?.status(s, detail);
+  }
+
+  async start(sink: TransportSink): Promise<void> {
+    this.sink = sink;
+    const { log } = this.o;
+    const envToken = normalizeToken(this.o.token);
+    const stored = readTokenFile(this.o.dataDir);
+    const useStored = stored && stored.source === hash(envToken);
+    const auth = new RefreshingAuthProvider({ clientId: this.o.clientId, clientSecret: this.o.clientSecret ?? '' });
+    auth.onRefresh((_userId, token) => {
+      writeTokenFile(this.o.dataDir, token, envToken);
+      log.info('Twitch token refreshed and saved');
+    });
+    auth.onRefreshFailure((_userId, err) => log.error(`refreshing the Twitch token failed: ${err.message}`));
+    this.setStatus('connecting');
+    try {
+      await auth.addUserForToken(
+        useStored
+          ? stored
+          : { accessToken: envToken, refreshToken: this.o.refreshToken ?? null, expiresIn: null, obtainmentTimestamp: this.o.clock.now(), scope: [] },
+        ['chat'],
+      );
+    } catch (err) {
+      this.authFailed((err as Error).message);
+      return;
+    }
+    const url = this.o.chatUrl ? new URL(this.o.chatUrl) : undefined;
+    const client = new ChatClient({
+      authProvider: auth,
+      channels: [...this.channels],
+      // Our outbox paces messages; isAlwaysMod keeps twurple's own limiter from queueing on top of it.
+      isAlwaysMod: true,
+      requestMembershipEvents: true,
+      rejoinChannelsOnReconnect: true,
+      ...(url ? { hostName: `${url.hostname}:${url.port || (url.protocol === 'wss:' ? 443 : 80)}/`, ssl: url.protocol === 'wss:', webSocket: true } : {}),
+      logger: {
+        minLevel: 'warning',
+        custom: (level, message) => (level <= 1 ? log.error(`twurple: ${message}`) : log.warn(`twurple: ${message}`)),
+      },
+    });
+    this.client = client;
+    this.wire(client);
+    client.connect();
+  }
+
+  private authFailed(reason: string): void {
+    const hint = this.o.fixHint?.() ?? 'Get a new token (scopes chat:read chat:edit) and put it in TWITCH_TOKEN in .env, then restart the bot.';
+    this.o.log.error(`Twitch rejected the bot's token (${reason}). The bot keeps running in local mode. To fix it: ${hint}`);
+    this.client?.quit();
+    this.client = undefined;
+    this.setStatus('auth-failed', `Twitch rejected the token: ${reason}`);
+  }
+
+  private wire(client: ChatClient): void {
+    const sink = (): TransportSink | undefined => this.sink;
+    const emit = (e: ChatEvent) => sink()?.event(e);
+    const strip = (c: string) => c.replace(/^#/, '').toLowerCase();
+
+    client.onAuthenticationSuccess(() => this.setStatus('connected'));
+    client.onAuthenticationFailure((text) => this.authFailed(text));
+    client.onTokenFetchFailure((err) => this.authFailed(err.message));
+    client.onDisconnect((manually, reason) => {
+      if (this.state === 'auth-failed' || this.state === 'stopped') return;
+      this.setStatus('disconnected', reason?.message);
+      if (!manually) this.o.log.warn(`disconnected from Twitch chat${reason ? `: ${reason.message}` : ''}; reconnecting`);
+    });
+    const me = () => client.irc.currentNick.toLowerCase();
+    client.irc.onTypedMessage(UserState, (msg) => {
+      const channel = strip(msg.channel);
+      const badges = msg.tags.get('badges') ?? '';
+      if (/(^|,)(moderator|broadcaster)\//.test(badges) || msg.tags.get('mod') === '1' || channel === me()) this.modIn.add(channel);
+      else this.modIn.delete(channel);
+    });
+    client.onJoin((channel, user) => {
+      if (user.toLowerCase() === me()) {
+        if (this.state !== 'connected') this.setStatus('connected');
+        sink()?.writable();
+      }
+      emit({ type: 'join', channel: strip(channel), login: user });
+    });
+    client.onPart((channel, user) => emit({ type: 'part', channel: strip(channel), login: user }));
+    const onText = (isAction: boolean) => (channel: string, _user: string, text: string, msg: TwurpleMessage) => {
+      const u = msg.userInfo;
+      const badges: Record<string, string> = {};
+      for (const [k, v] of u.badges) badges[k] = v;
+      const m: ChatMessage = {
+        id: msg.id,
+        channel: strip(channel),
+        user: { id: u.userId, login: u.userName, displayName: u.displayName || u.userName, roles: rolesOf(u), badges },
+        text,
+        bits: msg.bits,
+        firstMessage: msg.isFirst,
+        isAction,
+        time: this.o.clock.now(),
+        transport: 'twitch',
+      };
+      sink()?.message(m);
+    };
+    client.onMessage(onText(false));
+    client.onAction(onText(true));
+    client.onSub((channel, user, info) =>
+      emit({ type: 'sub', channel: strip(channel), user: { id: info.userId, login: user, displayName: info.displayName }, months: info.months, plan: info.plan, message: info.message }),
+    );
+    client.onResub((channel, user, info) =>
+      emit({ type: 'resub', channel: strip(channel), user: { id: info.userId, login: user, displayName: info.displayName }, months: info.months, plan: info.plan, message: info.message }),
+    );
+    client.onSubGift((channel, user, info) =>
+      emit({
+        type: 'subgift',
+        channel: strip(channel),
+        user: { id: info.gifterUserId, login: info.gifter ?? 'anonymous', displayName: info.gifterDisplayName },
+        recipient: { id: info.userId, login: user, displayName: info.displayName },
+        plan: info.plan,
+        months: info.months,
+      }),
+    );
+    client.onRaid((channel, user, info, msg) =>
+      emit({ type: 'raid', channel: strip(channel), from: { id: msg.userInfo.userId, login: user, displayName: info.displayName }, viewers: info.viewerCount }),
+    );
+    client.onBan((channel, user, msg) => emit({ type: 'ban', channel: strip(channel), user: { id: msg.targetUserId ?? undefined, login: user } }));
+    client.onTimeout((channel, user, duration, msg) =>
+      emit({ type: 'timeout', channel: strip(channel), user: { id: msg.targetUserId ?? undefined, login: user }, durationSec: duration }),
+    );
+    client.onChatClear((channel) => emit({ type: 'clear', channel: strip(channel) }));
+    client.onMessageFailed((channel, reason) => this.o.log.warn(`Twitch did not deliver a message to #${strip(channel)}: ${reason}`));
+  }
+
+  canSend(channel: string): boolean {
+    const c = this.client;
+    return !!c && c.irc.isConnected && c.currentChannels.includes(`#${channel}`);
+  }
+
+  isMod(channel: string): boolean {
+    return this.modIn.has(channel);
+  }
+
+  send(channel: string, text: string, replyTo?: string): boolean {
+    if (!this.canSend(channel)) return false;
+    this.client?.irc.say(`#${channel}`, text, replyTo ? { 'reply-parent-msg-id': replyTo } : {});
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.setStatus('stopped');
+    this.client?.quit();
+    this.client = undefined;
+    this.sink = undefined;
+  }
+}

@@ -1,0 +1,343 @@
+// The plugin API: everything a plugin author touches is declared here, as types only.
+// Plugins import types from core and receive every runtime object through `ctx`, because a hot-reloaded
+// plugin is a new module and must never hold a reference into an old one.
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+
+export type Role = 'broadcaster' | 'moderator' | 'vip' | 'subscriber' | 'founder';
+/** Permission levels, lowest first: a level includes every level above it. */
+export type Permission = 'everyone' | 'subscriber' | 'vip' | 'moderator' | 'broadcaster';
+export const PERMISSIONS: readonly Permission[] = ['everyone', 'subscriber', 'vip', 'moderator', 'broadcaster'];
+
+export interface ChatUser {
+  /** Twitch user id: the stable key (logins change). Local chat users get `local:<login>`. */
+  readonly id: string;
+  readonly login: string;
+  readonly displayName: string;
+  readonly roles: readonly Role[];
+  readonly badges: Readonly<Record<string, string>>;
+}
+
+export interface ChatMessage {
+  readonly id: string;
+  readonly channel: string;
+  readonly user: ChatUser;
+  readonly text: string;
+  readonly bits: number;
+  readonly firstMessage: boolean;
+  readonly isAction: boolean;
+  /** Milliseconds since the epoch, from the host clock. */
+  readonly time: number;
+  readonly transport: 'twitch' | 'local';
+}
+
+export interface UserRef {
+  readonly id?: string;
+  readonly login: string;
+  readonly displayName?: string;
+}
+
+export type ChatEvent =
+  | { readonly type: 'join' | 'part'; readonly channel: string; readonly login: string }
+  | { readonly type: 'sub' | 'resub'; readonly channel: string; readonly user: UserRef; readonly months: number; readonly plan: string; readonly message?: string }
+  | { readonly type: 'subgift'; readonly channel: string; readonly user: UserRef; readonly recipient: UserRef; readonly plan: string; readonly months: number }
+  | { readonly type: 'raid'; readonly channel: string; readonly from: UserRef; readonly viewers: number }
+  | { readonly type: 'cheer'; readonly channel: string; readonly user: UserRef; readonly bits: number; readonly message: string }
+  | { readonly type: 'ban' | 'timeout'; readonly channel: string; readonly user: UserRef; readonly durationSec?: number }
+  | { readonly type: 'clear'; readonly channel: string };
+
+export interface OutgoingMessage {
+  readonly channel: string;
+  readonly text: string;
+  /** Message id this one answers; Twitch shows it as a threaded reply. */
+  readonly replyTo?: string;
+  /** Set by an `outgoingMessage` tap to drop the message; the text says why (logged at debug). */
+  readonly vetoed?: string;
+  /** Plugin that asked for the message to be sent. */
+  readonly from: string;
+}
+
+export interface CommandSpec {
+  /** Name without prefix; matched case-insensitively. */
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  /** One short line for `!help`. */
+  readonly description: string;
+  /** Arguments part of the usage line, e.g. `@user <amount|all>`. */
+  readonly usage?: string;
+  readonly permission?: Permission;
+  /** Seconds one user must wait between uses; defaults to the bot's `commandCooldown`. */
+  readonly cooldown?: number;
+  /** Seconds anyone must wait after any use. */
+  readonly globalCooldown?: number;
+  run(call: CommandCall): void | Promise<void>;
+}
+
+export interface CommandCall {
+  /** Canonical command name (not the alias typed). */
+  readonly command: string;
+  readonly message: ChatMessage;
+  readonly user: ChatUser;
+  /** Arguments split on spaces; quotes group words; `@name` becomes `name` (lower case). */
+  readonly args: readonly string[];
+  /** Everything after the command name, untouched. */
+  readonly rest: string;
+  readonly permission: Permission;
+  /** Answers in a thread under the message. */
+  reply(text: string): Promise<void>;
+  /** Says something in the channel, not threaded. */
+  say(text: string): Promise<void>;
+  /** Replies with this command's usage line, and the reason when given. Ends the command. */
+  usage(reason?: string): Promise<void>;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export interface LogEntry {
+  readonly time: number;
+  readonly level: LogLevel;
+  readonly source: string;
+  readonly msg: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+export interface Logger {
+  debug(msg: string, data?: Record<string, unknown>): void;
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+  child(source: string): Logger;
+}
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export type SqlValue = string | number | null | Uint8Array;
+export type SqlParams = readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
+export type Row = Record<string, SqlValue>;
+
+export interface RunResult {
+  readonly changes: number;
+  readonly lastID: number;
+}
+
+/** Statements run inside one write transaction. */
+export interface SqlTx {
+  get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
+  all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
+  run(sql: string, params?: SqlParams): Promise<RunResult>;
+  exec(sql: string): Promise<void>;
+  /**
+   * One multi-row INSERT (chunked under SQLite's variable limit). `verb` may be e.g. `INSERT OR IGNORE`;
+   * `suffix` follows the VALUES, e.g. an `ON CONFLICT (id) DO UPDATE SET ...` upsert clause.
+   */
+  insertMany(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], options?: { verb?: string; suffix?: string }): Promise<void>;
+}
+
+export interface BatchOptions<T> {
+  /** Flush at least this often (ms); default 250. */
+  readonly intervalMs?: number;
+  /** Flush early when this many items wait; default 500. */
+  readonly maxItems?: number;
+  /** With a key, items with the same key are merged while they wait (aggregated increments). */
+  readonly key?: (item: T) => string;
+  readonly merge?: (older: T, newer: T) => T;
+  /** Writes one batch; runs inside a write transaction. */
+  flush(items: readonly T[], tx: SqlTx): Promise<void>;
+}
+
+export interface Batch<T> {
+  push(item: T): void;
+  /** Items waiting (after merging). */
+  readonly pending: number;
+  flush(): Promise<void>;
+}
+
+/**
+ * The database as a plugin sees it. Reads use a separate connection and see only committed data;
+ * writes are serialized, so a transaction never interleaves with another plugin's statements.
+ */
+export interface PluginDb {
+  get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
+  all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
+  run(sql: string, params?: SqlParams): Promise<RunResult>;
+  transaction<R>(fn: (tx: SqlTx) => Promise<R>): Promise<R>;
+  /** Write-behind batcher for high-rate writes; flushed on an interval, on unload and on shutdown. */
+  batch<T>(options: BatchOptions<T>): Batch<T>;
+}
+
+export interface Cooldowns {
+  /** If `key` is free, starts a cooldown of `seconds` and returns 0; otherwise the milliseconds left. */
+  take(key: string, seconds: number): number;
+  remaining(key: string): number;
+  reset(key: string): void;
+}
+
+export interface RateLimiter {
+  /** Records one event for `key` if allowed; false when `limit` events already fell in the window. */
+  take(key: string): boolean;
+}
+
+export interface KnownUser {
+  readonly id: string;
+  readonly login: string;
+  readonly displayName: string;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly banned: boolean;
+  readonly notes: string;
+}
+
+/** Everyone the bot has seen in chat, keyed by Twitch user id. */
+export interface UserDirectory {
+  byId(id: string): Promise<KnownUser | undefined>;
+  byLogin(login: string): Promise<KnownUser | undefined>;
+  isBanned(id: string): boolean;
+  setBanned(id: string, banned: boolean): Promise<void>;
+  setNotes(id: string, notes: string): Promise<void>;
+  /** Makes sure a user exists (e.g. from an EventSub payload) and returns them. */
+  ensure(user: UserRef & { id: string }): Promise<KnownUser>;
+  /** Removes a user's personal data (login becomes `deleted-<n>`); returns false if unknown. */
+  forget(id: string): Promise<boolean>;
+}
+
+export type ChatStatus = 'local' | 'connecting' | 'connected' | 'disconnected' | 'auth-failed' | 'stopped';
+
+export interface ChatApi {
+  say(channel: string, text: string): Promise<void>;
+  reply(to: ChatMessage, text: string): Promise<void>;
+  readonly channels: readonly string[];
+  readonly status: ChatStatus;
+}
+
+export type PluginState = 'enabled' | 'disabled' | 'failed' | 'waiting';
+export interface PluginInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  readonly state: PluginState;
+  readonly wanted: boolean;
+  readonly builtin: boolean;
+  readonly dependsOn: readonly string[];
+  readonly optionalDependsOn: readonly string[];
+  readonly error?: string;
+  readonly reloads: number;
+  readonly configSchema: JSONSchema;
+}
+
+export interface ConfigIssue {
+  readonly file: string;
+  readonly line?: number;
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Control over plugins, for the dashboard and chat admin commands. */
+export interface HostControl {
+  plugins(): PluginInfo[];
+  plugin(name: string): PluginInfo | undefined;
+  /** Enables or disables a plugin; `persist` also writes it to the config file. */
+  setEnabled(name: string, enabled: boolean, options?: { persist?: boolean }): Promise<PluginInfo>;
+  reload(name: string): Promise<PluginInfo>;
+  /** Validates, saves (keeping the file's comments) and applies a plugin's settings. */
+  saveConfig(name: string, settings: Record<string, unknown>): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[] }>;
+  pluginConfig(name: string): Readonly<Record<string, unknown>> | undefined;
+  readonly configFile: string;
+  /** The last rejected edit of the config file, kept until a valid one replaces it. */
+  readonly configIssues: readonly ConfigIssue[];
+  readonly startedAt: number;
+  recentLogs(): readonly LogEntry[];
+  onLog(listener: (entry: LogEntry) => void): () => void;
+}
+
+export interface HookTap<Args extends unknown[], R = void> {
+  tap(fn: (...args: Args) => R | Promise<R>): void;
+}
+
+/** Core hook points, as a plugin sees them: it can tap, never call. Taps go away when the plugin unloads. */
+export interface PluginHooks {
+  readonly ready: HookTap<[]>;
+  readonly shutdown: HookTap<[]>;
+  readonly chatMessage: HookTap<[ChatMessage]>;
+  readonly chatEvent: HookTap<[ChatEvent]>;
+  /** Before a command runs (after permission and cooldown checks). */
+  readonly command: HookTap<[CommandCall]>;
+  /** Waterfall: return the message (changed or not), or it with `vetoed` set to drop it. */
+  readonly outgoingMessage: HookTap<[OutgoingMessage], OutgoingMessage>;
+  /** The first message of a user since the bot started, and renames. */
+  readonly userSeen: HookTap<[ChatUser]>;
+  readonly pluginLoaded: HookTap<[PluginInfo]>;
+  readonly pluginUnloaded: HookTap<[PluginInfo]>;
+  readonly configChanged: HookTap<[{ readonly plugin: string | null }]>;
+}
+
+/** Services plugins give their dependents. Plugins add theirs by declaration merging. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface PluginServices {}
+
+/** What a service needs to own a registration made on behalf of another plugin (see docs/plugins.md). */
+export interface Owner {
+  readonly name: string;
+  onDispose(fn: () => void | Promise<void>): void;
+}
+
+export interface BotSettings {
+  readonly prefix: string;
+  readonly channels: readonly string[];
+  readonly commandCooldown: number;
+  readonly rateLimitMessages: number;
+  readonly rateLimitWindow: number;
+}
+
+export interface PluginContext<Config = Record<string, never>> extends Owner {
+  readonly version: string;
+  /** Absolute path of the plugin's folder (for templates, assets). */
+  readonly dir: string;
+  /** Validated, with defaults applied, frozen. */
+  readonly config: Config;
+  readonly bot: BotSettings;
+  readonly log: Logger;
+  readonly db: PluginDb;
+  readonly hooks: PluginHooks;
+  readonly commands: { register(spec: CommandSpec): void };
+  readonly chat: ChatApi;
+  readonly users: UserDirectory;
+  readonly clock: Clock;
+  readonly timers: {
+    setTimeout(fn: () => void | Promise<void>, ms: number): () => void;
+    setInterval(fn: () => void | Promise<void>, ms: number): () => void;
+  };
+  /** Cooldowns whose keys are private to this plugin. */
+  readonly cooldowns: Cooldowns;
+  rateLimiter(limit: number, windowMs: number): RateLimiter;
+  readonly host: HostControl;
+  /** A dependency's service (listed in dependsOn, or a running optional one). */
+  service<K extends keyof PluginServices>(name: K): PluginServices[K];
+  optionalService<K extends keyof PluginServices>(name: K): PluginServices[K] | undefined;
+  /** Aborted when the plugin unloads (or its setup timed out). */
+  readonly signal: AbortSignal;
+  /** Called at reload time; what it returns reaches the next version as `inherited`. */
+  handOver(fn: () => unknown): void;
+  /** State the previous version handed over, or undefined. Validate it: it may come from an older version. */
+  readonly inherited: unknown;
+}
+
+export type ConfigOf<S> = S extends JSONSchema ? FromSchema<S> : Record<string, never>;
+
+export interface PluginDefinition<S extends JSONSchema = JSONSchema, Service = unknown> {
+  readonly name: string;
+  readonly version: string;
+  readonly description?: string;
+  /** Host API version this plugin was written for; a different major is refused. Default 1. */
+  readonly apiVersion?: number;
+  readonly dependsOn?: readonly string[];
+  readonly optionalDependsOn?: readonly string[];
+  /** Default true; `plugins.<name>.enabled` in the config overrides it. */
+  readonly enabledByDefault?: boolean;
+  readonly configSchema?: S;
+  /** Migrations folder, relative to the plugin's folder (files `NNN-name.sql` with `-- Up` / `-- Down`). */
+  readonly migrations?: string;
+  setup(ctx: PluginContext<ConfigOf<S>>): Service | Promise<Service>;
+}
+
+export type AnyPluginDefinition = PluginDefinition<JSONSchema, unknown>;

@@ -1,0 +1,112 @@
+// Quotes: the example plugin for plugin authors (docs/plugins.md walks through it). A command with
+// arguments and permissions, a config schema with defaults, a migration, and a typed service.
+import { definePlugin } from '../../core/define.ts';
+
+export interface Quote {
+  readonly id: number;
+  readonly text: string;
+  readonly addedBy: string;
+  readonly createdAt: number;
+}
+
+export interface QuotesService {
+  random(): Promise<Quote | undefined>;
+  add(text: string, addedBy: string, channel: string): Promise<Quote>;
+  count(): Promise<number>;
+}
+
+// Dependents get `ctx.service('quotes')` typed as QuotesService.
+declare module '../../core/types.ts' {
+  interface PluginServices {
+    quotes: QuotesService;
+  }
+}
+
+interface QuoteRow {
+  id: number;
+  text: string;
+  added_by: string;
+  created_at: number;
+}
+
+const toQuote = (r: QuoteRow): Quote => ({ id: r.id, text: r.text, addedBy: r.added_by, createdAt: r.created_at });
+
+export default definePlugin({
+  name: 'quotes',
+  version: '1.0.0',
+  description: 'Saves memorable lines from chat; !quote shows one.',
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      addPermission: {
+        type: 'string',
+        enum: ['everyone', 'subscriber', 'vip', 'moderator', 'broadcaster'],
+        default: 'moderator',
+        description: 'Who may add quotes with !addquote.',
+      },
+      maxLength: { type: 'integer', minimum: 10, maximum: 400, default: 300, description: 'Longest quote, in characters.' },
+    },
+  },
+  migrations: 'migrations',
+
+  setup(ctx) {
+    const service: QuotesService = {
+      async random() {
+        const row = await ctx.db.get<QuoteRow>('SELECT * FROM quotes_entries ORDER BY random() LIMIT 1');
+        return row && toQuote(row);
+      },
+      async add(text, addedBy, channel) {
+        const createdAt = ctx.clock.now();
+        const { lastID } = await ctx.db.run('INSERT INTO quotes_entries (text, added_by, channel, created_at) VALUES (?, ?, ?, ?)', [text, addedBy, channel, createdAt]);
+        return { id: lastID, text, addedBy, createdAt };
+      },
+      async count() {
+        return (await ctx.db.get<{ n: number }>('SELECT count(*) AS n FROM quotes_entries'))?.n ?? 0;
+      },
+    };
+
+    ctx.commands.register({
+      name: 'quote',
+      aliases: ['q'],
+      description: 'Shows a random quote, or quote number N.',
+      usage: '[number]',
+      async run(call) {
+        const arg = call.args[0];
+        if (arg !== undefined && !/^\d+$/.test(arg)) return call.usage('the number is a whole number, like 12');
+        const quote = arg ? await ctx.db.get<QuoteRow>('SELECT * FROM quotes_entries WHERE id = ?', [Number(arg)]).then((r) => r && toQuote(r)) : await service.random();
+        if (!quote) return call.reply(arg ? `There is no quote #${arg}.` : `No quotes yet. Mods can add one with ${ctx.bot.prefix}addquote <text>.`);
+        await call.reply(`#${quote.id}: "${quote.text}"`);
+      },
+    });
+
+    ctx.commands.register({
+      name: 'addquote',
+      description: 'Saves a quote.',
+      usage: '<text>',
+      permission: ctx.config.addPermission,
+      async run(call) {
+        const text = call.rest.trim();
+        if (!text) return call.usage();
+        if (Array.from(text).length > ctx.config.maxLength) return call.usage(`at most ${ctx.config.maxLength} characters`);
+        const quote = await service.add(text, call.user.login, call.message.channel);
+        await call.reply(`Saved quote #${quote.id}.`);
+      },
+    });
+
+    ctx.commands.register({
+      name: 'delquote',
+      description: 'Deletes a quote.',
+      usage: '<number>',
+      permission: 'moderator',
+      async run(call) {
+        const arg = call.args[0];
+        if (!arg || !/^\d+$/.test(arg)) return call.usage();
+        const { changes } = await ctx.db.run('DELETE FROM quotes_entries WHERE id = ?', [Number(arg)]);
+        await call.reply(changes ? `Deleted quote #${arg}.` : `There is no quote #${arg}.`);
+      },
+    });
+
+    return service;
+  },
+});

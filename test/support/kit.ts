@@ -1,0 +1,209 @@
+// The plugin test kit: a real bot (real SQLite file in a temporary folder, real plugin host) with the
+// local chat transport, a fake clock, and helpers to talk to it as viewers. Built-in plugins' tests use
+// it, and so can third-party plugin authors (`import { startTestBot } from 'bakebot/testkit'`).
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { Bot, PROJECT_ROOT, type BotOptions } from '../../core/bot.ts';
+import type { LocalInput, LocalOutput } from '../../core/chat.ts';
+import type { ChatMessage, Clock, PluginServices, Role } from '../../core/types.ts';
+
+interface Timer {
+  id: number;
+  at: number;
+  fn: () => void;
+}
+
+/** A clock that only moves when told; timers set through it fire as it passes their time. */
+export class FakeClock implements Clock {
+  private time: number;
+  private timers: Timer[] = [];
+  private nextId = 1;
+
+  constructor(start: number | string | Date = '2026-01-15T12:00:00Z') {
+    this.time = new Date(start).getTime();
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const t = { id: this.nextId++, at: this.time + Math.max(0, ms), fn };
+    this.timers.push(t);
+    return t.id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+
+  /** Moves time forward, firing due timers in order (and letting their promises settle). */
+  async advance(ms: number): Promise<void> {
+    const end = this.time + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.time = next.at;
+      next.fn();
+      await settle();
+    }
+    this.time = end;
+    await settle();
+  }
+
+  /** Jumps to a moment (forward only), firing timers on the way. */
+  async set(when: number | string | Date): Promise<void> {
+    const t = new Date(when).getTime();
+    if (t < this.time) throw new Error('the fake clock only moves forward');
+    await this.advance(t - this.time);
+  }
+}
+
+/** Lets pending promise callbacks and I/O run. */
+export function settle(ms = 0): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface TestBotOptions {
+  /** Built-in plugins to enable; every other built-in is disabled. */
+  readonly plugins?: readonly string[];
+  /** Settings per plugin (`plugins.<name>` in the YAML), and bot settings. */
+  readonly config?: { readonly bot?: Record<string, unknown>; readonly plugins?: Record<string, unknown> };
+  /** Extra folders with plugins (third-party plugins under test). */
+  readonly pluginPaths?: readonly string[];
+  readonly clock?: Clock;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly chatLimits?: BotOptions['chatLimits'];
+  /** Keep logs on stderr (default: silent; they are still in bot.logs.recent()). */
+  readonly showLogs?: boolean;
+  readonly dir?: string;
+}
+
+export interface Viewer {
+  readonly login: string;
+  readonly roles?: readonly Role[];
+  readonly displayName?: string;
+  readonly userId?: string;
+}
+
+export class TestBot {
+  readonly outputs: LocalOutput[] = [];
+  private waiters: { check: () => boolean }[] = [];
+
+  constructor(readonly bot: Bot, readonly dir: string, readonly clock: Clock) {
+    bot.local.onBotMessage((out) => {
+      this.outputs.push(out);
+      this.waiters = this.waiters.filter((w) => !w.check());
+    });
+  }
+
+  get host() {
+    return this.bot.host;
+  }
+
+  get configFile(): string {
+    return this.bot.configFile;
+  }
+
+  get storage() {
+    return this.bot.storage;
+  }
+
+  service<K extends keyof PluginServices>(name: K): PluginServices[K] {
+    const s = this.bot.host.serviceOf(name as string);
+    if (!s) throw new Error(`plugin ${String(name)} is not running`);
+    return s as PluginServices[K];
+  }
+
+  /** A viewer says something; returns the message as plugins saw it. */
+  say(viewer: Viewer | string, text: string, extra: Partial<LocalInput> = {}): ChatMessage {
+    const v = typeof viewer === 'string' ? { login: viewer } : viewer;
+    return this.bot.local.post({ ...v, ...extra, text });
+  }
+
+  /** Says something and waits for the bot's threaded reply to it. */
+  async ask(viewer: Viewer | string, text: string, timeoutMs = 3000): Promise<string> {
+    const m = this.say(viewer, text);
+    const out = await this.waitFor((o) => o.replyTo === m.id, timeoutMs, `a reply to "${text}"`);
+    return out.text;
+  }
+
+  /** Says something and returns every reply to it within `ms` (for "the bot stays silent"). */
+  async repliesTo(viewer: Viewer | string, text: string, ms = 300): Promise<string[]> {
+    const m = this.say(viewer, text);
+    await settle(ms);
+    return this.outputs.filter((o) => o.replyTo === m.id).map((o) => o.text);
+  }
+
+  waitFor(pred: (o: LocalOutput) => boolean, timeoutMs = 3000, what = 'a bot message'): Promise<LocalOutput> {
+    const found = this.outputs.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the bot said: ${JSON.stringify(this.outputs.slice(-5).map((o) => o.text))}`));
+      }, timeoutMs);
+      const waiter = {
+        check: () => {
+          const o = this.outputs.find(pred);
+          if (!o) return false;
+          clearTimeout(timer);
+          resolve(o);
+          return true;
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Rewrites the config file (as a streamer would) — the running bot picks it up. */
+  writeConfig(config: { bot?: Record<string, unknown>; plugins?: Record<string, unknown> }): void {
+    writeFileSync(this.configFile, stringify(config));
+  }
+
+  async stop(options: { keepDir?: boolean } = {}): Promise<void> {
+    await this.bot.stop();
+    if (!options.keepDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Names of the built-in plugins (their folder names). */
+export function builtinPlugins(): string[] {
+  const dir = path.join(PROJECT_ROOT, 'plugins');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name);
+}
+
+/** Starts a bot in a fresh temporary folder with the chosen plugins. Call `stop()` when done. */
+export async function startTestBot(options: TestBotOptions = {}): Promise<TestBot> {
+  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'bakebot-test-'));
+  const wanted = new Set(options.plugins ?? []);
+  const plugins: Record<string, unknown> = {};
+  for (const name of builtinPlugins()) plugins[name] = { enabled: wanted.has(name) };
+  for (const [name, value] of Object.entries(options.config?.plugins ?? {})) {
+    plugins[name] = { ...(plugins[name] as object | undefined), ...(value as object) };
+  }
+  const config = {
+    bot: { watch: false, pluginPaths: options.pluginPaths ?? [], ...options.config?.bot },
+    plugins,
+  };
+  const configFile = path.join(dir, 'bakebot.yaml');
+  writeFileSync(configFile, stringify(config));
+  const clock = options.clock ?? new FakeClock();
+  const bot = new Bot({
+    configFile,
+    dataDir: path.join(dir, 'data'),
+    env: { ...options.env },
+    clock,
+    chatLimits: options.chatLimits,
+    logWrite: options.showLogs ? undefined : () => undefined,
+    twitch: !!options.env?.TWITCH_TOKEN,
+  });
+  await bot.start();
+  return new TestBot(bot, dir, clock);
+}
