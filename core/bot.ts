@@ -12,8 +12,8 @@ import { createHooks, type CoreHooks, type TapOwner } from './hooks.ts';
 import { Host } from './host.ts';
 import { systemClock } from './limits.ts';
 import { LogHub, parseLogLevel } from './log.ts';
-import { TwitchTransport } from './twitch.ts';
-import type { Clock, Logger } from './types.ts';
+import { readTokenFile, TwitchTransport, writeTokenFile } from './twitch.ts';
+import type { BotRuntime, BotStatus, Clock, Logger, TwitchCredentials } from './types.ts';
 import { Users } from './users.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,6 +104,7 @@ export class Bot {
         users: this.users,
         env: this.env,
         chatFor: (plugin) => this.chat.chatFor(plugin),
+        runtime: this.runtime(),
         registerCommand: (owner, spec) => this.router.register(owner, spec),
         pauseChat: () => this.chat.pause(),
         onBotConfig: (bot) => {
@@ -118,7 +119,8 @@ export class Bot {
       this.router.register(coreOwner, this.router.helpCommand());
       this.running = true;
       await this.chat.add(this.local);
-      if (this.options.twitch !== false && this.env.TWITCH_TOKEN) await this.startTwitch();
+      this.chat.onStatus(() => this.emitStatus());
+      if (this.options.twitch !== false && this.twitchToken()) await this.startTwitch();
       else this.log.info(this.localModeNotice());
       resume();
       await this.hooks.ready.promise();
@@ -135,18 +137,76 @@ export class Bot {
       + 'To connect to Twitch, set TWITCH_TOKEN, TWITCH_CLIENT_ID and TWITCH_CHANNEL in .env (or use the dashboard\'s setup wizard) and restart.';
   }
 
+  /** TWITCH_TOKEN, or the token the dashboard's setup wizard stored. */
+  private twitchToken(): { token: string; clientId: string } | undefined {
+    if (this.env.TWITCH_TOKEN) return { token: this.env.TWITCH_TOKEN, clientId: this.env.TWITCH_CLIENT_ID ?? '' };
+    const stored = readTokenFile(this.dataDir);
+    if (stored?.source === 'wizard') return { token: stored.accessToken, clientId: stored.clientId ?? this.env.TWITCH_CLIENT_ID ?? '' };
+    return undefined;
+  }
+
+  private channelOverride: readonly string[] | undefined;
+  private readonly statusListeners = new Set<(s: BotStatus) => void>();
+
+  status(): BotStatus {
+    return {
+      chat: this.chat?.status ?? 'stopped',
+      detail: this.chat?.statusDetail,
+      channels: this.chat?.channels ?? [],
+      startedAt: this.host?.startedAt ?? 0,
+      messagesHandled: this.chat?.handled ?? 0,
+      pendingOutgoing: this.chat?.pendingOutgoing ?? 0,
+      twitchConfigured: !!this.twitchToken(),
+    };
+  }
+
+  private emitStatus(): void {
+    const s = this.status();
+    for (const l of this.statusListeners) l(s);
+  }
+
+  /** What plugins see of the running bot (ctx.runtime). */
+  private runtime(): BotRuntime {
+    return {
+      status: () => this.status(),
+      onStatus: (listener) => {
+        this.statusListeners.add(listener);
+        return () => this.statusListeners.delete(listener);
+      },
+      startChat: () => this.startTwitch(),
+      stopChat: () => this.stopTwitch(),
+      connectTwitch: (credentials, channels) => this.connectTwitch(credentials, channels),
+      commands: () => this.router.list(),
+      local: { post: (input) => this.local.post(input), onBotMessage: (l) => this.local.onBotMessage(l) },
+      dataDir: this.dataDir,
+    };
+  }
+
+  async connectTwitch(c: TwitchCredentials, channels?: readonly string[]): Promise<void> {
+    writeTokenFile(
+      this.dataDir,
+      { accessToken: c.accessToken, refreshToken: c.refreshToken ?? null, scope: [...(c.scope ?? [])], expiresIn: c.expiresIn ?? null, obtainmentTimestamp: c.obtainmentTimestamp ?? Date.now(), clientId: c.clientId },
+      'wizard',
+    );
+    if (channels?.length) this.channelOverride = channels.map((ch) => ch.replace(/^#/, '').toLowerCase());
+    await this.stopTwitch();
+    if (this.env.TWITCH_TOKEN) this.log.warn('TWITCH_TOKEN in the environment takes precedence over the token from the setup wizard; remove it from .env to use the new one');
+    await this.startTwitch();
+  }
+
   /** Connects to Twitch chat (the dashboard's "start bot"). */
   async startTwitch(): Promise<void> {
     if (this.chat.transport('twitch')) return;
     const env = this.env;
-    if (!env.TWITCH_TOKEN) throw new Error('TWITCH_TOKEN is not set');
-    const channels = this.settings.channels.length ? this.settings.channels : [];
+    const creds = this.twitchToken();
+    if (!creds) throw new Error('no Twitch token: set TWITCH_TOKEN in .env or run the dashboard\'s setup wizard');
+    const channels = this.channelOverride ?? this.settings.channels;
     if (!channels.length) this.log.warn('no channel to join: set TWITCH_CHANNEL in .env or bot.channels in the config');
     await this.chat.add(
       new TwitchTransport({
-        token: env.TWITCH_TOKEN,
+        token: creds.token,
         refreshToken: env.TWITCH_REFRESH_TOKEN,
-        clientId: env.TWITCH_CLIENT_ID ?? '',
+        clientId: creds.clientId,
         clientSecret: env.TWITCH_CLIENT_SECRET,
         channels,
         dataDir: this.dataDir,
@@ -166,6 +226,7 @@ export class Bot {
   /** Disconnects from Twitch chat; plugins and the dashboard keep running. */
   async stopTwitch(): Promise<void> {
     await this.chat.remove('twitch');
+    this.emitStatus();
   }
 
   /** Graceful shutdown: stop intake, send what is queued, tear plugins down, flush, close the database. */

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommandRouter } from './commands.ts';
 import type { CoreHooks } from './hooks.ts';
 import { SlidingWindow, systemClock } from './limits.ts';
-import type { ChatApi, ChatEvent, ChatMessage, ChatStatus, Clock, Logger, Role, OutgoingMessage } from './types.ts';
+import type { ChatApi, ChatEvent, ChatMessage, ChatStatus, Clock, LocalChatInput, LocalChatOutput, Logger, OutgoingMessage } from './types.ts';
 import type { Users } from './users.ts';
 
 export interface TransportSink {
@@ -334,23 +334,12 @@ export class ChatHub {
   }
 }
 
-export interface LocalInput {
-  readonly login: string;
-  readonly text: string;
-  readonly displayName?: string;
-  readonly roles?: readonly Role[];
-  readonly channel?: string;
-  readonly bits?: number;
+export interface LocalInput extends LocalChatInput {
   readonly id?: string;
   readonly userId?: string;
 }
 
-export interface LocalOutput {
-  readonly channel: string;
-  readonly text: string;
-  readonly replyTo?: string;
-  readonly at: number;
-}
+export type LocalOutput = LocalChatOutput;
 
 /** In-process chat: tests, the dashboard's test chat and `npm run chat` talk to the bot through it. */
 export class LocalTransport implements Transport {

@@ -4,18 +4,9 @@
 import type { BotConfig } from './config.ts';
 import type { CoreHooks, TapOwner } from './hooks.ts';
 import { CooldownTable, SlidingWindow } from './limits.ts';
-import { PERMISSIONS, type ChatMessage, type ChatUser, type Clock, type CommandCall, type CommandSpec, type Logger, type Permission } from './types.ts';
 
-export interface CommandInfo {
-  readonly name: string;
-  readonly aliases: readonly string[];
-  readonly description: string;
-  readonly usage: string;
-  readonly permission: Permission;
-  readonly cooldown: number;
-  readonly plugin: string;
-  readonly enabled: boolean;
-}
+export type { CommandInfo } from './types.ts';
+import { PERMISSIONS, type ChatMessage, type CommandInfo, type ChatUser, type Clock, type CommandCall, type CommandSpec, type Logger, type Permission } from './types.ts';
 
 interface Entry {
   readonly spec: CommandSpec;

@@ -12,7 +12,7 @@ import { CooldownTable, SlidingWindow } from './limits.ts';
 import { discover, loadModule, PluginLoadError, type LoadedModule, type PluginSource } from './loader.ts';
 import type { LogHub } from './log.ts';
 import type {
-  AnyPluginDefinition, ChatApi, Clock, CommandSpec, ConfigIssue, HostControl, Logger, PluginContext, PluginInfo, PluginServices, PluginState, UserDirectory,
+  AnyPluginDefinition, BotRuntime, ChatApi, Clock, CommandSpec, ConfigIssue, HostControl, Logger, PluginContext, PluginInfo, PluginServices, PluginState, UserDirectory,
 } from './types.ts';
 
 export interface HostDeps {
@@ -25,6 +25,7 @@ export interface HostDeps {
   readonly hooks: CoreHooks;
   readonly users: UserDirectory;
   readonly chatFor: (plugin: string) => ChatApi;
+  readonly runtime: BotRuntime;
   readonly registerCommand: (owner: TapOwner, spec: CommandSpec) => () => void;
   /** Holds chat events while plugins are swapped, so none is lost or handled by a half-loaded bot. */
   readonly pauseChat: () => () => void;
@@ -466,6 +467,7 @@ export class Host implements HostControl {
       },
       rateLimiter: (limit, windowMs) => new SlidingWindow(deps.clock, limit, windowMs),
       host: this,
+      runtime: deps.runtime,
       service: <K extends keyof PluginServices>(name: K) => serviceOf(name as string, false) as PluginServices[K],
       optionalService: <K extends keyof PluginServices>(name: K) => serviceOf(name as string, true) as PluginServices[K] | undefined,
       signal: scope.abort.signal,

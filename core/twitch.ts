@@ -26,7 +26,8 @@ export interface TwitchOptions {
 
 const TOKEN_FILE = 'twitch-token.json';
 
-interface StoredToken extends AccessToken {
+export interface StoredToken extends AccessToken {
+  readonly clientId?: string;
   /** Hash of the TWITCH_TOKEN this was refreshed from: a new token in .env wins over the stored one. */
   readonly source: string;
 }
@@ -40,10 +41,10 @@ export function normalizeToken(token: string): string {
 }
 
 /** Writes a token file readable only by the bot's user (it is a password). */
-export function writeTokenFile(dataDir: string, token: AccessToken, source: string): void {
+export function writeTokenFile(dataDir: string, token: AccessToken & { clientId?: string }, source: string): void {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, TOKEN_FILE);
-  const stored: StoredToken = { ...token, source: hash(source) };
+  const stored: StoredToken = { ...token, source: source === 'wizard' ? source : hash(source) };
   writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   chmodSync(file, 0o600);
 }
@@ -96,10 +97,11 @@ export class TwitchTransport implements Transport {
     const { log } = this.o;
     const envToken = normalizeToken(this.o.token);
     const stored = readTokenFile(this.o.dataDir);
-    const useStored = stored && stored.source === hash(envToken);
+    // The stored token wins if it was refreshed from this same TWITCH_TOKEN, or came from the setup wizard.
+    const useStored = stored && (stored.source === hash(envToken) || stored.source === 'wizard');
     const auth = new RefreshingAuthProvider({ clientId: this.o.clientId, clientSecret: this.o.clientSecret ?? '' });
     auth.onRefresh((_userId, token) => {
-      writeTokenFile(this.o.dataDir, token, envToken);
+      writeTokenFile(this.o.dataDir, { ...token, clientId: this.o.clientId }, useStored ? (stored.source === 'wizard' ? 'wizard' : envToken) : envToken);
       log.info('Twitch token refreshed and saved');
     });
     auth.onRefreshFailure((_userId, err) => log.error(`refreshing the Twitch token failed: ${err.message}`));

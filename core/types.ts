@@ -250,6 +250,75 @@ export interface HostControl {
   onLog(listener: (entry: LogEntry) => void): () => void;
 }
 
+export interface CommandInfo {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly description: string;
+  readonly usage: string;
+  readonly permission: Permission;
+  readonly cooldown: number;
+  readonly plugin: string;
+  readonly enabled: boolean;
+}
+
+export interface BotStatus {
+  readonly chat: ChatStatus;
+  /** Why chat is in that state (e.g. the reason Twitch refused the token). */
+  readonly detail?: string;
+  readonly channels: readonly string[];
+  readonly startedAt: number;
+  /** Chat messages handled since start. */
+  readonly messagesHandled: number;
+  /** Replies waiting in the outbox. */
+  readonly pendingOutgoing: number;
+  /** A Twitch token is available (environment or setup wizard). */
+  readonly twitchConfigured: boolean;
+}
+
+export interface TwitchCredentials {
+  readonly accessToken: string;
+  readonly refreshToken?: string | null;
+  readonly clientId: string;
+  readonly scope?: readonly string[];
+  readonly expiresIn?: number | null;
+  readonly obtainmentTimestamp?: number;
+}
+
+export interface LocalChatInput {
+  readonly login: string;
+  readonly text: string;
+  readonly displayName?: string;
+  readonly roles?: readonly Role[];
+  readonly channel?: string;
+  readonly bits?: number;
+}
+
+export interface LocalChatOutput {
+  readonly channel: string;
+  readonly text: string;
+  readonly replyTo?: string;
+  readonly at: number;
+}
+
+/** The running bot, for the dashboard and admin commands: chat status and control, the local test chat. */
+export interface BotRuntime {
+  status(): BotStatus;
+  onStatus(listener: (status: BotStatus) => void): () => void;
+  /** Connects to Twitch chat with the stored credentials. */
+  startChat(): Promise<void>;
+  /** Disconnects from Twitch chat; plugins keep running. */
+  stopChat(): Promise<void>;
+  /** Stores credentials (file mode 0600 in the data folder) and reconnects with them. */
+  connectTwitch(credentials: TwitchCredentials, channels?: readonly string[]): Promise<void>;
+  commands(): CommandInfo[];
+  /** The in-process chat: post as any viewer, hear the bot's replies. */
+  readonly local: {
+    post(input: LocalChatInput): ChatMessage;
+    onBotMessage(listener: (out: LocalChatOutput) => void): () => void;
+  };
+  readonly dataDir: string;
+}
+
 export interface HookTap<Args extends unknown[], R = void> {
   tap(fn: (...args: Args) => R | Promise<R>): void;
 }
@@ -311,6 +380,7 @@ export interface PluginContext<Config = Record<string, never>> extends Owner {
   readonly cooldowns: Cooldowns;
   rateLimiter(limit: number, windowMs: number): RateLimiter;
   readonly host: HostControl;
+  readonly runtime: BotRuntime;
   /** A dependency's service (listed in dependsOn, or a running optional one). */
   service<K extends keyof PluginServices>(name: K): PluginServices[K];
   optionalService<K extends keyof PluginServices>(name: K): PluginServices[K] | undefined;
