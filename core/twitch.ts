@@ -76,6 +76,7 @@ export class TwitchTransport implements Transport {
   private client: ChatClient | undefined;
   private sink: TransportSink | undefined;
   private readonly modIn = new Set<string>();
+  private hasStoredRefresh = false;
 
   constructor(private readonly o: TwitchOptions) {}
 
@@ -99,6 +100,7 @@ export class TwitchTransport implements Transport {
     const stored = readTokenFile(this.o.dataDir);
     // The stored token wins if it was refreshed from this same TWITCH_TOKEN, or came from the setup wizard.
     const useStored = stored && (stored.source === hash(envToken) || stored.source === 'wizard');
+    this.hasStoredRefresh = !!(useStored && stored.refreshToken);
     const auth = new RefreshingAuthProvider({ clientId: this.o.clientId, clientSecret: this.o.clientSecret ?? '' });
     auth.onRefresh((_userId, token) => {
       writeTokenFile(this.o.dataDir, { ...token, clientId: this.o.clientId }, useStored ? (stored.source === 'wizard' ? 'wizard' : envToken) : envToken);
@@ -150,7 +152,10 @@ export class TwitchTransport implements Transport {
     const strip = (c: string) => c.replace(/^#/, '').toLowerCase();
 
     client.onAuthenticationSuccess(() => this.setStatus('connected'));
-    client.onAuthenticationFailure((text) => this.authFailed(text));
+    // With a refresh token twurple refreshes and retries by itself; give it a couple of tries first.
+    client.onAuthenticationFailure((text, retries) => {
+      if (retries > (this.o.refreshToken || this.hasStoredRefresh ? 2 : 0)) this.authFailed(text);
+    });
     client.onTokenFetchFailure((err) => this.authFailed(err.message));
     client.onDisconnect((manually, reason) => {
       if (this.state === 'auth-failed' || this.state === 'stopped') return;

@@ -1,0 +1,69 @@
+// The two ways a streamer meets the bot without Twitch: `npm start` in local mode, and `npm run chat`.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../core/bot.ts';
+
+function run(script: string, dir: string): ChildProcess & { output: () => string } {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    BAKEBOT_CONFIG: path.join(dir, 'bakebot.yaml'),
+    BAKEBOT_DATA_DIR: path.join(dir, 'data'),
+    BAKEBOT_NO_WEB: '1',
+    LOG_LEVEL: 'info',
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'core', script)], { cwd: PROJECT_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return Object.assign(child, { output: () => out });
+}
+
+async function waitForOutput(p: ReturnType<typeof run>, re: RegExp, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!re.test(p.output())) {
+    if (Date.now() > end || p.exitCode !== null) throw new Error(`expected ${re} in output:\n${p.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function exited(p: ChildProcess): Promise<number | null> {
+  return p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.once('exit', (code) => r(code)));
+}
+
+describe('command line', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'bakebot-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('npm start without credentials creates the config, runs in local mode and says how to connect, and stops on SIGTERM', async () => {
+    const p = run('main.ts', dir);
+    await waitForOutput(p, /ready:/);
+    expect(p.output()).to.match(/local mode/).and.match(/TWITCH_TOKEN/);
+    expect(p.output()).to.match(/created .*bakebot\.yaml from the example/);
+    expect(readFileSync(path.join(dir, 'bakebot.yaml'), 'utf8')).to.include('# BakeBot configuration.');
+    p.kill('SIGTERM');
+    expect(await exited(p)).to.equal(0);
+    expect(p.output()).to.match(/stopped/);
+    expect(existsSync(path.join(dir, 'data', 'bakebot.sqlite3'))).to.equal(true);
+  });
+
+  it('npm run chat answers !help as a viewer, and mod commands after /as … --mod', async () => {
+    const p = run('repl.ts', dir);
+    await waitForOutput(p, /BakeBot local chat/);
+    p.stdin?.write('!help\n');
+    await waitForOutput(p, /Commands: .*!quote/);
+    expect(p.output()).to.not.match(/!delquote/);
+    p.stdin?.write('/as boss --mod\n');
+    p.stdin?.write('!addquote the bread is a lie\n');
+    await waitForOutput(p, /Saved quote #1/);
+    p.stdin?.write('/quit\n');
+    expect(await exited(p)).to.equal(0);
+  });
+});

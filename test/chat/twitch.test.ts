@@ -1,0 +1,228 @@
+// Twitch chat end to end: the real @twurple/chat client against the fake Twitch chat server, which
+// enforces Twitch's send limits and records every breach.
+import { expect } from 'chai';
+import { mkdtempSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChatLogService } from '../../plugins/chatlog/index.ts';
+import { startFakeTwitch, type FakeTwitch } from '../support/fake-twitch.ts';
+import { settle, startTestBot, type TestBot, type TestBotOptions } from '../support/kit.ts';
+
+const CHANNEL = 'streamer';
+
+// A plugin that answers `!ping <n>` with a reply unique to n, and records what chat events it saw.
+const PINGER = `
+export default {
+  name: 'pinger',
+  version: '1.0.0',
+  setup(ctx) {
+    const seen = { events: [], messages: [] };
+    ctx.commands.register({ name: 'ping', description: 'pong', usage: '<n>', cooldown: 0, run: (call) => call.reply('pong ' + call.rest) });
+    ctx.commands.register({ name: 'modping', description: 'mods only', permission: 'moderator', cooldown: 0, run: (call) => call.reply('modpong') });
+    ctx.commands.register({ name: 'slow', description: 'cooldown', cooldown: 30, run: (call) => call.reply('slow ' + call.rest) });
+    ctx.commands.register({ name: 'same', description: 'same text', cooldown: 0, run: (call) => call.say('the very same text') });
+    ctx.hooks.chatEvent.tap((e) => { seen.events.push(e); });
+    ctx.hooks.chatMessage.tap((m) => { seen.messages.push(m); });
+    return seen;
+  },
+};
+`;
+
+function pluginDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bakebot-pinger-'));
+  writeFileSync(path.join(dir, 'index.mjs'), PINGER);
+  return dir;
+}
+
+interface Setup {
+  fake: FakeTwitch;
+  t: TestBot;
+}
+
+async function connect(opts: { mod?: boolean; fakeLimits?: Parameters<typeof startFakeTwitch>[0]; bot?: Partial<TestBotOptions>; token?: string } = {}): Promise<Setup> {
+  const fake = await startFakeTwitch(opts.fakeLimits);
+  fake.acceptToken('goodtoken', { login: 'bakebot', userId: '1000', refreshToken: 'refresh1' });
+  if (opts.mod) fake.setMod(CHANNEL, 'bakebot', true);
+  process.env.TWURPLE_MOCK_API_PORT = String(fake.port);
+  const limits = fake.limits;
+  const t = await startTestBot({
+    plugins: ['chatlog'],
+    pluginPaths: [pluginDir()],
+    config: { bot: { commandCooldown: 0, rateLimitMessages: 1000 } },
+    chatLimits: { windowMs: limits.windowMs, perWindow: limits.perWindow, perWindowMod: limits.perWindowMod, duplicateWindowMs: limits.duplicateWindowMs },
+    env: {
+      TWITCH_TOKEN: `oauth:${opts.token ?? 'goodtoken'}`,
+      ...(opts.token ? {} : { TWITCH_REFRESH_TOKEN: 'refresh1' }),
+      TWITCH_CLIENT_ID: 'clientid',
+      TWITCH_CHANNEL: CHANNEL,
+      TWITCH_CHAT_URL: fake.url,
+    },
+    ...opts.bot,
+  });
+  if (!opts.token) {
+    await fake.waitForJoin(CHANNEL, 5000);
+    // USERSTATE (mod or not) follows the JOIN; let it land before sending.
+    await waitUntil(() => t.bot.chat.status === 'connected' && t.bot.chat.transport('twitch')?.canSend(CHANNEL) === true);
+  }
+  return { fake, t };
+}
+
+async function waitUntil(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await settle(10);
+  }
+}
+
+async function teardown(s: Setup | undefined): Promise<void> {
+  if (!s) return;
+  await s.t.stop();
+  await s.fake.close();
+}
+
+function delivered(fake: FakeTwitch): string[] {
+  return fake.botMessages.filter((m) => !m.dropped).map((m) => m.text);
+}
+
+describe('Twitch chat', function () {
+  this.timeout(60_000);
+  let s: Setup | undefined;
+  afterEach(async () => {
+    await teardown(s);
+    s = undefined;
+  });
+
+  it('connects, joins and parses tagged messages into the message shape', async () => {
+    s = await connect();
+    const { fake, t } = s;
+    const id = fake.say(CHANNEL, { login: 'alice', displayName: 'Alice', userId: '42', roles: ['subscriber', 'vip'], text: 'hello 🍞', bits: 100, firstMsg: true });
+    const seen = t.service('pinger' as never) as { messages: { id: string; user: { id: string; login: string; displayName: string; roles: string[] }; bits: number; firstMessage: boolean; text: string; channel: string; transport: string }[]; events: { type: string }[] };
+    await waitUntil(() => seen.messages.length > 0);
+    const m = seen.messages[0];
+    expect(m).to.deep.include({ id, text: 'hello 🍞', bits: 100, firstMessage: true, channel: CHANNEL, transport: 'twitch' });
+    expect(m?.user).to.deep.include({ id: '42', login: 'alice', displayName: 'Alice' });
+    expect(m?.user.roles).to.have.members(['subscriber', 'vip']);
+    await waitUntil(() => seen.events.some((e) => e.type === 'cheer'), 2000, 'a cheer event');
+    fake.userNotice(CHANNEL, 'raid', { login: 'raider', viewers: 42 } as never);
+    fake.userNotice(CHANNEL, 'sub', { login: 'subber' } as never);
+    fake.clearChat(CHANNEL, 'troll', 600);
+    await waitUntil(() => ['raid', 'sub', 'timeout'].every((k) => seen.events.some((e) => e.type === k)), 3000, 'raid, sub and timeout events');
+  });
+
+  it('answers commands with permissions and cooldowns, threaded to the message', async () => {
+    s = await connect();
+    const { fake, t } = s;
+    const id = fake.say(CHANNEL, { login: 'alice', text: '!PING 1' });
+    const [reply] = await fake.waitForBotMessages(1);
+    expect(reply?.text).to.equal('pong 1');
+    expect(reply?.tags['reply-parent-msg-id']).to.equal(id);
+    fake.say(CHANNEL, { login: 'alice', text: '!modping' });
+    fake.say(CHANNEL, { login: 'amod', roles: ['moderator'], text: '!modping' });
+    await waitUntil(() => delivered(fake).includes('modpong'));
+    fake.say(CHANNEL, { login: 'bob', text: '!slow a' });
+    fake.say(CHANNEL, { login: 'bob', text: '!slow b' });
+    fake.say(CHANNEL, { login: 'bob', text: '!ping done' });
+    await waitUntil(() => delivered(fake).includes('pong done'));
+    expect(delivered(fake)).to.deep.equal(['pong 1', 'modpong', 'slow a', 'pong done']);
+    // The fake clock moves past bob's cooldown.
+    await (t.clock as unknown as { advance(ms: number): Promise<void> }).advance(31_000);
+    fake.say(CHANNEL, { login: 'bob', text: '!slow c' });
+    await waitUntil(() => delivered(fake).includes('slow c'));
+  });
+
+  for (const mod of [false, true]) {
+    it(`answers a burst of 300 commands with zero limit violations as ${mod ? 'moderator' : 'a non-mod'}`, async () => {
+      // Windows shrunk 60x (30 s -> 500 ms) so the non-mod run takes seconds, not minutes.
+      s = await connect({ mod, fakeLimits: { limits: { windowMs: 500, duplicateWindowMs: 500 } } });
+      const { fake } = s;
+      for (let i = 0; i < 300; i++) fake.say(CHANNEL, { login: `viewer${i}`, text: `!ping ${i}` });
+      // A few identical messages too: the outbox must not trip Twitch's duplicate rule.
+      for (let i = 0; i < 3; i++) fake.say(CHANNEL, { login: `dup${i}`, text: '!same' });
+      await fake.waitForBotMessages(303, 40_000);
+      expect(fake.violations).to.deep.equal([]);
+      const texts = new Set(delivered(fake));
+      for (let i = 0; i < 300; i++) expect(texts.has(`pong ${i}`), `pong ${i}`).to.equal(true);
+    });
+  }
+
+  it('loses no reply when Twitch sends RECONNECT mid-burst', async () => {
+    s = await connect({ mod: true, fakeLimits: { limits: { windowMs: 1000 } } });
+    const { fake } = s;
+    for (let i = 0; i < 150; i++) fake.say(CHANNEL, { login: `viewer${i}`, text: `!ping ${i}` });
+    await waitUntil(() => delivered(fake).length >= 40, 10_000, '40 replies');
+    await fake.sendReconnect();
+    await fake.waitForJoin(CHANNEL, { count: 2, timeoutMs: 10_000 });
+    await waitUntil(() => s?.t.bot.chat.transport('twitch')?.canSend(CHANNEL) === true);
+    for (let i = 150; i < 300; i++) fake.say(CHANNEL, { login: `viewer${i}`, text: `!ping ${i}` });
+    await waitUntil(() => new Set(delivered(fake)).size >= 300, 30_000, '300 distinct replies');
+    const texts = new Set(delivered(fake));
+    for (let i = 0; i < 300; i++) expect(texts.has(`pong ${i}`), `pong ${i}`).to.equal(true);
+    expect(fake.violations).to.deep.equal([]);
+  });
+
+  it('stores hostile and malformed messages byte for byte', async () => {
+    s = await connect();
+    const { fake, t } = s;
+    const corpus = [
+      'bell\u0007 esc\u001b[31m red tab\tend',
+      'x'.repeat(10 * 1024),
+      'lone \uD800 surrogate and \uDFFF',
+      'emoji 🍞🥖🥐 👩🏽‍🍳 ZWJ',
+      'مرحبا بالعالم RTL \u202Eevil\u202C',
+      "'; DROP TABLE chatlog_messages; --",
+      '<script>alert(1)</script><img src=x onerror=alert(1)>',
+      '\\ backslash \\s ; semicolon : colon',
+    ];
+    for (const text of corpus) fake.say(CHANNEL, { login: 'hostile', text });
+    const log = t.service('chatlog' as never) as ChatLogService;
+    await waitUntil(() => (t.service('pinger' as never) as { messages: unknown[] }).messages.length === corpus.length, 5000, 'all messages');
+    await log.flush();
+    const stored = (await log.query({ user: 'hostile', limit: 100 })).map((r) => r.message).reverse();
+    // What goes over the wire is UTF-8: a lone surrogate can only arrive as U+FFFD.
+    expect(stored.map((m) => Buffer.from(m, 'utf8').toString('hex'))).to.deep.equal(corpus.map((c) => Buffer.from(c, 'utf8').toString('hex')));
+    // And the bot still answers.
+    fake.say(CHANNEL, { login: 'alice', text: '!ping ok' });
+    await waitUntil(() => delivered(fake).includes('pong ok'));
+  });
+
+  it('keeps outgoing messages within 500 characters, split on word boundaries', async () => {
+    s = await connect({ mod: true });
+    const { fake } = s;
+    const long = Array.from({ length: 150 }, (_, i) => `word${i}`).join(' ');
+    fake.say(CHANNEL, { login: 'alice', text: `!ping ${long}` });
+    await waitUntil(() => delivered(fake).length >= 2);
+    await settle(100);
+    const parts = delivered(fake);
+    expect(parts.length).to.be.greaterThan(1);
+    for (const p of parts) expect(Array.from(p).length).to.be.at.most(500);
+    expect(parts.join(' ').replace(/\s+/g, ' ')).to.equal(`pong ${long}`);
+    expect(fake.violations).to.deep.equal([]);
+  });
+
+  it('reports an invalid token once, clearly, and keeps running in local mode', async () => {
+    s = await connect({ token: 'badtoken' });
+    const { t } = s;
+    await waitUntil(() => t.bot.chat.status === 'auth-failed', 5000, 'auth-failed');
+    const errors = t.bot.logs.recent().filter((e) => e.level === 'error' && /token/i.test(e.msg));
+    expect(errors).to.have.length(1);
+    expect(errors[0]?.msg).to.match(/TWITCH_TOKEN/);
+    expect(await t.ask('alice', '!ping local')).to.equal('pong local');
+    await settle(1500);
+    expect(t.bot.logs.recent().filter((e) => e.level === 'error' && /token/i.test(e.msg))).to.have.length(1);
+  });
+
+  it('refreshes a revoked token, stores it with mode 0600 and rejoins', async () => {
+    s = await connect();
+    const { fake, t } = s;
+    fake.revokeToken('goodtoken');
+    fake.dropConnections();
+    await fake.waitForJoin(CHANNEL, { count: 2, timeoutMs: 15_000 });
+    const file = path.join(t.bot.dataDir, 'twitch-token.json');
+    await waitUntil(() => existsSync(file), 5000, 'the token file');
+    expect(statSync(file).mode & 0o777).to.equal(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8')).accessToken).to.not.equal('goodtoken');
+    fake.say(CHANNEL, { login: 'alice', text: '!ping again' });
+    await waitUntil(() => delivered(fake).includes('pong again'), 5000, 'a reply after the refresh');
+  });
+});
