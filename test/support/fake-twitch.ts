@@ -494,6 +494,7 @@ export class FakeTwitch {
   private readonly lastSent = new Map<string, { text: string; at: number }>();
   private readonly routes = new Map<string, FakeHttpHandler>();
   private readonly waiters = new Set<Waiter>();
+  private readonly botMessageListeners = new Set<(m: BotMessage) => void>();
   /** Pending delayed actions; close() runs them early so nobody awaits a promise that never settles. */
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private lastBotLogin: string | undefined;
@@ -604,6 +605,12 @@ export class FakeTwitch {
   }
 
   // ----- control API: injecting chat ------------------------------------
+
+  /** Calls `listener` for every message a bot sends, as it arrives (benchmarks time replies with it). */
+  onBotSays(listener: (m: BotMessage) => void): () => void {
+    this.botMessageListeners.add(listener);
+    return () => this.botMessageListeners.delete(listener);
+  }
 
   /** Delivers a viewer's PRIVMSG to every connection in the channel; returns the message id. */
   say(channel: string, msg: ViewerMessage): string {
@@ -1022,6 +1029,7 @@ export class FakeTwitch {
     const text = action ? rawText.slice(CTCP_ACTION.length, -CTCP_END.length) : rawText;
     const record: BotMessage = { id: randomUUID(), channel, login: me.login, text, action, tags: clientTags, at, connectionId: conn.id };
     this.botMessages.push(record);
+    for (const l of this.botMessageListeners) l(record);
 
     const rule = this.brokenRule(me.login, channel, text, at);
     if (rule) {
