@@ -303,7 +303,9 @@ export class ConfigValidator {
 
   private issue(loaded: LoadedConfig | undefined, segs: string[], message: string): ConfigIssue {
     const dotted = segs.join('.');
-    const env = loaded?.fromEnv.get(dotted);
+    // The value may sit inside what a variable set (TWITCH_CHANNEL sets the list, an error names an item).
+    let env: string | undefined;
+    for (let n = segs.length; n > 0 && !env; n--) env = loaded?.fromEnv.get(segs.slice(0, n).join('.'));
     if (env) return { file: 'environment', path: dotted, message: `${message} (set by ${env})` };
     return { file: loaded ? displayPath(loaded.file) : 'settings', line: loaded ? lineOf(loaded.doc, loaded.lines, segs) : undefined, path: dotted, message };
   }

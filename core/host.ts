@@ -3,6 +3,7 @@
 // reload is a transaction: the new version is built, validated and migrated first, and if it (or one of
 // its dependents) fails to start, the previous version is put back.
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { watch, type FSWatcher } from 'chokidar';
 import type { JSONSchema } from 'json-schema-to-ts';
 import { ConfigError, ConfigValidator, formatIssue, readConfig, writeConfigValues, type BotConfig, type LoadedConfig } from './config.ts';
@@ -40,7 +41,7 @@ class Scope implements TapOwner {
   private live = true;
   readonly abort = new AbortController();
   handOverFn: (() => unknown) | undefined;
-  private readonly disposers: (() => void | Promise<void>)[] = [];
+  private readonly disposers = new Set<{ readonly dispose: () => void | Promise<void> }>();
 
   constructor(readonly id: string, readonly name: string, private readonly onError: (err: unknown, where: string) => void) {}
 
@@ -48,13 +49,18 @@ class Scope implements TapOwner {
     return this.live;
   }
 
-  own(dispose: () => void | Promise<void>): void {
+  /** Registers something to release at unload; the returned function forgets it (e.g. a timer that fired). */
+  own(dispose: () => void | Promise<void>): () => void {
     if (!this.live) {
       // A setup that timed out may still register things later: release them at once.
       void Promise.resolve().then(dispose).catch(() => undefined);
-      return;
+      return () => undefined;
     }
-    this.disposers.push(dispose);
+    const entry = { dispose };
+    this.disposers.add(entry);
+    return () => {
+      this.disposers.delete(entry);
+    };
   }
 
   failed(err: unknown, where: string): void {
@@ -64,10 +70,11 @@ class Scope implements TapOwner {
   async dispose(log: Logger): Promise<void> {
     this.live = false;
     this.abort.abort(new Error(`${this.name} was unloaded`));
-    while (this.disposers.length) {
-      const d = this.disposers.pop();
+    const list = [...this.disposers].reverse();
+    this.disposers.clear();
+    for (const { dispose } of list) {
       try {
-        await d?.();
+        await dispose();
       } catch (err) {
         log.error(`error while unloading: ${(err as Error).message}`, { err: err as Error });
       }
@@ -182,7 +189,7 @@ export class Host implements HostControl {
     if (issues.length) throw new ConfigError(issues);
     this.deps.onBotConfig?.(bot);
     await this.ops.run(() => this.reconcile());
-    if (bot.watch) this.watch();
+    if (bot.watch) await this.watch();
   }
 
   async stop(): Promise<void> {
@@ -301,16 +308,19 @@ export class Host implements HostControl {
   private async reconcile(): Promise<void> {
     const order = this.order();
     const target = this.plan(order);
-    // Stop first, dependents before what they depend on.
+    // Stop first, dependents before what they depend on. A restart hands its state to the next start.
+    const handed = new Map<string, unknown>();
     for (const r of [...order].reverse()) {
       if (!r.running) continue;
       const keep = target.get(r.name) && sameSet(r.running.optionalSeen, this.optionalUp(r, target));
-      if (!keep) await this.teardown(r, target.get(r.name) ? 'restart' : 'disable');
+      if (keep) continue;
+      if (target.get(r.name)) handed.set(r.name, await this.teardown(r, 'restart'));
+      else await this.teardown(r, 'disable');
     }
     for (const r of order) {
       if (!target.get(r.name) || r.running) continue;
       try {
-        r.running = await this.setup(r, r.module, r.settings, undefined);
+        r.running = await this.setup(r, r.module, r.settings, handed.get(r.name));
         r.error = undefined;
       } catch (err) {
         r.error = (err as Error).message;
@@ -434,15 +444,31 @@ export class Host implements HostControl {
       log,
       db: deps.storage.forPlugin(r.name, own),
       hooks: hooksFor(deps.hooks, scope),
-      commands: { register: (spec: CommandSpec) => own(deps.registerCommand(scope, spec)) },
+      commands: {
+        // The router checks the owner before the `command` hook; a plugin unloaded while that hook was in
+        // flight must not have its command run afterwards.
+        register: (spec: CommandSpec) => own(deps.registerCommand(scope, { ...spec, run: (call) => (scope.alive() ? spec.run(call) : undefined) })),
+      },
       chat: deps.chatFor(r.name),
       users: deps.users,
       clock: deps.clock,
       timers: {
         setTimeout(fn, ms) {
-          const h = deps.clock.setTimeout(guard(fn, 'timer'), ms);
-          const cancel = () => deps.clock.clearTimeout(h);
-          own(cancel);
+          // A timer that fired or was cancelled forgets its disposer: a plugin that sets one per message
+          // must not grow its unload list for as long as it runs.
+          let pending = true;
+          const run = guard(fn, 'timer');
+          const h = deps.clock.setTimeout(() => {
+            pending = false;
+            forget();
+            run();
+          }, ms);
+          const cancel = () => {
+            if (pending) deps.clock.clearTimeout(h);
+            pending = false;
+            forget();
+          };
+          const forget = scope.own(cancel);
           return cancel;
         },
         setInterval(fn, ms) {
@@ -485,13 +511,19 @@ export class Host implements HostControl {
    * Replaces a running plugin's code and/or settings. Dependents are torn down and set up again around it.
    * If anything fails to start, everything is put back as it was and the error is reported.
    */
-  private async swap(r: PluginRecord, module: LoadedModule, settings: Readonly<Record<string, unknown>>, why: string): Promise<void> {
+  private async swap(r: PluginRecord, module: LoadedModule, settings: Readonly<Record<string, unknown>>, why: string, t0 = performance.now()): Promise<void> {
     if (!r.running) {
       r.module = module;
       r.settings = settings;
       r.blockedBySetup = false;
       r.error = undefined;
       await this.reconcile();
+      return;
+    }
+    // A version whose dependencies are not running (or that would close a cycle) is refused up front.
+    const unmet = this.unmetDependencies(r, module.definition);
+    if (unmet) {
+      this.reportReloadFailure(r, why, new HostError(unmet));
       return;
     }
     // Migrate before anything is torn down: a failing migration leaves the old version running.
@@ -520,7 +552,6 @@ export class Host implements HostControl {
         }
       } catch (err) {
         for (const s of started.reverse()) await this.teardown(s, 'reload');
-        this.reportReloadFailure(r, why, err);
         try {
           r.running = await this.setup(r, old.module, old.settings, handed.get(r.name));
           for (const dep of dependents) dep.running = await this.setup(dep, dep.module, dep.settings, handed.get(dep.name));
@@ -528,6 +559,8 @@ export class Host implements HostControl {
           r.error = `reload failed and the previous version could not be restored: ${(restoreErr as Error).message}`;
           this.log.error(`plugin ${r.name}: ${r.error}`);
         }
+        // Reported after the restore: a successful setup clears lastError.
+        this.reportReloadFailure(r, why, err);
         await this.reconcile();
         return;
       }
@@ -536,11 +569,22 @@ export class Host implements HostControl {
       r.settings = settings;
       r.reloads++;
       r.error = undefined;
-      this.log.info(`plugin ${r.name} reloaded (${why})`);
+      this.log.info(`plugin ${r.name} reloaded (${why}) in ${(performance.now() - t0).toFixed(1)} ms`, { heapMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20) });
       await this.reconcile();
     } finally {
       resume();
     }
+  }
+
+  private unmetDependencies(r: PluginRecord, d: AnyPluginDefinition): string | undefined {
+    const dependents = new Set(this.dependentsOf(r.name).map((x) => x.name));
+    const problems = (d.dependsOn ?? []).flatMap((dep) => {
+      if (dep === r.name || dependents.has(dep)) return [`"${dep}" depends on ${r.name} (a dependency cycle)`];
+      if (!this.records.has(dep)) return [`needs plugin "${dep}", which is not installed`];
+      if (!this.records.get(dep)?.running) return [`needs plugin "${dep}", which is not running`];
+      return [];
+    });
+    return problems.length ? problems.join('; ') : undefined;
   }
 
   private reportReloadFailure(r: PluginRecord, why: string, err: unknown): void {
@@ -590,6 +634,7 @@ export class Host implements HostControl {
 
   async reload(name: string): Promise<PluginInfo> {
     return this.ops.run(async () => {
+      const t0 = performance.now();
       const r = this.record(name);
       if (r.source.kind === 'package') {
         this.log.warn(`plugin ${name} comes from an npm package and cannot be reloaded from source; restarting it`);
@@ -614,7 +659,7 @@ export class Host implements HostControl {
         }
         settings = section.settings;
       }
-      await this.swap(r, module, settings, 'source changed');
+      await this.swap(r, module, settings, 'source changed', t0);
       return this.info(r);
     });
   }
@@ -623,7 +668,8 @@ export class Host implements HostControl {
     return this.ops.run(async () => {
       const r = this.record(name);
       const { enabled: _ignored, ...rest } = input;
-      const { settings, issues } = this.validator.validateSettings(undefined, { name, schema: def(r).configSchema }, rest);
+      // Settings left out keep their current values (as they do in the file, where only these are written).
+      const { settings, issues } = this.validator.validateSettings(undefined, { name, schema: def(r).configSchema }, { ...r.settings, ...rest });
       if (issues.length) return { ok: false as const, issues };
       const defaults = this.validator.defaults(def(r).configSchema);
       const loaded = this.tryReadConfig();
@@ -729,30 +775,43 @@ export class Host implements HostControl {
 
   // ---------------------------------------------------------------- watching files
 
-  private watch(): void {
+  /** Resolves once the watchers are ready: an edit made after start() returned is never missed. */
+  private async watch(): Promise<void> {
+    const ready = (w: FSWatcher) => new Promise<void>((resolve) => w.once('ready', () => resolve()));
     const configWatcher = watch(this.deps.configFile, { ignoreInitial: true });
     configWatcher.on('all', () => this.later('config', () => void this.applyConfigFile()));
     configWatcher.on('error', (err) => this.log.warn(`watching the config file failed: ${(err as Error).message}`));
     this.watchers.push(configWatcher);
+    const waiting = [ready(configWatcher)];
     const dirs = [...new Set([...this.records.values()].filter((r) => r.source.kind !== 'package').map((r) => r.source.dir))];
-    if (!dirs.length) return;
-    const codeWatcher = watch(dirs, {
-      ignoreInitial: true,
-      ignored: (p: string) => /[\\/](\.build|node_modules|\.git|test)([\\/]|$)/.test(p) || /\.(md|log)$/.test(p),
-    });
-    codeWatcher.on('all', (_event, file) => {
-      for (const r of this.records.values()) {
-        if (r.source.kind === 'package') continue;
-        if (r.module.files.includes(file) || file.startsWith(r.source.dir + path.sep)) {
-          this.later(`plugin:${r.name}`, () => {
-            this.log.info(`source of ${r.name} changed; reloading`);
-            void this.reload(r.name);
-          });
+    if (dirs.length) {
+      const codeWatcher = watch(dirs, {
+        ignoreInitial: true,
+        // Only the part inside a plugin's folder counts: a project that lives under a folder named `test`
+        // must still reload its plugins.
+        ignored: (p: string) => {
+          const dir = dirs.find((d) => p === d || p.startsWith(d + path.sep));
+          if (!dir) return false;
+          const inside = p.slice(dir.length);
+          return /[\\/](\.build|node_modules|\.git|test)([\\/]|$)/.test(inside) || /\.(md|log)$/.test(inside);
+        },
+      });
+      codeWatcher.on('all', (_event, file) => {
+        for (const r of this.records.values()) {
+          if (r.source.kind === 'package') continue;
+          if (r.module.files.includes(file) || file.startsWith(r.source.dir + path.sep)) {
+            this.later(`plugin:${r.name}`, () => {
+              this.log.info(`source of ${r.name} changed; reloading`);
+              void this.reload(r.name);
+            });
+          }
         }
-      }
-    });
-    codeWatcher.on('error', (err) => this.log.warn(`watching plugin sources failed: ${(err as Error).message}`));
-    this.watchers.push(codeWatcher);
+      });
+      codeWatcher.on('error', (err) => this.log.warn(`watching plugin sources failed: ${(err as Error).message}`));
+      this.watchers.push(codeWatcher);
+      waiting.push(ready(codeWatcher));
+    }
+    await Promise.all(waiting);
   }
 
   // Editors save as several events (write, rename); one reload per burst.

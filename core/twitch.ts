@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import { RefreshingAuthProvider, type AccessToken } from '@twurple/auth';
+import { getTokenInfo, RefreshingAuthProvider, StaticAuthProvider, type AccessToken, type AuthProvider } from '@twurple/auth';
 import { ChatClient, UserState, type ChatMessage as TwurpleMessage, type ChatUser as TwurpleUser } from '@twurple/chat';
 import type { Transport, TransportSink } from './chat.ts';
 import type { ChatEvent, ChatMessage, ChatStatus, Clock, Logger, Role } from './types.ts';
@@ -100,21 +100,27 @@ export class TwitchTransport implements Transport {
     const stored = readTokenFile(this.o.dataDir);
     // The stored token wins if it was refreshed from this same TWITCH_TOKEN, or came from the setup wizard.
     const useStored = stored && (stored.source === hash(envToken) || stored.source === 'wizard');
+    const token: AccessToken = useStored
+      ? stored
+      : { accessToken: envToken, refreshToken: this.o.refreshToken ?? null, expiresIn: null, obtainmentTimestamp: this.o.clock.now(), scope: [] };
     this.hasStoredRefresh = !!(useStored && stored.refreshToken);
-    const auth = new RefreshingAuthProvider({ clientId: this.o.clientId, clientSecret: this.o.clientSecret ?? '' });
-    auth.onRefresh((_userId, token) => {
-      writeTokenFile(this.o.dataDir, { ...token, clientId: this.o.clientId }, useStored ? (stored.source === 'wizard' ? 'wizard' : envToken) : envToken);
-      log.info('Twitch token refreshed and saved');
-    });
-    auth.onRefreshFailure((_userId, err) => log.error(`refreshing the Twitch token failed: ${err.message}`));
     this.setStatus('connecting');
+    let auth: AuthProvider;
     try {
-      await auth.addUserForToken(
-        useStored
-          ? stored
-          : { accessToken: envToken, refreshToken: this.o.refreshToken ?? null, expiresIn: null, obtainmentTimestamp: this.o.clock.now(), scope: [] },
-        ['chat'],
-      );
+      if (token.refreshToken) {
+        const refreshing = new RefreshingAuthProvider({ clientId: this.o.clientId, clientSecret: this.o.clientSecret ?? '' });
+        refreshing.onRefresh((_userId, fresh) => {
+          writeTokenFile(this.o.dataDir, { ...fresh, clientId: this.o.clientId }, useStored && stored.source === 'wizard' ? 'wizard' : envToken);
+          log.info('Twitch token refreshed and saved');
+        });
+        refreshing.onRefreshFailure((_userId, err) => log.error(`refreshing the Twitch token failed: ${err.message}`));
+        await refreshing.addUserForToken(token, ['chat']);
+        auth = refreshing;
+      } else {
+        // A bare access token cannot be refreshed: check it now so a bad one fails once, clearly.
+        const info = await getTokenInfo(token.accessToken);
+        auth = new StaticAuthProvider(this.o.clientId || info.clientId, token.accessToken, info.scopes);
+      }
     } catch (err) {
       this.authFailed((err as Error).message);
       return;

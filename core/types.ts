@@ -197,7 +197,7 @@ export interface UserDirectory {
   setNotes(id: string, notes: string): Promise<void>;
   /** Makes sure a user exists (e.g. from an EventSub payload) and returns them. */
   ensure(user: UserRef & { id: string }): Promise<KnownUser>;
-  /** Removes a user's personal data (login becomes `deleted-<n>`); returns false if unknown. */
+  /** Deletes a user (personal data: login, display name, notes); returns false if unknown. Plugins delete their own rows. */
   forget(id: string): Promise<boolean>;
 }
 

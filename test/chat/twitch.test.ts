@@ -39,7 +39,7 @@ interface Setup {
   t: TestBot;
 }
 
-async function connect(opts: { mod?: boolean; fakeLimits?: Parameters<typeof startFakeTwitch>[0]; bot?: Partial<TestBotOptions>; token?: string } = {}): Promise<Setup> {
+async function connect(opts: { mod?: boolean; fakeLimits?: Parameters<typeof startFakeTwitch>[0]; bot?: Partial<TestBotOptions>; token?: string; bare?: boolean } = {}): Promise<Setup> {
   const fake = await startFakeTwitch(opts.fakeLimits);
   fake.acceptToken('goodtoken', { login: 'bakebot', userId: '1000', refreshToken: 'refresh1' });
   if (opts.mod) fake.setMod(CHANNEL, 'bakebot', true);
@@ -52,8 +52,7 @@ async function connect(opts: { mod?: boolean; fakeLimits?: Parameters<typeof sta
     chatLimits: { windowMs: limits.windowMs, perWindow: limits.perWindow, perWindowMod: limits.perWindowMod, duplicateWindowMs: limits.duplicateWindowMs },
     env: {
       TWITCH_TOKEN: `oauth:${opts.token ?? 'goodtoken'}`,
-      ...(opts.token ? {} : { TWITCH_REFRESH_TOKEN: 'refresh1' }),
-      TWITCH_CLIENT_ID: 'clientid',
+      ...(opts.token || opts.bare ? {} : { TWITCH_REFRESH_TOKEN: 'refresh1', TWITCH_CLIENT_ID: 'clientid' }),
       TWITCH_CHANNEL: CHANNEL,
       TWITCH_CHAT_URL: fake.url,
     },
@@ -210,6 +209,12 @@ describe('Twitch chat', function () {
     expect(await t.ask('alice', '!ping local')).to.equal('pong local');
     await settle(1500);
     expect(t.bot.logs.recent().filter((e) => e.level === 'error' && /token/i.test(e.msg))).to.have.length(1);
+  });
+
+  it('connects with a bare access token (no refresh token, no client id)', async () => {
+    s = await connect({ bare: true });
+    s.fake.say(CHANNEL, { login: 'alice', text: '!ping bare' });
+    await waitUntil(() => delivered(s?.fake as FakeTwitch).includes('pong bare'), 5000, 'a reply');
   });
 
   it('refreshes a revoked token, stores it with mode 0600 and rejoins', async () => {

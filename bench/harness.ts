@@ -1,0 +1,221 @@
+// Pieces the benchmarks share: the bot as its own process against the fake Twitch chat server, a bare
+// twurple client for comparison, polling the database from outside, and statistics.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { StaticAuthProvider } from '@twurple/auth';
+import { ChatClient } from '@twurple/chat';
+import { open, type Database } from 'sqlite';
+import sqlite3 from 'sqlite3';
+import { stringify } from 'yaml';
+import { PROJECT_ROOT } from '../core/bot.ts';
+import { startFakeTwitch, type FakeTwitch } from '../test/support/fake-twitch.ts';
+
+export const CHANNEL = 'benchchannel';
+export const BOT_TOKEN = 'benchtoken';
+export const API_TOKEN = 'bench-api-token';
+
+export function median(xs: readonly number[]): number {
+  return percentile(xs, 50);
+}
+
+export function percentile(xs: readonly number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const i = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return s[i] as number;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 5): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export interface BenchWorld {
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly configFile: string;
+  readonly fake: FakeTwitch;
+  readonly webPort: number;
+}
+
+/** A temporary folder with a config that enables every built-in plugin, and a fake Twitch. */
+export async function makeWorld(): Promise<BenchWorld> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bakebot-bench-'));
+  const dataDir = path.join(dir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const fake = await startFakeTwitch({ limits: {} });
+  fake.acceptToken(BOT_TOKEN, { login: 'bakebot', userId: '1', expiresIn: 86_400 });
+  fake.setMod(CHANNEL, 'bakebot', true);
+  const webPort = await freePort();
+  const configFile = path.join(dir, 'bakebot.yaml');
+  const example = readFileSync(path.join(PROJECT_ROOT, 'config', 'bakebot.example.yaml'), 'utf8');
+  // Start from the example (every built-in enabled as shipped), with the chat log on and the web on a free port.
+  writeFileSync(configFile, example);
+  const extra = { chatlog: { enabled: true, retentionDays: 30 }, dashboard: { enabled: true, port: webPort } };
+  const { parse } = await import('yaml');
+  const doc = parse(example) as { bot?: Record<string, unknown>; plugins?: Record<string, unknown> };
+  const plugins = { ...(doc.plugins ?? {}) };
+  for (const [k, v] of Object.entries(extra)) plugins[k] = { ...((plugins[k] as object | null) ?? {}), ...v };
+  writeFileSync(configFile, stringify({ bot: { ...doc.bot, channels: [CHANNEL] }, plugins }));
+  return { dir, dataDir, configFile, fake, webPort };
+}
+
+export interface BotProcess {
+  readonly child: ChildProcess;
+  readonly startMs: number;
+  output(): string;
+  /** Resident memory in MB, from /proc. */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `npm start`'s entry point as its own process; resolves when it has joined the channel. */
+export async function startBot(world: BenchWorld): Promise<BotProcess> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    BAKEBOT_CONFIG: world.configFile,
+    BAKEBOT_DATA_DIR: world.dataDir,
+    TWITCH_TOKEN: `oauth:${BOT_TOKEN}`,
+    TWITCH_CLIENT_ID: 'benchclient',
+    TWITCH_CHANNEL: CHANNEL,
+    TWITCH_CHAT_URL: world.fake.url,
+    TWURPLE_MOCK_API_PORT: String(world.fake.port),
+    DASHBOARD_PASSWORD: 'bench-password',
+    BAKEBOT_API_TOKEN: API_TOKEN,
+    LOG_LEVEL: 'info',
+  };
+  const joinsBefore = world.fake.joins.length;
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'core', 'main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
+  child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
+  let readyAt = 0;
+  await waitUntil(
+    () => {
+      if (child.exitCode !== null) throw new Error(`the bot exited (${child.exitCode}):\n${out}`);
+      if (!readyAt && /ready:/.test(out)) readyAt = performance.now();
+      return readyAt > 0 && world.fake.joins.length > joinsBefore;
+    },
+    60_000,
+    'the bot to start and join',
+  );
+  // USERSTATE (the bot is a moderator) follows the JOIN.
+  await sleep(100);
+  return {
+    child,
+    startMs: readyAt - t0,
+    output: () => out,
+    rssMb: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return kb / 1024;
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** A read-only look at the bot's database from the benchmark process. */
+export async function openDb(world: BenchWorld): Promise<Database> {
+  const db = await open({ filename: path.join(world.dataDir, 'bakebot.sqlite3'), driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY });
+  await db.exec('PRAGMA busy_timeout=5000');
+  return db;
+}
+
+export async function count(db: Database, sql: string): Promise<number> {
+  return (await db.get<{ n: number }>(sql))?.n ?? 0;
+}
+
+/** A bare twurple client that only counts messages: the baseline for ingest. */
+export async function bareClient(world: BenchWorld): Promise<{ client: ChatClient; received: () => number; stop: () => void }> {
+  world.fake.acceptToken('baretoken', { login: 'barebot', userId: '2', expiresIn: 86_400 });
+  process.env.TWURPLE_MOCK_API_PORT = String(world.fake.port);
+  const joins = world.fake.joins.length;
+  const client = new ChatClient({
+    authProvider: new StaticAuthProvider('benchclient', 'baretoken'),
+    channels: [CHANNEL],
+    hostName: `127.0.0.1:${world.fake.port}/`,
+    ssl: false,
+    webSocket: true,
+    logger: { minLevel: 'critical' },
+  });
+  let n = 0;
+  client.onMessage(() => {
+    n++;
+  });
+  client.connect();
+  await waitUntil(() => world.fake.joins.length > joins, 10_000, 'the bare client to join');
+  return { client, received: () => n, stop: () => client.quit() };
+}
+
+/**
+ * Messages per second in steady state: the slope between 10 % and 90 % of `total` processed, so that
+ * start-up and the write-behind tail do not count.
+ */
+export async function steadyRate(progress: () => number | Promise<number>, total: number, timeoutMs: number): Promise<number> {
+  let t10 = 0;
+  let n10 = 0;
+  const lo = total * 0.1;
+  const hi = total * 0.9;
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await progress();
+    const t = performance.now();
+    if (!t10 && n >= lo) {
+      t10 = t;
+      n10 = n;
+    }
+    if (t10 && n >= hi) return ((n - n10) / (t - t10)) * 1000;
+    if (Date.now() > end) throw new Error(`only ${n} of ${total} processed within ${timeoutMs} ms`);
+    await sleep(2);
+  }
+}
+
+/** Sends plain chat at `perSecond` until stopped; returns how many were sent. */
+export function backgroundChat(fake: FakeTwitch, perSecond: number): { stop: () => number } {
+  let sent = 0;
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - started) / 1000) * perSecond);
+    while (sent < due) {
+      fake.say(CHANNEL, { login: `chatter${sent % 500}`, userId: `c${sent % 500}`, text: `just chatting, message number ${sent}` });
+      sent++;
+    }
+  }, 5);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return sent;
+    },
+  };
+}

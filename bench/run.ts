@@ -1,0 +1,286 @@
+// `npm run bench`: the whole bot, as its own process with every built-in plugin enabled, the chat log on
+// and the bot a moderator, against the fake Twitch chat server over WebSocket; each figure is the median
+// of several rounds, side by side with its baseline. `--smoke` runs a tiny version (npm test does).
+import { rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { open } from 'sqlite';
+import sqlite3 from 'sqlite3';
+import { PROJECT_ROOT } from '../core/bot.ts';
+import {
+  API_TOKEN, backgroundChat, bareClient, CHANNEL, count, makeWorld, median, openDb, percentile, sleep, startBot, steadyRate, waitUntil, type BenchWorld, type BotProcess,
+} from './harness.ts';
+
+const smoke = process.argv.includes('--smoke');
+const ROUNDS = smoke ? 1 : 3;
+const SIZES = smoke
+  ? { ingest: 2000, latency: 10, gives: 100, reloadChatMs: 1500, scaleUsers: 20_000, scaleSamples: 10, chatRate: 200 }
+  : { ingest: 40_000, latency: 60, gives: 3000, reloadChatMs: 4000, scaleUsers: 1_000_000, scaleSamples: 60, chatRate: 1000 };
+
+interface Row {
+  name: string;
+  value: string;
+  baseline?: string;
+  ratio?: string;
+  target: string;
+  ok: boolean | undefined;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+const startups: number[] = [];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
+async function withBot<T>(world: BenchWorld, fn: (bot: BotProcess) => Promise<T>): Promise<T> {
+  const bot = await startBot(world);
+  startups.push(bot.startMs);
+  try {
+    return await fn(bot);
+  } finally {
+    await bot.stop();
+  }
+}
+
+/** Accounts with tokens (and the ledger rows that explain them), written straight into the database. */
+async function seedAccounts(world: BenchWorld, n: number, tokens: number, prefix: string): Promise<void> {
+  const db = await open({ filename: path.join(world.dataDir, 'bakebot.sqlite3'), driver: sqlite3.Database });
+  await db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;');
+  const now = Date.now();
+  await db.exec('BEGIN');
+  const series = `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${n - 1})`;
+  await db.exec(`${series} INSERT OR IGNORE INTO users (id, login, display_name, first_seen, last_seen) SELECT '${prefix}' || i, '${prefix}' || i, '${prefix}' || i, ${now}, ${now} - i FROM s`);
+  await db.exec(
+    `${series} INSERT OR IGNORE INTO economy_accounts (user_id, xp, tokens, created_at, updated_at) SELECT '${prefix}' || i, (i * 7919) % 100000, ${tokens} + (i * 104729) % 1000, ${now}, ${now} FROM s`,
+  );
+  await db.exec(
+    `${series} INSERT INTO economy_ledger (user_id, kind, delta, balance_after, reason, source, key, actor, time)
+     SELECT '${prefix}' || i, 'credit', ${tokens} + (i * 104729) % 1000, ${tokens} + (i * 104729) % 1000, 'bench seed', 'bench', 'bench-seed:${prefix}' || i, 'bench', ${now} FROM s`,
+  );
+  await db.exec('COMMIT');
+  await db.close();
+}
+
+async function prepare(world: BenchWorld): Promise<void> {
+  // One start creates the tables (migrations); the benchmarks then seed them from outside.
+  await withBot(world, async () => undefined);
+  await seedAccounts(world, 5000, 1000, 'giver');
+}
+
+async function ingest(world: BenchWorld): Promise<void> {
+  const botRates: number[] = [];
+  const bareRates: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    await withBot(world, async () => {
+      const db = await openDb(world);
+      const before = await count(db, 'SELECT count(*) AS n FROM chatlog_messages');
+      const n = SIZES.ingest;
+      for (let i = 0; i < n; i++) world.fake.say(CHANNEL, { login: `ingest${i % 1000}`, userId: `i${i % 1000}`, text: `ingest round ${r} message ${i} with a few words in it` });
+      botRates.push(await steadyRate(async () => (await count(db, 'SELECT count(*) AS n FROM chatlog_messages')) - before, n, 120_000));
+      await db.close();
+    });
+    const bare = await bareClient(world);
+    const n = SIZES.ingest;
+    for (let i = 0; i < n; i++) world.fake.say(CHANNEL, { login: `ingest${i % 1000}`, userId: `i${i % 1000}`, text: `ingest round ${r} message ${i} with a few words in it` });
+    bareRates.push(await steadyRate(() => bare.received(), n, 120_000));
+    bare.stop();
+    await sleep(100);
+  }
+  const bot = median(botRates);
+  const bare = median(bareRates);
+  rows.push({ name: 'ingest (messages/s, chat log committed)', value: fmt(bot), baseline: `${fmt(bare)} bare twurple`, ratio: fmt(bot / bare, 2), target: 'ratio ≥ 0.8', ok: bot / bare >= 0.8 });
+}
+
+async function latency(world: BenchWorld): Promise<void> {
+  const all: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    await withBot(world, async () => {
+      const chat = backgroundChat(world.fake, SIZES.chatRate);
+      await sleep(500);
+      const sentAt = new Map<string, number>();
+      const off = world.fake.onBotSays((m) => {
+        const id = m.tags['reply-parent-msg-id'];
+        const t0 = id ? sentAt.get(id) : undefined;
+        if (t0 !== undefined) all.push(performance.now() - t0);
+      });
+      for (let i = 0; i < SIZES.latency; i++) {
+        // Spaced under the moderator limit (100 per 30 s), so the outbox never has to hold a reply back.
+        const id = world.fake.say(CHANNEL, { login: `giver${r * 1000 + i}`, userId: `giver${r * 1000 + i}`, text: '!balance' });
+        sentAt.set(id, performance.now());
+        await sleep(400);
+      }
+      await sleep(300);
+      off();
+      chat.stop();
+    });
+  }
+  const p99 = percentile(all, 99);
+  rows.push({
+    name: `!balance latency under ${SIZES.chatRate} msg/s chat (ms; p50 / p95 / p99)`,
+    value: `${fmt(percentile(all, 50), 2)} / ${fmt(percentile(all, 95), 2)} / ${fmt(p99, 2)}`,
+    target: 'p99 ≤ 5 ms',
+    ok: p99 <= 5,
+  });
+  if (all.length < ROUNDS * SIZES.latency) notes.push(`latency: only ${all.length} of ${ROUNDS * SIZES.latency} replies arrived`);
+}
+
+async function rawTransactions(world: BenchWorld, n: number): Promise<number> {
+  const file = path.join(world.dataDir, 'raw-baseline.sqlite3');
+  rmSync(file, { force: true });
+  const db = await open({ filename: file, driver: sqlite3.Database });
+  await db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL);');
+  await db.exec('WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < 999) INSERT INTO t SELECT i, 0 FROM s');
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await db.exec('BEGIN IMMEDIATE');
+    await db.run('UPDATE t SET v = v + 1 WHERE id = ?', i % 1000);
+    await db.exec('COMMIT');
+  }
+  const rate = (n / (performance.now() - t0)) * 1000;
+  await db.close();
+  rmSync(file, { force: true });
+  return rate;
+}
+
+async function economy(world: BenchWorld): Promise<void> {
+  const gives: number[] = [];
+  const raws: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    await withBot(world, async () => {
+      const db = await openDb(world);
+      const before = await count(db, "SELECT count(*) AS n FROM economy_ledger WHERE kind = 'transfer'");
+      const n = SIZES.gives;
+      for (let i = 0; i < n; i++) {
+        const from = (r * 1000 + i) % 5000;
+        world.fake.say(CHANNEL, { login: `giver${from}`, userId: `giver${from}`, text: `!give @giver${(from + 1) % 5000} 1` });
+      }
+      // Two ledger rows per transfer.
+      gives.push(await steadyRate(async () => ((await count(db, "SELECT count(*) AS n FROM economy_ledger WHERE kind = 'transfer'")) - before) / 2, n, 180_000));
+      await db.close();
+    });
+    raws.push(await rawTransactions(world, SIZES.gives));
+  }
+  const give = median(gives);
+  const raw = median(raws);
+  rows.push({ name: 'durable !give transfers/s', value: fmt(give), baseline: `${fmt(raw)} raw 1-row txns`, ratio: fmt(give / raw, 2), target: 'ratio ≥ 0.5', ok: give / raw >= 0.5 });
+}
+
+async function hotReload(world: BenchWorld): Promise<void> {
+  const times: number[] = [];
+  let lostMessages = 0;
+  let lostReplies = 0;
+  const source = path.join(PROJECT_ROOT, 'plugins', 'economy', 'index.ts');
+  const { readFileSync } = await import('node:fs');
+  const original = readFileSync(source, 'utf8');
+  for (let r = 0; r < ROUNDS; r++) {
+    await withBot(world, async (bot) => {
+      const db = await openDb(world);
+      const before = await count(db, 'SELECT count(*) AS n FROM chatlog_messages');
+      const chat = backgroundChat(world.fake, SIZES.chatRate);
+      await sleep(SIZES.reloadChatMs / 4);
+      const replies = new Set<string>();
+      const asked: string[] = [];
+      const off = world.fake.onBotSays((m) => {
+        const id = m.tags['reply-parent-msg-id'];
+        if (id) replies.add(id);
+      });
+      const marker = bot.output().length;
+      // Saving the file (same content) is what an editor does: the watcher reloads the plugin.
+      writeFileSync(source, original);
+      for (let i = 0; i < 20; i++) {
+        asked.push(world.fake.say(CHANNEL, { login: `giver${4000 + r * 20 + i}`, userId: `giver${4000 + r * 20 + i}`, text: '!balance' }));
+        await sleep(SIZES.reloadChatMs / 40);
+      }
+      await waitUntil(() => /plugin economy reloaded/.test(bot.output().slice(marker)), 10_000, 'the reload');
+      await sleep(SIZES.reloadChatMs / 4);
+      const sent = chat.stop();
+      const m = /plugin economy reloaded \(source changed\) in (\d+(?:\.\d+)?) ms/.exec(bot.output().slice(marker));
+      if (m) times.push(Number(m[1]));
+      await waitUntil(async () => (await count(db, 'SELECT count(*) AS n FROM chatlog_messages')) - before >= sent, 10_000, 'every message in the chat log').catch(() => undefined);
+      lostMessages += sent - ((await count(db, 'SELECT count(*) AS n FROM chatlog_messages')) - before);
+      await waitUntil(() => asked.every((id) => replies.has(id)), 10_000, 'every reply').catch(() => undefined);
+      lostReplies += asked.filter((id) => !replies.has(id)).length;
+      off();
+      await db.close();
+    });
+  }
+  const t = median(times);
+  rows.push({ name: `hot reload of economy under ${SIZES.chatRate} msg/s (ms)`, value: fmt(t, 1), target: '≤ 150 ms', ok: t <= 150 });
+  rows.push({ name: 'messages / replies lost during reloads', value: `${lostMessages} / ${lostReplies}`, target: '0 / 0', ok: lostMessages === 0 && lostReplies === 0 });
+}
+
+async function scale(world: BenchWorld): Promise<void> {
+  await seedAccounts(world, SIZES.scaleUsers, 10, 'scale');
+  const top: number[] = [];
+  const api: number[] = [];
+  let rss = 0;
+  await withBot(world, async (bot) => {
+    const sentAt = new Map<string, number>();
+    const off = world.fake.onBotSays((m) => {
+      const id = m.tags['reply-parent-msg-id'];
+      const t0 = id ? sentAt.get(id) : undefined;
+      if (t0 !== undefined) top.push(performance.now() - t0);
+    });
+    for (let i = 0; i < SIZES.scaleSamples; i++) {
+      const id = world.fake.say(CHANNEL, { login: `giver${2000 + i}`, userId: `giver${2000 + i}`, text: i % 2 ? '!top tokens' : '!top' });
+      sentAt.set(id, performance.now());
+      await sleep(400);
+    }
+    off();
+    for (let i = 0; i < SIZES.scaleSamples * 3; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`http://127.0.0.1:${world.webPort}/api/leaderboard`, { headers: { authorization: `Bearer ${API_TOKEN}`, host: `127.0.0.1:${world.webPort}` } });
+      await res.arrayBuffer();
+      if (res.ok) api.push(performance.now() - t0);
+      else if (i === 0) notes.push(`GET /api/leaderboard answered ${res.status}`);
+    }
+    rss = bot.rssMb();
+  });
+  const p99Top = percentile(top, 99);
+  const p99Api = percentile(api, 99);
+  const users = SIZES.scaleUsers.toLocaleString('en');
+  rows.push({ name: `!top with ${users} accounts (ms, p99)`, value: fmt(p99Top, 2), target: '≤ 10 ms', ok: p99Top <= 10 });
+  rows.push({ name: `GET /api/leaderboard with ${users} accounts (ms, p99)`, value: fmt(p99Api, 2), target: '≤ 10 ms', ok: api.length ? p99Api <= 10 : undefined });
+  rows.push({ name: `resident memory with ${users} accounts (MB)`, value: fmt(rss, 0), target: '≤ 200 MB', ok: rss <= 200 });
+}
+
+function table(): string {
+  const head = ['benchmark', 'BakeBot', 'baseline', 'ratio', 'target', ''];
+  const body = rows.map((r) => [r.name, r.value, r.baseline ?? '', r.ratio ?? '', r.target, r.ok === undefined ? '?' : r.ok ? 'ok' : 'MISSED']);
+  const all = [head, ...body];
+  const w = head.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  return all.map((row) => row.map((c, i) => c.padEnd(w[i] ?? 0)).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  const world = await makeWorld();
+  const t0 = performance.now();
+  try {
+    log('preparing (migrations, 5,000 seeded accounts)…');
+    await prepare(world);
+    log('ingest…');
+    await ingest(world);
+    log('command latency…');
+    await latency(world);
+    log('economy…');
+    await economy(world);
+    log('hot reload…');
+    await hotReload(world);
+    log(`scale (${SIZES.scaleUsers} accounts)…`);
+    await scale(world);
+    rows.push({ name: 'start-up to ready (ms, median)', value: fmt(median(startups)), target: '', ok: undefined });
+  } finally {
+    await world.fake.close();
+    rmSync(world.dir, { recursive: true, force: true });
+  }
+  const out = table();
+  process.stdout.write(`${out}\n`);
+  for (const n of notes) process.stdout.write(`note: ${n}\n`);
+  process.stdout.write(`(${ROUNDS} round(s), ${fmt((performance.now() - t0) / 1000)} s, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'})\n`);
+  if (!smoke) {
+    const { updateBenchmarksDoc } = await import('./report.ts');
+    updateBenchmarksDoc(out, notes);
+  }
+}
+
+await main();

@@ -1,0 +1,29 @@
+// Economy: XP and tokens for every viewer, kept in an append-only ledger that always adds up. The first
+// real plugin, and the one every other feature pays through (shop, minigames, dashboard): they use its
+// typed service (service.ts), never its tables.
+import { definePlugin } from '../../core/define.ts';
+import { registerCommands } from './commands.ts';
+import { createEconomy } from './economy.ts';
+import { configSchema, settingsProblem } from './schema.ts';
+import type { EconomyService } from './service.ts';
+
+export type * from './service.ts';
+export { isEconomyError, ECONOMY_ERROR_CODES } from './service.ts';
+
+export default definePlugin({
+  name: 'economy',
+  version: '1.0.0',
+  description: 'XP and tokens: chat participation, !daily, !hourly, !work, !give, leaderboards, and the ledger other plugins pay through.',
+  optionalDependsOn: ['chatlog'],
+  configSchema,
+  migrations: 'migrations',
+
+  async setup(ctx): Promise<EconomyService> {
+    const problem = settingsProblem(ctx.config);
+    if (problem) throw new Error(problem);
+    const economy = await createEconomy(ctx);
+    registerCommands(ctx, economy);
+    ctx.hooks.chatMessage.tap((message) => economy.participate(message));
+    return economy.service;
+  },
+});

@@ -1,0 +1,41 @@
+// The economy's settings: one JSON schema for the config file, the loader's validation and the dashboard's
+// settings form. Defaults follow the product spec (XP_PER_PARTICIPATION, DAILY_BONUS_BASE, ...).
+import type { ConfigOf } from '../../core/types.ts';
+
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    xpPerParticipation: { type: 'integer', minimum: 0, maximum: 1000, default: 1, description: 'XP for chatting, at most once per participationCooldown.' },
+    participationCooldown: { type: 'integer', minimum: 0, maximum: 3600, default: 15, description: 'Seconds between two chat messages that earn XP, per viewer.' },
+    xpPerWin: { type: 'integer', minimum: 0, maximum: 100000, default: 25, description: 'XP for winning a game.' },
+    tokensPerWin: { type: 'integer', minimum: 0, maximum: 100000, default: 5, description: 'Tokens for winning a game.' },
+    dailyBonusBase: { type: 'integer', minimum: 0, maximum: 100000, default: 10, description: 'Tokens for !daily on the first day of a streak.' },
+    dailyStreakMax: { type: 'integer', minimum: 0, maximum: 10000, default: 20, description: 'Largest streak bonus: !daily pays dailyBonusBase + min(streak days - 1, dailyStreakMax).' },
+    hourlyBonus: { type: 'integer', minimum: 0, maximum: 100000, default: 3, description: 'Tokens for !hourly, once an hour.' },
+    workCooldown: { type: 'integer', minimum: 0, maximum: 86400, default: 300, description: 'Seconds between two !work.' },
+    workRewardMin: { type: 'integer', minimum: 0, maximum: 100000, default: 1, description: 'Smallest !work reward.' },
+    workRewardMax: { type: 'integer', minimum: 0, maximum: 100000, default: 10, description: 'Largest !work reward.' },
+    levelBase: { type: 'integer', minimum: 1, maximum: 1000000, default: 100, description: 'XP to reach level 2. Level L starts at floor(levelBase * (L - 1) ^ levelGrowth) XP.' },
+    levelGrowth: { type: 'number', minimum: 1, maximum: 4, default: 1.5, description: 'How much steeper each level gets (1 = every level costs levelBase).' },
+    announceLevelUps: { type: 'boolean', default: true, description: 'Say in chat when a viewer reaches a new level by chatting.' },
+    currencyName: { type: 'string', minLength: 1, maxLength: 30, default: 'tokens', description: 'Name of the currency (plural).' },
+    currencySingular: { type: 'string', minLength: 1, maxLength: 30, default: 'token', description: 'Name of one unit of the currency.' },
+    timezone: { type: 'string', minLength: 1, default: 'UTC', description: 'IANA time zone that decides when a day starts for !daily, e.g. Europe/Berlin.' },
+  },
+} as const;
+
+export type EconomyConfig = ConfigOf<typeof configSchema>;
+
+/** Checks what the schema cannot; returns a message for the streamer, or undefined when the settings are fine. */
+export function settingsProblem(config: EconomyConfig): string | undefined {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: config.timezone });
+  } catch {
+    return `plugins.economy.timezone: "${config.timezone}" is not a known IANA time zone; use a name like "UTC", "Europe/Berlin" or "America/New_York"`;
+  }
+  if (config.workRewardMin > config.workRewardMax) {
+    return `plugins.economy.workRewardMin (${config.workRewardMin}) is larger than workRewardMax (${config.workRewardMax})`;
+  }
+  return undefined;
+}

@@ -1,0 +1,213 @@
+// Storage: a reader that sees only committed data, a serialized writer, write-behind batches flushed on
+// interval, when full, on unload and on close; cooldowns and the sliding-window limiter on the fake clock.
+import path from 'node:path';
+import { expect } from 'chai';
+import { Storage } from '../../core/db.ts';
+import { CooldownTable, SlidingWindow } from '../../core/limits.ts';
+import { LogHub } from '../../core/log.ts';
+import type { SqlTx } from '../../core/types.ts';
+import { FakeClock } from '../support/kit.ts';
+import { cleanup, newProbe, onCleanup, pluginFolder, startCoreBot, tempDir, type Probe } from './helpers.ts';
+
+async function openStorage(): Promise<Storage> {
+  const storage = await Storage.open(path.join(tempDir(), 'data', 'test.sqlite3'), new LogHub({ write: () => undefined }).logger('db'));
+  onCleanup(() => storage.close());
+  await storage.run('CREATE TABLE items (v TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 1)');
+  return storage;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function values(storage: Storage): Promise<string[]> {
+  return (await storage.all<{ v: string }>('SELECT v FROM items ORDER BY rowid')).map((r) => r.v);
+}
+
+describe('core: storage', () => {
+  let probe: Probe;
+  beforeEach(() => {
+    probe = newProbe();
+  });
+  afterEach(cleanup);
+
+  it('reads on a second connection: a read during a write transaction does not see its uncommitted rows', async () => {
+    const storage = await openStorage();
+    const inside = deferred();
+    const release = deferred();
+    const tx = storage.transaction(async (t) => {
+      await t.run("INSERT INTO items (v) VALUES ('in tx')");
+      expect(await t.get('SELECT count(*) AS n FROM items')).to.deep.equal({ n: 1 });
+      inside.resolve();
+      await release.promise;
+    });
+    await inside.promise;
+    expect(await storage.get('SELECT count(*) AS n FROM items')).to.deep.equal({ n: 0 });
+    expect(await storage.all('SELECT * FROM items')).to.deep.equal([]);
+    release.resolve();
+    await tx;
+    expect(await values(storage)).to.deep.equal(['in tx']);
+  });
+
+  it('serializes writes: a write issued during a transaction waits for it and is not rolled back with it', async () => {
+    const storage = await openStorage();
+    const inside = deferred();
+    const release = deferred();
+    const tx = storage.transaction(async (t) => {
+      await t.run("INSERT INTO items (v) VALUES ('doomed')");
+      inside.resolve();
+      await release.promise;
+      throw new Error('changed my mind');
+    });
+    await inside.promise;
+    const outside = storage.run("INSERT INTO items (v) VALUES ('outside')");
+    release.resolve();
+    let failure: unknown;
+    await tx.catch((err: unknown) => (failure = err));
+    expect((failure as Error).message).to.equal('changed my mind');
+    await outside;
+    expect(await values(storage)).to.deep.equal(['outside']);
+  });
+
+  it('flushes a batch on its interval, early when full, and merges items with the same key', async () => {
+    const storage = await openStorage();
+    let flushed = deferred();
+    const flush = async (items: readonly { v: string; n: number }[], tx: SqlTx) => {
+      await tx.insertMany('items', ['v', 'n'], items.map((i) => [i.v, i.n]));
+      flushed.resolve();
+    };
+
+    const timed = storage.batch({ intervalMs: 30, flush });
+    timed.push({ v: 'a', n: 1 });
+    timed.push({ v: 'b', n: 1 });
+    expect(timed.pending).to.equal(2);
+    expect(await values(storage)).to.deep.equal([]);
+    await flushed.promise; // the interval started a flush; no one asked for it
+    expect(timed.pending).to.equal(0);
+    await timed.flush(); // nothing left to write: this only waits for that flush to commit
+    expect(await values(storage)).to.deep.equal(['a', 'b']);
+
+    flushed = deferred();
+    const full = storage.batch({ intervalMs: 60_000, maxItems: 3, flush });
+    full.push({ v: 'c', n: 1 });
+    full.push({ v: 'd', n: 1 });
+    full.push({ v: 'e', n: 1 });
+    expect(full.pending).to.equal(0);
+    await flushed.promise;
+    await full.flush();
+    expect(await values(storage)).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+
+    flushed = deferred();
+    const merged = storage.batch({ intervalMs: 60_000, key: (i) => i.v, merge: (a, b) => ({ v: a.v, n: a.n + b.n }), flush });
+    for (const v of ['x', 'y', 'x', 'x']) merged.push({ v, n: 1 });
+    expect(merged.pending).to.equal(2);
+    await merged.flush();
+    expect(await storage.all('SELECT v, n FROM items WHERE v IN (?, ?) ORDER BY v', ['x', 'y'])).to.deep.equal([{ v: 'x', n: 3 }, { v: 'y', n: 1 }]);
+  });
+
+  it('flushes pending batches when the storage closes', async () => {
+    const file = path.join(tempDir(), 'close.sqlite3');
+    const storage = await Storage.open(file, new LogHub({ write: () => undefined }).logger('db'));
+    await storage.run('CREATE TABLE items (v TEXT NOT NULL)');
+    const b = storage.batch<string>({ intervalMs: 60_000, flush: (items, tx) => tx.insertMany('items', ['v'], items.map((v) => [v])) });
+    b.push('late 1');
+    b.push('late 2');
+    await storage.close();
+    const again = await Storage.open(file, new LogHub({ write: () => undefined }).logger('db'));
+    onCleanup(() => again.close());
+    expect(await again.all('SELECT v FROM items')).to.deep.equal([{ v: 'late 1' }, { v: 'late 2' }]);
+  });
+
+  it('flushes a plugin\'s batch when the plugin unloads', async () => {
+    const folder = pluginFolder({
+      name: 'counter',
+      migrations: 'migrations',
+      setup: `
+        const batch = ctx.db.batch({ intervalMs: 60000, flush: (items, tx) => tx.insertMany('counter_seen', ['text'], items.map((t) => [t])) });
+        ctx.hooks.chatMessage.tap((m) => { batch.push(m.text); P.push('pushed ' + m.text); });
+      `,
+    });
+    folder.migration('counter', '001-init.sql', '-- Up\nCREATE TABLE counter_seen (text TEXT NOT NULL);\n');
+    const t = await startCoreBot({ folder });
+    for (const text of ['one', 'two', 'three']) t.say('alice', text);
+    await probe.waitFor('pushed three');
+    expect(await t.storage.all('SELECT text FROM counter_seen')).to.deep.equal([]);
+    await t.host.setEnabled('counter', false);
+    expect(await t.storage.all('SELECT text FROM counter_seen')).to.deep.equal([{ text: 'one' }, { text: 'two' }, { text: 'three' }]);
+  });
+
+  it('cooldowns follow the clock', async () => {
+    const clock = new FakeClock();
+    const cd = new CooldownTable(clock);
+    expect(cd.take('k', 10)).to.equal(0);
+    expect(cd.take('k', 10)).to.equal(10_000);
+    await clock.advance(4000);
+    expect(cd.remaining('k')).to.equal(6000);
+    expect(cd.take('k', 10)).to.equal(6000);
+    expect(cd.take('other', 10)).to.equal(0);
+    await clock.advance(6000);
+    expect(cd.remaining('k')).to.equal(0);
+    expect(cd.take('k', 10)).to.equal(0);
+    cd.reset('k');
+    expect(cd.take('k', 10)).to.equal(0);
+  });
+
+  it('the sliding window allows `limit` events in any window', async () => {
+    const clock = new FakeClock();
+    const w = new SlidingWindow(clock, 3, 10_000);
+    expect(w.take('u')).to.equal(true);
+    await clock.advance(1000);
+    expect(w.take('u')).to.equal(true);
+    await clock.advance(1000);
+    expect(w.take('u')).to.equal(true);
+    expect(w.take('u')).to.equal(false);
+    expect(w.take('someone else')).to.equal(true);
+    expect(w.waitFor('u')).to.equal(8000);
+    await clock.advance(7999);
+    expect(w.take('u')).to.equal(false);
+    await clock.advance(1);
+    // The first event left the window; the other two are still in it.
+    expect(w.take('u')).to.equal(true);
+    expect(w.take('u')).to.equal(false);
+    expect(w.count('u')).to.equal(3);
+  });
+
+  it('gives plugins private cooldown keys, rate limiters, command cooldowns and a flood limit on the clock', async () => {
+    const spec = (name: string) => ({
+      name,
+      setup: `
+        const limiter = ctx.rateLimiter(2, 5000);
+        ctx.commands.register({ name: '${name}', description: 'd', cooldown: 0, run: (call) => call.reply('${name}: cd ' + ctx.cooldowns.take('shared', 30) + ', limit ' + limiter.take(call.user.id)) });
+      `,
+    });
+    const folder = pluginFolder(spec('one'), spec('two'), {
+      name: 'slowcmd',
+      setup: `ctx.commands.register({ name: 'cd', description: 'd', cooldown: 10, run: (call) => call.reply('cd ran') });`,
+    });
+    const clock = new FakeClock();
+    const t = await startCoreBot({ folder, clock, config: { bot: { rateLimitMessages: 4, rateLimitWindow: 60 } } });
+    expect(await t.ask('alice', '!one')).to.equal('one: cd 0, limit true');
+    expect(await t.ask('bob', '!two')).to.equal('two: cd 0, limit true');
+    expect(await t.ask('alice', '!one')).to.equal('one: cd 30000, limit true');
+    expect(await t.ask('alice', '!one')).to.equal('one: cd 30000, limit false');
+    await clock.advance(5000);
+    expect(await t.ask('bob', '!one')).to.equal('one: cd 25000, limit true');
+
+    // Per-user command cooldown; moderators skip it.
+    expect(await t.ask('carol', '!cd')).to.equal('cd ran');
+    expect(await t.repliesTo('carol', '!cd', 50)).to.deep.equal([]);
+    expect(await t.ask({ login: 'mod', roles: ['moderator'] }, '!cd')).to.equal('cd ran');
+    expect(await t.ask({ login: 'mod', roles: ['moderator'] }, '!cd')).to.equal('cd ran');
+    await clock.advance(10_000);
+    expect(await t.ask('carol', '!cd')).to.equal('cd ran');
+
+    // Flood limit: 4 commands per 60 s per viewer (alice used 3 so far, more than 60 s ago after this).
+    await clock.advance(60_000);
+    for (let i = 0; i < 4; i++) expect(await t.ask('alice', '!one')).to.match(/^one:/);
+    expect(await t.repliesTo('alice', '!two', 50)).to.deep.equal([]);
+    await clock.advance(60_000);
+    expect(await t.ask('alice', '!two')).to.match(/^two:/);
+  });
+});
