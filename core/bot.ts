@@ -234,7 +234,6 @@ export class Bot {
     if (!this.running) return;
     this.running = false;
     this.log.info('shutting down');
-    this.chat.pause();
     await this.chat.stop();
     await this.hooks.shutdown.promise().catch((err: unknown) => this.log.error(`shutdown hook failed: ${(err as Error).message}`));
     await this.host.stop();

@@ -192,6 +192,7 @@ export class ChatHub {
   private readonly transports: { transport: Transport; outbox: Outbox }[] = [];
   private paused = 0;
   private held: (() => Promise<void>)[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly limits: ChatLimits;
   private readonly statusListeners = new Set<(s: ChatStatus, detail?: string) => void>();
   private lastDetail: string | undefined;
@@ -266,15 +267,18 @@ export class ChatHub {
       if (!this.paused) this.release();
       return;
     }
-    work().catch((err: unknown) => this.deps.log.error(`handling chat failed: ${(err as Error).message}`, { err: err as Error }));
+    this.run(work);
+  }
+
+  private run(work: () => Promise<void>): void {
+    const p = work().catch((err: unknown) => this.deps.log.error(`handling chat failed: ${(err as Error).message}`, { err: err as Error }));
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
   }
 
   private release(): void {
     // Held events are started in arrival order; each plugin handles them as if they had just come in.
-    while (this.held.length && !this.paused) {
-      const work = this.held.shift() as () => Promise<void>;
-      work().catch((err: unknown) => this.deps.log.error(`handling chat failed: ${(err as Error).message}`, { err: err as Error }));
-    }
+    while (this.held.length && !this.paused) this.run(this.held.shift() as () => Promise<void>);
   }
 
   private async handleMessage(m: ChatMessage): Promise<void> {
@@ -328,7 +332,17 @@ export class ChatHub {
     return this.transports.reduce((n, t) => n + t.outbox.size, 0);
   }
 
+  /**
+   * Stops intake: transports stop delivering, messages being handled finish (so their replies and writes
+   * happen), then what is queued to send gets `drainMs` to go out before the transports close.
+   */
   async stop(drainMs = 2000): Promise<void> {
+    this.pause();
+    const held = this.held.length;
+    if (held) this.deps.log.warn(`${held} chat events arrived during shutdown and were not handled`);
+    this.held = [];
+    const deadline = new Promise((r) => setTimeout(r, drainMs).unref());
+    await Promise.race([Promise.all([...this.inFlight]), deadline]);
     await Promise.all(this.transports.map((t) => t.outbox.drained(drainMs)));
     for (const t of [...this.transports].reverse()) await this.remove(t.transport.kind);
   }

@@ -1,6 +1,7 @@
 // One SQLite file, two connections: a reader that only ever sees committed data, and a writer whose
 // statements are serialized, so one plugin's transaction never swallows another plugin's writes
 // (with a single shared connection, any statement issued during a BEGIN joins that transaction).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -32,9 +33,23 @@ class Mutex {
   }
 }
 
+// node-sqlite3 binds a BigInt as NULL without a word; refuse it. (Numbers beyond 32 bits, such as
+// millisecond timestamps, are bound as doubles: SQLite stores them as integers in INTEGER columns, but
+// arithmetic on a bound parameter is floating point — CAST(? AS INTEGER) where that matters.)
 function bind(params: SqlParams | undefined): unknown[] {
   if (params === undefined) return [];
+  const values = Array.isArray(params) ? params : Object.values(params);
+  for (const v of values) if (typeof v === 'bigint') throw new TypeError('SQL parameters cannot be BigInt; pass a number or a string');
   return Array.isArray(params) ? [...params] : [params];
+}
+
+/** Set while a write transaction runs, so a nested write fails at once instead of waiting forever. */
+const openTx = new AsyncLocalStorage<{ open: boolean }>();
+
+function refuseNested(what: string): void {
+  if (openTx.getStore()?.open) {
+    throw new Error(`db.${what}() was called inside a transaction: use the transaction's \`tx\` (the outer transaction holds the write lock, so this would wait forever)`);
+  }
 }
 
 export class Storage {
@@ -69,31 +84,49 @@ export class Storage {
   }
 
   run(sql: string, params?: SqlParams): Promise<RunResult> {
+    refuseNested('run');
+    const args = bind(params);
     return this.lock.run(async () => {
-      const r = await this.writer.run(sql, ...bind(params));
+      const r = await this.writer.run(sql, ...args);
       return { changes: r.changes ?? 0, lastID: r.lastID ?? 0 };
     });
   }
 
   /** Runs `fn` in one write transaction (BEGIN IMMEDIATE); rolls back if it throws. */
   transaction<R>(fn: (tx: SqlTx) => Promise<R>): Promise<R> {
+    refuseNested('transaction');
     return this.lock.run(async () => {
       await this.writer.exec('BEGIN IMMEDIATE');
-      const tx = this.txApi();
+      const committed: (() => void)[] = [];
+      const tx = this.txApi(committed);
+      const state = { open: true };
       try {
-        const result = await fn(tx);
+        const result = await openTx.run(state, () => fn(tx));
         await this.writer.exec('COMMIT');
+        state.open = false;
+        for (const f of committed) {
+          try {
+            f();
+          } catch (err) {
+            this.log.error(`an after-commit callback failed: ${(err as Error).message}`, { err: err as Error });
+          }
+        }
         return result;
       } catch (err) {
         await this.writer.exec('ROLLBACK').catch(() => undefined);
         throw err;
+      } finally {
+        state.open = false;
       }
     });
   }
 
-  private txApi(): SqlTx {
+  private txApi(committed: (() => void)[]): SqlTx {
     const w = this.writer;
     return {
+      afterCommit: (fn) => {
+        committed.push(fn);
+      },
       get: <T = Row>(sql: string, params?: SqlParams) => w.get<T>(sql, ...bind(params)),
       all: <T = Row>(sql: string, params?: SqlParams) => w.all<T[]>(sql, ...bind(params)),
       run: async (sql, params) => {
@@ -246,7 +279,8 @@ export class BatchImpl<T> implements Batch<T> {
     } else {
       this.list.push(item);
     }
-    if (this.pending >= this.maxItems) void this.flush();
+    // A push may come from inside a transaction (its own flush must not count as nested): flush outside it.
+    if (this.pending >= this.maxItems) openTx.exit(() => void this.flush());
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.intervalMs);
       this.timer.unref();

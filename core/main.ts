@@ -11,8 +11,28 @@ if (existsSync(envFile)) process.loadEnvFile(envFile);
 const bot = new Bot();
 process.on('unhandledRejection', (err) => bot.log.error(`unhandled error (the bot keeps running): ${(err as Error)?.message ?? String(err)}`, { err: err as Error }));
 
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) {
+      process.stderr.write('forced exit\n');
+      process.exit(1);
+    }
+    stopping = true;
+    // A signal during start-up waits for the start to finish, then shuts down cleanly.
+    starting.catch(() => undefined).then(() => bot.stop()).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  });
+}
+
+const starting = bot.start();
 try {
-  await bot.start();
+  await starting;
 } catch (err) {
   if (err instanceof ConfigError) {
     process.stderr.write(`BakeBot cannot start: the configuration has errors.\n${err.message}\n`);
@@ -22,20 +42,3 @@ try {
   process.exit(1);
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) {
-      process.stderr.write('forced exit\n');
-      process.exit(1);
-    }
-    stopping = true;
-    bot.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  });
-}

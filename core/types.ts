@@ -132,6 +132,8 @@ export interface SqlTx {
    * `suffix` follows the VALUES, e.g. an `ON CONFLICT (id) DO UPDATE SET ...` upsert clause.
    */
   insertMany(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], options?: { verb?: string; suffix?: string }): Promise<void>;
+  /** Runs `fn` once the transaction has committed (not if it rolls back): tell people, fire events. */
+  afterCommit(fn: () => void): void;
 }
 
 export interface BatchOptions<T> {

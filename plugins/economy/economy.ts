@@ -97,19 +97,16 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
       const ups = await writeXp(items, tx, (xp) => levelOf(xp).level);
       if (!ups.length) return;
       const who = new Map(items.map((i) => [i.userId, i]));
-      // The batch commits right after this returns; a statement queued on the writer now runs after that commit.
-      void ctx.db
-        .run('SELECT 1')
-        .then(() => {
-          for (const up of ups) {
-            levelListeners.emit(up.event);
-            const item = who.get(up.event.userId);
-            if (config.announceLevelUps && item && !ctx.signal.aborted) {
-              void ctx.chat.say(item.channel, `${item.displayName} reached level ${up.event.level}! 🎉`).catch(() => undefined);
-            }
+      // Level-ups are announced only once the XP that made them is committed.
+      tx.afterCommit(() => {
+        for (const up of ups) {
+          levelListeners.emit(up.event);
+          const item = who.get(up.event.userId);
+          if (config.announceLevelUps && item && !ctx.signal.aborted) {
+            void ctx.chat.say(item.channel, `${item.displayName} reached level ${up.event.level}! 🎉`).catch(() => undefined);
           }
-        })
-        .catch(() => undefined);
+        }
+      });
     },
   });
 

@@ -5,10 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
-import { Bot, PROJECT_ROOT } from '../../core/bot.ts';
+import { PROJECT_ROOT } from '../../core/bot.ts';
 import type { Clock, LogEntry } from '../../core/types.ts';
-import { FakeClock, TestBot } from '../support/kit.ts';
+import { startTestBot, type TestBot } from '../support/kit.ts';
 
 /** What test plugins report to (as `globalThis.__probe`), and gates the test opens to let them go on. */
 export class Probe {
@@ -168,22 +167,18 @@ export function coreConfig(folder: PluginFolder, config: CoreConfig = {}): { bot
 /** A real bot (real SQLite file, host, local chat) with only the given plugin folder: no built-ins. */
 export async function startCoreBot(options: CoreBotOptions): Promise<TestBot> {
   const dir = options.dir ?? tempDir('bakebot-bot-');
-  const configFile = path.join(dir, 'bakebot.yaml');
-  if (options.yaml !== undefined) writeFileSync(configFile, options.yaml);
-  else if (!options.dir || options.config) writeFileSync(configFile, stringify(coreConfig(options.folder, options.config)));
-  const clock = options.clock ?? new FakeClock();
-  const bot = new Bot({
-    configFile,
-    dataDir: path.join(dir, 'data'),
-    builtinDir: path.join(dir, 'no-builtin-plugins'),
-    env: { ...options.env },
-    clock,
-    logWrite: process.env.BAKEBOT_TEST_LOGS ? undefined : () => undefined,
-    twitch: false,
+  const config = coreConfig(options.folder, options.config);
+  const t = await startTestBot({
+    dir,
+    builtins: false,
+    yaml: options.yaml,
+    keepConfig: !!options.dir && !options.config,
+    pluginPaths: config.bot.pluginPaths as string[],
+    config,
+    clock: options.clock,
+    env: options.env,
   });
-  await bot.start();
-  const t = new TestBot(bot, dir, clock);
-  onCleanup(() => bot.stop());
+  onCleanup(() => t.bot.stop());
   return t;
 }
 

@@ -211,3 +211,34 @@ describe('core: storage', () => {
     expect(await t.ask('alice', '!two')).to.match(/^two:/);
   });
 });
+
+describe('storage guards', () => {
+  it('refuses a write issued inside a transaction instead of waiting forever, and refuses BigInt', async () => {
+    const dir = tempDir();
+    const storage = await Storage.open(path.join(dir, 'x.sqlite3'), new LogHub({ write: () => undefined }).logger('db'));
+    try {
+      await storage.run('CREATE TABLE t (v INTEGER)');
+      let inner: unknown;
+      await storage.transaction(async (tx) => {
+        await tx.run('INSERT INTO t VALUES (1)');
+        try {
+          await storage.run('INSERT INTO t VALUES (2)');
+        } catch (err) {
+          inner = err;
+        }
+      });
+      expect((inner as Error).message).to.match(/inside a transaction/);
+      expect(() => storage.run('INSERT INTO t VALUES (?)', [10n as unknown as number])).to.throw(/BigInt/);
+      // A batch filled up inside a transaction still flushes on its own afterwards.
+      const batch = storage.batch<number>({ maxItems: 2, flush: (rows, tx) => tx.insertMany('t', ['v'], rows.map((v) => [v])) });
+      await storage.transaction(async () => {
+        batch.push(3);
+        batch.push(4);
+      });
+      await batch.flush();
+      expect((await storage.all<{ v: number }>('SELECT v FROM t ORDER BY v')).map((r) => r.v)).to.deep.equal([1, 3, 4]);
+    } finally {
+      await storage.close();
+    }
+  });
+});

@@ -78,9 +78,16 @@ export interface TestBotOptions {
   readonly clock?: Clock;
   readonly env?: NodeJS.ProcessEnv;
   readonly chatLimits?: BotOptions['chatLimits'];
-  /** Keep logs on stderr (default: silent; they are still in bot.logs.recent()). */
+  /** Keep logs on stderr (default: silent, unless BAKEBOT_TEST_LOGS is set; they are still in bot.logs.recent()). */
   readonly showLogs?: boolean;
+  /** The bot's folder (config and database); reuse one to restart a bot on the same data. */
   readonly dir?: string;
+  /** Without built-in plugins (core tests): only `pluginPaths` are loaded. */
+  readonly builtins?: boolean;
+  /** The config file's text as is, instead of one generated from the options. */
+  readonly yaml?: string;
+  /** Keep the config file already in `dir` (a restart). */
+  readonly keepConfig?: boolean;
 }
 
 export interface Viewer {
@@ -182,26 +189,31 @@ export function builtinPlugins(): string[] {
 /** Starts a bot in a fresh temporary folder with the chosen plugins. Call `stop()` when done. */
 export async function startTestBot(options: TestBotOptions = {}): Promise<TestBot> {
   const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'bakebot-test-'));
-  const wanted = new Set(options.plugins ?? []);
-  const plugins: Record<string, unknown> = {};
-  for (const name of builtinPlugins()) plugins[name] = { enabled: wanted.has(name) };
-  for (const [name, value] of Object.entries(options.config?.plugins ?? {})) {
-    plugins[name] = { ...(plugins[name] as object | undefined), ...(value as object) };
-  }
-  const config = {
-    bot: { watch: false, pluginPaths: options.pluginPaths ?? [], ...options.config?.bot },
-    plugins,
-  };
+  const builtins = options.builtins !== false;
   const configFile = path.join(dir, 'bakebot.yaml');
-  writeFileSync(configFile, stringify(config));
+  if (options.yaml !== undefined) writeFileSync(configFile, options.yaml);
+  else if (!options.keepConfig) {
+    const wanted = new Set(options.plugins ?? []);
+    const plugins: Record<string, unknown> = {};
+    if (builtins) for (const name of builtinPlugins()) plugins[name] = { enabled: wanted.has(name) };
+    for (const [name, value] of Object.entries(options.config?.plugins ?? {})) {
+      plugins[name] = { ...(plugins[name] as object | undefined), ...(value as object) };
+    }
+    const config = {
+      bot: { watch: false, pluginPaths: options.pluginPaths ?? [], ...options.config?.bot },
+      plugins,
+    };
+    writeFileSync(configFile, stringify(config));
+  }
   const clock = options.clock ?? new FakeClock();
   const bot = new Bot({
     configFile,
     dataDir: path.join(dir, 'data'),
+    builtinDir: builtins ? undefined : path.join(dir, 'no-builtin-plugins'),
     env: { ...options.env },
     clock,
     chatLimits: options.chatLimits,
-    logWrite: options.showLogs ? undefined : () => undefined,
+    logWrite: options.showLogs || process.env.BAKEBOT_TEST_LOGS ? undefined : () => undefined,
     twitch: !!options.env?.TWITCH_TOKEN,
   });
   await bot.start();
