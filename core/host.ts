@@ -145,6 +145,8 @@ export class Host implements HostControl {
   private issues: ConfigIssue[] = [];
   private generation = 0;
   private watchers: FSWatcher[] = [];
+  /** Plugins that could not even be loaded (no name known): shown by folder, retried when their files change. */
+  private readonly broken = new Map<string, { source: PluginSource; error: string }>();
   private readonly debounce = new Map<string, NodeJS.Timeout>();
   private stopped = false;
 
@@ -202,8 +204,9 @@ export class Host implements HostControl {
     });
   }
 
-  private async loadSources(sources: PluginSource[]): Promise<void> {
+  private async loadSources(sources: PluginSource[]): Promise<PluginRecord[]> {
     const importPackage = this.deps.importPackage ?? ((name: string) => import(name));
+    const added: PluginRecord[] = [];
     for (const source of sources) {
       try {
         const module = await loadModule(source, importPackage);
@@ -213,11 +216,38 @@ export class Host implements HostControl {
           this.log.error(`two plugins are named "${name}": ${existing.source.entry} and ${source.entry}; the second is skipped`);
           continue;
         }
-        this.records.set(name, { name, source, module, settings: {}, wanted: false, blockedBySetup: false, reloads: 0 });
+        const record: PluginRecord = { name, source, module, settings: {}, wanted: false, blockedBySetup: false, reloads: 0 };
+        this.records.set(name, record);
+        this.broken.delete(source.entry);
+        added.push(record);
       } catch (err) {
+        this.broken.set(source.entry, { source, error: (err as Error).message });
         this.log.error(`plugin skipped: ${(err as Error).message}`);
       }
     }
+    return added;
+  }
+
+  /** A plugin that failed to load had its files changed: try again, and start it if the config wants it. */
+  private retryBroken(entry: string): Promise<void> {
+    return this.ops.run(async () => {
+      const b = this.broken.get(entry);
+      if (!b) return;
+      const [record] = await this.loadSources([b.source]);
+      if (!record) return;
+      const loaded = this.tryReadConfig();
+      if (loaded) {
+        const { section, issues } = this.validator.validatePlugin(loaded, { name: record.name, schema: def(record).configSchema });
+        if (issues.length) {
+          record.error = `its settings are invalid: ${issues.map(formatIssue).join('; ')}`;
+          return;
+        }
+        record.wanted = section.enabled ?? def(record).enabledByDefault ?? true;
+        record.settings = section.settings;
+      }
+      this.log.info(`plugin ${record.name} loads now`);
+      await this.reconcile();
+    });
   }
 
   /** Validates every plugin's section; on success (and `commit`) stores wanted state and settings. */
@@ -595,7 +625,20 @@ export class Host implements HostControl {
   // ---------------------------------------------------------------- HostControl
 
   plugins(): PluginInfo[] {
-    return this.order().map((r) => this.info(r));
+    const broken: PluginInfo[] = [...this.broken.values()].map(({ source, error }) => ({
+      name: source.kind === 'package' ? source.entry : path.basename(source.dir),
+      version: '',
+      description: '',
+      state: 'failed',
+      wanted: true,
+      builtin: source.kind === 'builtin',
+      dependsOn: [],
+      optionalDependsOn: [],
+      error: `could not be loaded: ${error}`,
+      reloads: 0,
+      configSchema: { type: 'object', additionalProperties: false },
+    }));
+    return [...this.order().map((r) => this.info(r)), ...broken];
   }
 
   plugin(name: string): PluginInfo | undefined {
@@ -783,7 +826,8 @@ export class Host implements HostControl {
     configWatcher.on('error', (err) => this.log.warn(`watching the config file failed: ${(err as Error).message}`));
     this.watchers.push(configWatcher);
     const waiting = [ready(configWatcher)];
-    const dirs = [...new Set([...this.records.values()].filter((r) => r.source.kind !== 'package').map((r) => r.source.dir))];
+    const sources = [...[...this.records.values()].map((r) => r.source), ...[...this.broken.values()].map((b) => b.source)];
+    const dirs = [...new Set(sources.filter((src) => src.kind !== 'package').map((src) => src.dir))];
     if (dirs.length) {
       const codeWatcher = watch(dirs, {
         ignoreInitial: true,
@@ -797,6 +841,9 @@ export class Host implements HostControl {
         },
       });
       codeWatcher.on('all', (_event, file) => {
+        for (const [entry, b] of this.broken) {
+          if (b.source.kind !== 'package' && file.startsWith(b.source.dir + path.sep)) this.later(`broken:${entry}`, () => void this.retryBroken(entry));
+        }
         for (const r of this.records.values()) {
           if (r.source.kind === 'package') continue;
           if (r.module.files.includes(file) || file.startsWith(r.source.dir + path.sep)) {

@@ -24,7 +24,11 @@ describe('core: broken plugins', () => {
     folder.write('twin', `export default { name: 'fine', version: '9.9.9', setup() { globalThis.__probe.push('twin ran'); } };\n`);
     const t = await startCoreBot({ folder });
 
-    expect(t.host.plugins().map((p) => `${p.name}:${p.state}`)).to.deep.equal(['fine:enabled', 'throwing:failed']);
+    // Plugins that could not load are listed by folder, so the dashboard shows them too.
+    expect(t.host.plugins().map((p) => `${p.name}:${p.state}`)).to.have.members([
+      'fine:enabled', 'throwing:failed', 'future:failed', 'onimport:failed', 'nosetup:failed', 'badname:failed', 'noexport:failed',
+    ]);
+    expect(t.host.plugins().find((p) => p.name === 'onimport')?.error).to.match(/could not be loaded: .*exploded at import/);
     expect(t.host.plugin('throwing')?.error).to.equal('setup exploded');
     expect(await t.ask('alice', '!fine')).to.equal('fine here');
     expect(await t.repliesTo('alice', '!half', 50)).to.deep.equal([]);
@@ -38,6 +42,18 @@ describe('core: broken plugins', () => {
     expect(errors).to.match(/plugin skipped: .*future.index\.mjs: was written for plugin API 2, this BakeBot offers 1/);
     expect(errors).to.match(/two plugins are named "fine": .*fine.index\.mjs and .*twin.index\.mjs; the second is skipped/);
     expect(errors).to.include('plugin throwing could not start: setup exploded');
+  });
+
+  it('loads a plugin that failed to load once its file is fixed (watching)', async () => {
+    const folder = pluginFolder({ name: 'fine', setup: `` });
+    folder.write('later', `throw new Error('not yet');\n`);
+    const t = await startCoreBot({ folder, config: { bot: { watch: true } } });
+    expect(t.host.plugins().find((p) => p.name === 'later')?.state).to.equal('failed');
+    folder.write('later', { name: 'later', setup: `ctx.commands.register({ name: 'later', description: 'd', run: (call) => call.reply('here now') });` });
+    const end = Date.now() + 3000;
+    while (t.host.plugin('later')?.state !== 'enabled' && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(await t.ask('alice', '!later')).to.equal('here now');
+    expect(t.host.plugins().filter((p) => p.name === 'later')).to.have.length(1);
   });
 
   it('times out a setup that hangs (bot.pluginSetupTimeout), and releases what it registers later', async () => {
