@@ -6,8 +6,6 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { StaticAuthProvider } from '@twurple/auth';
-import { ChatClient } from '@twurple/chat';
 import { open, type Database } from 'sqlite';
 import sqlite3 from 'sqlite3';
 import { stringify } from 'yaml';
@@ -156,49 +154,61 @@ export async function count(db: Database, sql: string): Promise<number> {
   return (await db.get<{ n: number }>(sql))?.n ?? 0;
 }
 
-/** A bare twurple client that only counts messages: the baseline for ingest. */
-export async function bareClient(world: BenchWorld): Promise<{ client: ChatClient; received: () => number; stop: () => void }> {
-  world.fake.acceptToken('baretoken', { login: 'barebot', userId: '2', expiresIn: 86_400 });
-  process.env.TWURPLE_MOCK_API_PORT = String(world.fake.port);
-  const joins = world.fake.joins.length;
-  const client = new ChatClient({
-    authProvider: new StaticAuthProvider('benchclient', 'baretoken'),
-    channels: [CHANNEL],
-    hostName: `127.0.0.1:${world.fake.port}/`,
-    ssl: false,
-    webSocket: true,
-    logger: { minLevel: 'critical' },
-  });
-  let n = 0;
-  client.onMessage(() => {
-    n++;
-  });
-  client.connect();
-  await waitUntil(() => world.fake.joins.length > joins, 10_000, 'the bare client to join');
-  return { client, received: () => n, stop: () => client.quit() };
+export interface Progress {
+  /** The latest count. */
+  readonly count: () => number;
+  /** Steady-state rate per second: the slope between 10 % and 90 % of `total`, timed by the reporter. */
+  readonly rate: (total: number, timeoutMs: number) => Promise<number>;
+  readonly stop: () => void;
 }
 
 /**
- * Messages per second in steady state: the slope between 10 % and 90 % of `total` processed, so that
- * start-up and the write-behind tail do not count.
+ * Runs bench/progress.ts: counting happens, and is timed, in its own process, so the benchmark's own
+ * event loop (busy sending) cannot distort the figures.
  */
-export async function steadyRate(progress: () => number | Promise<number>, total: number, timeoutMs: number): Promise<number> {
-  let t10 = 0;
-  let n10 = 0;
-  const lo = total * 0.1;
-  const hi = total * 0.9;
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const n = await progress();
-    const t = performance.now();
-    if (!t10 && n >= lo) {
-      t10 = t;
-      n10 = n;
+export async function progress(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Progress> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'progress.ts'), ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const samples: { n: number; t: number }[] = [];
+  let joined = false;
+  let buf = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const lines = buf.split('\n');
+    buf = lines.pop() ?? '';
+    for (const l of lines) {
+      if (l === 'joined') joined = true;
+      else if (l) {
+        const [n, t] = l.split(' ').map(Number);
+        samples.push({ n: n ?? 0, t: t ?? 0 });
+      }
     }
-    if (t10 && n >= hi) return ((n - n10) / (t - t10)) * 1000;
-    if (Date.now() > end) throw new Error(`only ${n} of ${total} processed within ${timeoutMs} ms`);
-    await sleep(2);
-  }
+  });
+  await waitUntil(() => joined && samples.length > 0, 30_000, 'the progress reporter');
+  const base = samples[samples.length - 1]?.n ?? 0;
+  return {
+    count: () => (samples[samples.length - 1]?.n ?? base) - base,
+    rate: async (total, timeoutMs) => {
+      const lo = base + total * 0.1;
+      const hi = base + total * 0.9;
+      await waitUntil(() => (samples[samples.length - 1]?.n ?? 0) >= hi, timeoutMs, `${total} to be processed`, 20);
+      const a = samples.find((x) => x.n >= lo);
+      const b = samples.find((x) => x.n >= hi);
+      if (!a || !b || b.t <= a.t) return NaN;
+      return ((b.n - a.n) / (b.t - a.t)) * 1000;
+    },
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+/** A bare twurple client that only counts messages, in its own process like the bot: the ingest baseline. */
+export function bareClient(world: BenchWorld): Promise<Progress> {
+  world.fake.acceptToken('baretoken', { login: 'barebot', userId: '2', expiresIn: 86_400 });
+  return progress(['bare', String(world.fake.port), CHANNEL, 'baretoken'], { ...process.env, TWURPLE_MOCK_API_PORT: String(world.fake.port) });
+}
+
+/** Polls a count on the bot's database from its own process. */
+export function dbProgress(world: BenchWorld, sql: string): Promise<Progress> {
+  return progress(['db', path.join(world.dataDir, 'bakebot.sqlite3'), sql]);
 }
 
 /** Sends plain chat at `perSecond` until stopped; returns how many were sent. */

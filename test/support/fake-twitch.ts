@@ -495,6 +495,7 @@ export class FakeTwitch {
   private readonly routes = new Map<string, FakeHttpHandler>();
   private readonly waiters = new Set<Waiter>();
   private readonly botMessageListeners = new Set<(m: BotMessage) => void>();
+  private corked: Map<Connection, string[]> | undefined;
   /** Pending delayed actions; close() runs them early so nobody awaits a promise that never settles. */
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private lastBotLogin: string | undefined;
@@ -1179,7 +1180,29 @@ export class FakeTwitch {
   private send(conn: Connection, ...lines: Outgoing[]): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
     const text = lines.map(line => this.serialize(conn, line)).filter((l): l is string => l !== undefined);
-    if (text.length) conn.ws.send(`${text.join('\r\n')}\r\n`);
+    if (!text.length) return;
+    const corked = this.corked?.get(conn);
+    if (corked) corked.push(...text);
+    else if (this.corked) this.corked.set(conn, [...text]);
+    else conn.ws.send(`${text.join('\r\n')}\r\n`);
+  }
+
+  /**
+   * Runs `fn` and sends what it produced in frames of up to `linesPerFrame` lines, as Twitch does in a busy
+   * channel: benchmarks use it so the server is never the bottleneck.
+   */
+  batch(fn: () => void, linesPerFrame = 100): void {
+    this.corked = new Map();
+    try {
+      fn();
+    } finally {
+      const corked = this.corked;
+      this.corked = undefined;
+      for (const [conn, lines] of corked) {
+        if (conn.ws.readyState !== WebSocket.OPEN) continue;
+        for (let i = 0; i < lines.length; i += linesPerFrame) conn.ws.send(`${lines.slice(i, i + linesPerFrame).join('\r\n')}\r\n`);
+      }
+    }
   }
 
   private broadcast(channel: string, line: Outgoing, except?: Connection): void {

@@ -99,12 +99,13 @@ export interface Viewer {
 
 export class TestBot {
   readonly outputs: LocalOutput[] = [];
-  private waiters: { check: () => boolean }[] = [];
+  private waiters: { check: (out: LocalOutput) => boolean }[] = [];
 
   constructor(readonly bot: Bot, readonly dir: string, readonly clock: Clock) {
     bot.local.onBotMessage((out) => {
       this.outputs.push(out);
-      this.waiters = this.waiters.filter((w) => !w.check());
+      // Each waiter looks at the new message only: tests that send thousands stay linear.
+      if (this.waiters.length) this.waiters = this.waiters.filter((w) => !w.check(out));
     });
   }
 
@@ -155,9 +156,8 @@ export class TestBot {
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the bot said: ${JSON.stringify(this.outputs.slice(-5).map((o) => o.text))}`));
       }, timeoutMs);
       const waiter = {
-        check: () => {
-          const o = this.outputs.find(pred);
-          if (!o) return false;
+        check: (o: LocalOutput) => {
+          if (!pred(o)) return false;
           clearTimeout(timer);
           resolve(o);
           return true;

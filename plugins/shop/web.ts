@@ -1,0 +1,315 @@
+// The shop on the dashboard: a Shop page (sales chart, redemption queue with fulfil/refund, catalog editor)
+// and the API (the seed's GET /api/shop and POST /api/purchase, plus the queue and the catalog). Everything
+// is registered through the dashboard's extension point with the shop's ctx as owner, so it comes and goes
+// with the shop, and sits behind the dashboard's login, Host/Origin checks and CSRF protection.
+import path from 'node:path';
+import Router from '@koa/router';
+import { Ajv, type ErrorObject } from 'ajv';
+import type { Context } from 'koa';
+import type { PluginContext } from '../../core/types.ts';
+import type { DashboardService, PageRequest, SafeHtml } from '../dashboard/service.ts';
+import type { EconomyService } from '../economy/service.ts';
+import type { ShopConfig } from './purchase.ts';
+import { isShopError, type PurchaseErrorCode, type Redemption, type ShopItemView, type ShopService } from './service.ts';
+
+const BODIES = {
+  purchase: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['user', 'item'],
+    properties: {
+      user: { type: 'string', minLength: 1, maxLength: 64, description: 'Login (with or without @) or Twitch user id of the buyer.' },
+      item: { type: 'string', minLength: 1, maxLength: 80, description: 'Item id or name.' },
+      qty: { type: 'integer', minimum: 1, maximum: 100 },
+      input: { type: 'string', maxLength: 500, description: 'What the buyer would type after the item (a message, a @name).' },
+      key: { type: 'string', minLength: 1, maxLength: 100, description: 'Idempotency key: the same key never buys twice.' },
+    },
+  },
+  refund: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { reason: { type: 'string', maxLength: 200 } },
+  },
+  fulfil: { type: 'object', additionalProperties: false, properties: {} },
+  restock: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['remaining'],
+    properties: { remaining: { type: 'integer', minimum: 0, maximum: 1000000 } },
+  },
+  catalog: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['items'],
+    properties: { items: { type: 'object' } },
+  },
+} as const;
+
+// The item id rule (catalog.ts ITEM_ID) for the browser: `pattern` is anchored and uses the `v` flag, where a
+// literal `-` in a class must be escaped.
+const ID_PATTERN = '[a-z0-9][a-z0-9_\\-]{0,31}';
+
+const STATUS: Record<PurchaseErrorCode | 'EFFECT_FAILED', number> = {
+  UNKNOWN_ITEM: 404,
+  UNKNOWN_USER: 404,
+  UNAVAILABLE: 409,
+  NOT_ALLOWED: 403,
+  INVALID_QUANTITY: 400,
+  INVALID_INPUT: 400,
+  ACCOUNT_EXCLUDED: 403,
+  OUT_OF_STOCK: 409,
+  LIMIT_REACHED: 409,
+  COOLDOWN: 429,
+  INSUFFICIENT_FUNDS: 402,
+  EFFECT_FAILED: 409,
+};
+
+// Settings an item has when they are left out: the editor does not write them into the config file.
+const ITEM_DEFAULTS: Record<string, unknown> = { description: '', params: {}, enabled: true, roles: ['everyone'], maxPerPurchase: 10 };
+
+function errorText(errors: readonly ErrorObject[] | null | undefined): string {
+  const e = errors?.[0];
+  if (!e) return 'the body is invalid';
+  const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'body';
+  if (e.keyword === 'additionalProperties') return `${where}: unknown field "${String((e.params as { additionalProperty?: unknown }).additionalProperty)}"`;
+  if (e.keyword === 'required') return `${where}: "${String((e.params as { missingProperty?: unknown }).missingProperty)}" is required`;
+  return `${where}: ${e.message ?? 'is invalid'}`;
+}
+
+function actorOf(k: Context): string {
+  const user = (k.state as { user?: string }).user ?? 'dashboard';
+  return user === 'admin' ? 'dashboard' : user;
+}
+
+function answer(k: Context, status: number, body: unknown): void {
+  k.status = status;
+  k.body = body;
+}
+
+export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: DashboardService, shop: ShopService, economy: EconomyService): void {
+  const ajv = new Ajv({ allErrors: false, strict: false });
+  const check = Object.fromEntries(Object.entries(BODIES).map(([k, s]) => [k, ajv.compile(s)])) as Record<keyof typeof BODIES, ReturnType<typeof ajv.compile>>;
+  const body = (k: Context, which: keyof typeof BODIES): Record<string, unknown> | undefined => {
+    const raw: unknown = k.request.body ?? {};
+    if (!check[which](raw)) {
+      answer(k, 400, { error: errorText(check[which].errors), code: 'INVALID_BODY' });
+      return undefined;
+    }
+    return raw as Record<string, unknown>;
+  };
+  const idParam = (k: Context, raw: string | undefined): number | undefined => {
+    if (!raw || !/^\d{1,12}$/.test(raw)) {
+      answer(k, 400, { error: 'the order number must be a whole number', code: 'INVALID_ID' });
+      return undefined;
+    }
+    return Number(raw);
+  };
+  const shopError = (k: Context, err: unknown): void => {
+    if (!isShopError(err)) throw err;
+    const status = err.code === 'NOT_FOUND' || err.code === 'UNKNOWN_ITEM' ? 404 : err.code === 'INVALID' ? 400 : 409;
+    answer(k, status, { error: err.message, code: err.code });
+  };
+
+  const router = new Router();
+
+  // ---- the seed's API
+  router.get('/api/shop', async (k) => {
+    const items = await shop.items();
+    answer(k, 200, { currency: economy.currency, items, categories: [...new Set(items.map((i) => i.category))], effects: shop.effects(), problems: shop.problems() });
+  });
+
+  router.post('/api/purchase', async (k) => {
+    const b = body(k, 'purchase');
+    if (!b) return;
+    const who = String(b.user).replace(/^@/, '');
+    const account = await economy.findAccount(who);
+    const known = account ? undefined : ((await ctx.users.byLogin(who.toLowerCase())) ?? (await ctx.users.byId(who)));
+    if (!account && !known) return answer(k, 404, { error: `no viewer "${who}" is known to the bot`, code: 'UNKNOWN_USER' });
+    const user = account
+      ? { id: account.userId, login: account.login, displayName: account.displayName }
+      : { id: known?.id ?? who, login: known?.login ?? who, displayName: known?.displayName ?? who };
+    const outcome = await shop.purchase({
+      user,
+      item: String(b.item),
+      quantity: typeof b.qty === 'number' ? b.qty : 1,
+      input: typeof b.input === 'string' ? b.input : '',
+      ...(typeof b.key === 'string' ? { key: b.key } : {}),
+      via: 'api',
+    });
+    if (outcome.ok) return answer(k, outcome.replayed ? 200 : 201, { redemption: outcome.redemption, balance: outcome.balance, replayed: outcome.replayed });
+    answer(k, STATUS[outcome.code], {
+      error: outcome.message,
+      code: outcome.code,
+      ...(outcome.refunded ? { redemption: outcome.refunded } : {}),
+      ...(outcome.balance !== undefined ? { balance: outcome.balance } : {}),
+      ...(outcome.retryInMs !== undefined ? { retryInMs: outcome.retryInMs } : {}),
+    });
+  });
+
+  // ---- the redemption queue
+  router.get('/api/shop/redemptions', async (k) => {
+    const q = k.query;
+    const status = typeof q.status === 'string' && ['pending', 'fulfilled', 'refunded'].includes(q.status) ? (q.status as Redemption['status']) : undefined;
+    const num = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
+    const limit = num(q.limit);
+    const before = num(q.before);
+    answer(k, 200, {
+      redemptions: await shop.redemptions({
+        ...(status ? { status } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+        ...(before !== undefined ? { before } : {}),
+        ...(typeof q.user === 'string' && q.user ? { userId: q.user } : {}),
+      }),
+    });
+  });
+
+  router.post('/api/shop/redemptions/:id/fulfil', async (k) => {
+    const id = idParam(k, k.params.id);
+    if (id === undefined || !body(k, 'fulfil')) return;
+    try {
+      answer(k, 200, { redemption: await shop.fulfil(id, actorOf(k)) });
+    } catch (err) {
+      shopError(k, err);
+    }
+  });
+
+  router.post('/api/shop/redemptions/:id/refund', async (k) => {
+    const id = idParam(k, k.params.id);
+    const b = id === undefined ? undefined : body(k, 'refund');
+    if (id === undefined || !b) return;
+    const reason = typeof b.reason === 'string' && b.reason.trim() ? b.reason.trim() : 'refunded from the dashboard';
+    try {
+      answer(k, 200, { redemption: await shop.refund(id, { reason, actor: actorOf(k) }) });
+    } catch (err) {
+      shopError(k, err);
+    }
+  });
+
+  router.get('/api/shop/stats', async (k) => {
+    const days = typeof k.query.days === 'string' && /^\d+$/.test(k.query.days) ? Number(k.query.days) : 14;
+    answer(k, 200, await shop.stats(days));
+  });
+
+  // ---- the catalog (saved into the config file, validated against the shop's schema)
+  router.put('/api/shop/catalog', async (k) => {
+    const b = body(k, 'catalog');
+    if (!b) return;
+    const items: Record<string, Record<string, unknown>> = {};
+    for (const [id, raw] of Object.entries(b.items as Record<string, unknown>)) {
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return answer(k, 400, { error: `items.${id}: must be an object`, code: 'INVALID_BODY' });
+      const item: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(raw)) if (JSON.stringify(v) !== JSON.stringify(ITEM_DEFAULTS[key])) item[key] = v;
+      items[id] = item;
+    }
+    const current = { ...(ctx.host.pluginConfig('shop') ?? {}) };
+    // Saving re-sets-up the shop with the new catalog (this generation, and this request's router, goes away).
+    const result = await ctx.host.saveConfig('shop', { ...current, items });
+    if (!result.ok) return answer(k, 400, { error: 'the catalog has errors', code: 'INVALID_CATALOG', issues: result.issues });
+    answer(k, 200, { ok: true });
+  });
+
+  router.post('/api/shop/items/:id/restock', async (k) => {
+    const b = body(k, 'restock');
+    if (!b) return;
+    try {
+      await shop.restock(k.params.id ?? '', b.remaining as number);
+      answer(k, 200, { ok: true });
+    } catch (err) {
+      shopError(k, err);
+    }
+  });
+
+  // @koa/router's middleware type asks for its own context fields, which the dashboard's `Middleware` type
+  // does not promise (the router adds them itself): adapt the type here.
+  const routes = router.routes();
+  dashboard.addApi(ctx, (k, next) => routes(k as Parameters<typeof routes>[0], next));
+
+  // ---- the page
+  const assets = dashboard.addAssets(ctx, path.join(ctx.dir, 'web'));
+  dashboard.addPage(ctx, {
+    path: '/shop',
+    title: 'Shop',
+    order: 35,
+    scripts: ['/assets/vendor/chart.umd.min.js', `${assets}shop.js`],
+    render: (request) => renderPage(request),
+  });
+  dashboard.addPanel(ctx, {
+    id: 'shop-queue',
+    title: 'Bakery orders',
+    order: 60,
+    render: async () => {
+      const { totals } = await shop.stats(1);
+      const problems = shop.problems().length;
+      return dashboard.html`<p><strong>${totals.pending}</strong> waiting for you · ${totals.orders} sold · ${economy.format(totals.tokens)} spent</p>
+        ${problems ? dashboard.html`<p class="note bad">${problems === 1 ? '1 item cannot' : `${problems} items cannot`} be sold: see the Shop page.</p>` : ''}
+        <p><a href="/shop">Open the Shop page</a></p>`;
+    },
+  });
+  shop.onRedemption(ctx, (r) => dashboard.publish(ctx, 'redemption', r));
+
+  async function renderPage(request: PageRequest): Promise<SafeHtml> {
+    const h = dashboard.html;
+    const [items, pending, recent, stats] = await Promise.all([shop.items(), shop.redemptions({ status: 'pending', limit: 200 }), shop.redemptions({ limit: 25 }), shop.stats(14)]);
+    const problems = shop.problems();
+    const effects = shop.effects();
+    const fmt = (n: number) => economy.format(n);
+    const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+    const row = (r: Redemption, actions: boolean) => h`<tr data-id="${r.id}" class="shop-${r.status}">
+      <td>#${r.id}</td><td>${when(r.createdAt)}</td><td>${r.username}</td><td>${r.quantity > 1 ? `${r.quantity}× ` : ''}${r.reward}</td>
+      <td>${fmt(r.cost)}</td><td class="shop-input">${r.input}</td><td class="shop-status">${r.status}${r.refundReason ? h`: ${r.refundReason}` : ''}</td>
+      ${actions ? h`<td class="shop-actions"><button type="button" class="small shop-fulfil" data-id="${r.id}">Fulfil</button>
+        <input type="text" class="shop-reason" maxlength="200" placeholder="refund reason" aria-label="refund reason for order ${r.id}">
+        <button type="button" class="small danger shop-refund" data-id="${r.id}">Refund</button></td>` : r.status !== 'refunded' ? h`<td><button type="button" class="small shop-refund" data-id="${r.id}">Refund</button></td>` : h`<td></td>`}
+    </tr>`;
+    const itemRow = (i: ShopItemView) => h`<tr class="shop-item${i.available ? '' : ' shop-unavailable'}" data-id="${i.id}">
+      <td><input name="id" value="${i.id}" pattern="${ID_PATTERN}" required size="12"></td>
+      <td><input name="name" value="${i.name}" required size="16"></td>
+      <td><input name="category" value="${i.category}" size="8"></td>
+      <td><input name="cost" type="number" min="0" value="${i.cost}" class="shop-num"></td>
+      <td><input name="effect" value="${i.effect}" list="shop-effects" size="10"></td>
+      <td><input name="params" value="${JSON.stringify(i.params)}" size="18"></td>
+      <td><input name="stock" type="number" min="0" value="${i.stock ?? ''}" class="shop-num" title="empty: unlimited">${i.remaining !== undefined ? h` <small>${i.remaining} left</small>` : ''}</td>
+      <td><input name="perUserLimit" type="number" min="1" value="${i.perUserLimit ?? ''}" class="shop-num"></td>
+      <td><input name="cooldown" type="number" min="0" value="${i.cooldown ?? ''}" class="shop-num"></td>
+      <td><input name="maxPerPurchase" type="number" min="1" max="100" value="${i.maxPerPurchase}" class="shop-num"></td>
+      <td><input name="roles" value="${i.roles.join(', ')}" size="12"></td>
+      <td><input name="enabled" type="checkbox"${i.enabled ? h` checked` : ''}></td>
+      <td><input name="description" value="${i.description}" size="24"></td>
+      <td class="shop-state">${i.available ? 'on sale' : i.unavailableReason ?? ''}</td>
+      <td><button type="button" class="small shop-remove" title="Remove this item (then save)">✕</button></td>
+    </tr>`;
+    return h`<link rel="stylesheet" href="${assets}shop.css">
+<div id="shop-page" data-csrf="${request.csrf}">
+  ${problems.length ? h`<div class="note bad shop-problems"><strong>Items that cannot be sold:</strong><ul>${problems.map((p) => h`<li>${p.message}</li>`)}</ul></div>` : ''}
+  <section class="card shop-stats">
+    <h2>Sales</h2>
+    <p class="shop-totals">${stats.totals.orders} orders · ${fmt(stats.totals.tokens)} spent · <span id="shop-pending-count">${stats.totals.pending}</span> waiting · ${stats.totals.refunded} refunded</p>
+    <div class="shop-chart"><canvas id="shop-chart" aria-label="Tokens spent per day, last 14 days" data-days="${JSON.stringify(stats.days)}" data-currency="${economy.currency.name}"></canvas></div>
+    ${stats.items.length ? h`<div class="table-wrap"><table class="shop-top"><thead><tr><th>Item</th><th>Orders</th><th>Units</th><th>Tokens</th></tr></thead><tbody>${stats.items.map((s) => h`<tr><td>${s.reward}</td><td>${s.orders}</td><td>${s.units}</td><td>${s.tokens}</td></tr>`)}</tbody></table></div>` : ''}
+  </section>
+  <section class="card shop-queue">
+    <h2>Redemption queue</h2>
+    <p id="shop-message" class="shop-message" role="status"></p>
+    ${pending.length
+      ? h`<div class="table-wrap"><table id="shop-pending"><thead><tr><th>Order</th><th>When (UTC)</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${pending.map((r) => row(r, true))}</tbody></table></div>`
+      : h`<p id="shop-pending" class="shop-empty">Nothing waiting. Orders for items with the <code>manual</code> effect appear here.</p>`}
+    <details><summary>Recent orders</summary>
+      <div class="table-wrap"><table id="shop-recent"><thead><tr><th>Order</th><th>When (UTC)</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${recent.map((r) => row(r, false))}</tbody></table></div>
+    </details>
+  </section>
+  <section class="card shop-catalog">
+    <h2>Catalog</h2>
+    <p>Saved into <code>plugins.shop.items</code> of the config file and checked against the shop's schema; the shop restarts with the new catalog. Empty stock means unlimited; changing a stock restocks the item. Roles: everyone, subscriber, vip, moderator, broadcaster.</p>
+    <div class="table-wrap"><table id="shop-catalog"><thead><tr><th>Id</th><th>Name</th><th>Category</th><th>Cost</th><th>Effect</th><th>Params (JSON)</th><th>Stock</th><th>Per viewer</th><th>Cooldown (s)</th><th>Max / buy</th><th>Roles</th><th>On</th><th>Description</th><th>State</th><th></th></tr></thead>
+    <tbody>${items.map(itemRow)}</tbody></table></div>
+    <datalist id="shop-effects">${effects.map((e) => h`<option value="${e.name}">${e.provider}: ${e.description}</option>`)}</datalist>
+    <p class="actions"><button type="button" id="shop-add">Add item</button> <button type="button" id="shop-save" class="primary">Save catalog</button></p>
+    <ul id="shop-issues" class="shop-issues"></ul>
+  </section>
+  <section class="card shop-effects">
+    <h2>Effects</h2>
+    <div class="table-wrap"><table><thead><tr><th>Effect</th><th>From</th><th>What it does</th></tr></thead><tbody>${effects.map((e) => h`<tr><td><code>${e.name}</code></td><td>${e.provider}</td><td>${e.description}</td></tr>`)}</tbody></table></div>
+  </section>
+</div>`;
+  }
+}
