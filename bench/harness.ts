@@ -108,7 +108,9 @@ export async function startBot(world: BenchWorld): Promise<BotProcess> {
   };
   const joinsBefore = world.fake.joins.length;
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'core', 'main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_PROFILE=<dir> writes a CPU profile of each bot run there (node --cpu-prof), to see where time goes.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(PROJECT_ROOT, 'core', 'main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));

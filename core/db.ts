@@ -1,7 +1,6 @@
 // One SQLite file, two connections: a reader that only ever sees committed data, and a writer whose
 // statements are serialized, so one plugin's transaction never swallows another plugin's writes
 // (with a single shared connection, any statement issued during a BEGIN joins that transaction).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -43,14 +42,6 @@ function bind(params: SqlParams | undefined): unknown[] {
   return Array.isArray(params) ? [...params] : [params];
 }
 
-/** Set while a write transaction runs, so a nested write fails at once instead of waiting forever. */
-const openTx = new AsyncLocalStorage<{ open: boolean }>();
-
-function refuseNested(what: string): void {
-  if (openTx.getStore()?.open) {
-    throw new Error(`db.${what}() was called inside a transaction: use the transaction's \`tx\` (the outer transaction holds the write lock, so this would wait forever)`);
-  }
-}
 
 export class Storage {
   private readonly lock = new Mutex();
@@ -62,9 +53,10 @@ export class Storage {
     private readonly writer: Database,
     private readonly reader: Database,
     private readonly log: Logger,
+    private readonly stallWarningMs: number,
   ) {}
 
-  static async open(file: string, log: Logger): Promise<Storage> {
+  static async open(file: string, log: Logger, options: { stallWarningMs?: number } = {}): Promise<Storage> {
     mkdirSync(path.dirname(file), { recursive: true });
     const writer = await open({ filename: file, driver: sqlite3.Database });
     // WAL lets the reader see the last commit while the writer works; NORMAL sync is durable across
@@ -72,7 +64,7 @@ export class Storage {
     await writer.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;');
     const reader = await open({ filename: file, driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY });
     await reader.exec('PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;');
-    return new Storage(file, writer, reader, log);
+    return new Storage(file, writer, reader, log, options.stallWarningMs ?? 10_000);
   }
 
   get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
@@ -84,9 +76,8 @@ export class Storage {
   }
 
   run(sql: string, params?: SqlParams): Promise<RunResult> {
-    refuseNested('run');
     const args = bind(params);
-    return this.lock.run(async () => {
+    return this.write('run', async () => {
       const r = await this.writer.run(sql, ...args);
       return { changes: r.changes ?? 0, lastID: r.lastID ?? 0 };
     });
@@ -94,16 +85,13 @@ export class Storage {
 
   /** Runs `fn` in one write transaction (BEGIN IMMEDIATE); rolls back if it throws. */
   transaction<R>(fn: (tx: SqlTx) => Promise<R>): Promise<R> {
-    refuseNested('transaction');
-    return this.lock.run(async () => {
+    return this.write('transaction', async () => {
       await this.writer.exec('BEGIN IMMEDIATE');
       const committed: (() => void)[] = [];
       const tx = this.txApi(committed);
-      const state = { open: true };
       try {
-        const result = await openTx.run(state, () => fn(tx));
+        const result = await fn(tx);
         await this.writer.exec('COMMIT');
-        state.open = false;
         for (const f of committed) {
           try {
             f();
@@ -115,9 +103,27 @@ export class Storage {
       } catch (err) {
         await this.writer.exec('ROLLBACK').catch(() => undefined);
         throw err;
-      } finally {
-        state.open = false;
       }
+    });
+  }
+
+  /**
+   * Queues a write behind the others. A write that waits very long is almost always `ctx.db.run()` or
+   * `transaction()` called inside a transaction (which holds the lock it waits for): say so. Detecting
+   * that exactly would need AsyncLocalStorage, whose promise hooks cost every message its share.
+   */
+  private write<T>(what: string, task: () => Promise<T>): Promise<T> {
+    let started = false;
+    const watchdog = setTimeout(() => {
+      if (!started) {
+        this.log.error(`a db.${what}() has waited ${this.stallWarningMs / 1000} s for the database. If it was called inside a transaction, use the transaction's \`tx\` instead: the transaction holds the write lock it is waiting for.`);
+      }
+    }, this.stallWarningMs);
+    watchdog.unref();
+    return this.lock.run(() => {
+      started = true;
+      clearTimeout(watchdog);
+      return task();
     });
   }
 
@@ -279,8 +285,7 @@ export class BatchImpl<T> implements Batch<T> {
     } else {
       this.list.push(item);
     }
-    // A push may come from inside a transaction (its own flush must not count as nested): flush outside it.
-    if (this.pending >= this.maxItems) openTx.exit(() => void this.flush());
+    if (this.pending >= this.maxItems) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.intervalMs);
       this.timer.unref();

@@ -26,6 +26,7 @@ export class Users implements UserDirectory {
 
   constructor(private readonly storage: Storage) {
     this.batch = storage.batch<KnownUser>({
+      maxItems: 2000,
       key: (u) => u.id,
       merge: (older, newer) => ({ ...newer, firstSeen: Math.min(older.firstSeen, newer.firstSeen) }),
       flush: async (items, tx) => {

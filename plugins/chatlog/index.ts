@@ -69,7 +69,9 @@ export default definePlugin({
 
   setup(ctx) {
     const { retentionDays } = ctx.config;
+    // Large batches: in a busy channel the per-statement cost, not the rows, is what the writer pays.
     const batch = ctx.db.batch<readonly [string, string, string, string, string, number, string]>({
+      maxItems: 2000,
       flush: (rows, tx) => tx.insertMany('chatlog_messages', ['message_id', 'user_id', 'username', 'display_name', 'message', 'timestamp', 'channel'], rows),
     });
 

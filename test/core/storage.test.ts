@@ -213,21 +213,23 @@ describe('core: storage', () => {
 });
 
 describe('storage guards', () => {
-  it('refuses a write issued inside a transaction instead of waiting forever, and refuses BigInt', async () => {
+  it('says what is wrong when a write waits too long (a write nested in a transaction), and refuses BigInt', async () => {
     const dir = tempDir();
-    const storage = await Storage.open(path.join(dir, 'x.sqlite3'), new LogHub({ write: () => undefined }).logger('db'));
+    const logs = new LogHub({ write: () => undefined });
+    const storage = await Storage.open(path.join(dir, 'x.sqlite3'), logs.logger('db'), { stallWarningMs: 100 });
     try {
       await storage.run('CREATE TABLE t (v INTEGER)');
-      let inner: unknown;
-      await storage.transaction(async (tx) => {
+      let release!: () => void;
+      const held = storage.transaction(async (tx) => {
         await tx.run('INSERT INTO t VALUES (1)');
-        try {
-          await storage.run('INSERT INTO t VALUES (2)');
-        } catch (err) {
-          inner = err;
-        }
+        await new Promise<void>((r) => (release = r));
       });
-      expect((inner as Error).message).to.match(/inside a transaction/);
+      const waiting = storage.run('INSERT INTO t VALUES (2)');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(logs.recent().some((e) => e.level === 'error' && /inside a transaction, use the transaction's `tx`/.test(e.msg))).to.equal(true);
+      release();
+      await held;
+      await waiting;
       expect(() => storage.run('INSERT INTO t VALUES (?)', [10n as unknown as number])).to.throw(/BigInt/);
       // A batch filled up inside a transaction still flushes on its own afterwards.
       const batch = storage.batch<number>({ maxItems: 2, flush: (rows, tx) => tx.insertMany('t', ['v'], rows.map((v) => [v])) });
@@ -236,7 +238,7 @@ describe('storage guards', () => {
         batch.push(4);
       });
       await batch.flush();
-      expect((await storage.all<{ v: number }>('SELECT v FROM t ORDER BY v')).map((r) => r.v)).to.deep.equal([1, 3, 4]);
+      expect((await storage.all<{ v: number }>('SELECT v FROM t ORDER BY v')).map((r) => r.v)).to.deep.equal([1, 2, 3, 4]);
     } finally {
       await storage.close();
     }
