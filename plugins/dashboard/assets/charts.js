@@ -1,0 +1,56 @@
+/* global window, Chart */
+// Dashboard page: the charts, drawn with chart.js (served from this server, no CDN).
+'use strict';
+(function () {
+  const B = window.BakeBot;
+  const doc = window.document;
+  const ink = '#b45309';
+  const inkSoft = 'rgba(180, 83, 9, 0.25)';
+
+  function note(canvas, text) {
+    const p = B.el('p', { class: 'note' }, text);
+    canvas.replaceWith(p);
+  }
+
+  function draw(id, type, labels, values, label) {
+    const canvas = doc.getElementById(id);
+    if (!canvas) return;
+    if (!labels || !labels.length) return note(canvas, 'No data yet.');
+    new Chart(canvas, {
+      type,
+      data: { labels, datasets: [{ label, data: values, borderColor: ink, backgroundColor: type === 'line' ? inkSoft : ink, fill: type === 'line', tension: 0.25, pointRadius: 2 }] },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: true,
+        aspectRatio: 1.6,
+        indexAxis: type === 'bar' && id === 'chart-earners' ? 'y' : 'x',
+        plugins: { legend: { display: false } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
+    });
+  }
+
+  async function load() {
+    if (typeof Chart === 'undefined') return;
+    let data;
+    try {
+      data = await B.api('GET', '/api/stats/charts');
+    } catch (err) {
+      for (const id of ['chart-circulation', 'chart-earners', 'chart-chat', 'chart-commands']) {
+        const c = doc.getElementById(id);
+        if (c) note(c, 'Could not load: ' + err.message);
+      }
+      return;
+    }
+    if (data.circulation) draw('chart-circulation', 'line', data.circulation.labels, data.circulation.values, data.currency);
+    else doc.getElementById('chart-circulation')?.remove();
+    if (data.earners) draw('chart-earners', 'bar', data.earners.labels, data.earners.values, data.currency + ' earned');
+    else doc.getElementById('chart-earners')?.remove();
+    if (data.chat) draw('chart-chat', 'bar', data.chat.labels, data.chat.counts, 'messages');
+    else doc.getElementById('chart-chat')?.remove();
+    draw('chart-commands', 'bar', data.commands.labels, data.commands.counts, 'uses');
+  }
+
+  doc.addEventListener('DOMContentLoaded', load);
+})();

@@ -1,0 +1,133 @@
+/* global document, window, EventSource, fetch, CSS, HTMLFormElement */
+// Shared by every page: the API helper (with the CSRF token), one server-sent event stream per page, and
+// live updates of the header status and of plugin states. Text from the server is always set with
+// textContent: chat messages and names are hostile input.
+'use strict';
+(function () {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = meta ? meta.getAttribute('content') || '' : '';
+  const handlers = {};
+
+  function on(topic, fn) {
+    (handlers[topic] = handlers[topic] || []).push(fn);
+  }
+
+  async function api(method, url, body) {
+    const res = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: { accept: 'application/json', 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) throw new Error((data && data.error) || 'HTTP ' + res.status);
+    return data;
+  }
+
+  /** el('li', { class: 'x', 'data-id': 1 }, 'text', child) — strings become text nodes, never HTML. */
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') e.className = String(v);
+      else e.setAttribute(k, String(v));
+    }
+    for (const c of children) {
+      if (c === undefined || c === null || c === false) continue;
+      e.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+    }
+    return e;
+  }
+
+  function fmtTime(ms) {
+    const n = Number(ms);
+    if (!Number.isFinite(n) || n <= 0) return '—';
+    return new Date(n).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+  }
+
+  function fmtDuration(seconds) {
+    let s = Math.max(0, Math.floor(Number(seconds) || 0));
+    const d = Math.floor(s / 86400);
+    s -= d * 86400;
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    if (d) return d + ' d ' + h + ' h';
+    if (h) return h + ' h ' + m + ' min';
+    if (m) return m + ' min ' + s + ' s';
+    return s + ' s';
+  }
+
+  function setText(id, text) {
+    const e = document.getElementById(id);
+    if (e) e.textContent = text;
+    return e;
+  }
+
+  on('status', (s) => {
+    const badge = document.getElementById('status-badge');
+    if (badge) {
+      badge.textContent = s.label;
+      badge.className = 'badge tone-' + s.tone;
+      badge.title = s.detail || '';
+    }
+  });
+
+  // Plugin states wherever they are shown (Dashboard and Plugins pages).
+  on('plugins', (plugins) => {
+    for (const p of plugins) {
+      for (const b of document.querySelectorAll('[data-state-of="' + CSS.escape(p.name) + '"]')) {
+        b.textContent = p.state;
+        b.className = 'badge state-' + p.state;
+      }
+      for (const e of document.querySelectorAll('[data-error-of="' + CSS.escape(p.name) + '"]')) {
+        e.textContent = p.error || '';
+        e.hidden = !p.error;
+      }
+      for (const sw of document.querySelectorAll('button.switch[data-plugin="' + CSS.escape(p.name) + '"]')) {
+        sw.setAttribute('aria-checked', p.wanted ? 'true' : 'false');
+        sw.setAttribute('aria-label', p.name + (p.wanted ? ' on' : ' off'));
+        sw.classList.toggle('on', p.wanted);
+        const t = sw.querySelector('.switch-text');
+        if (t) t.textContent = p.wanted ? 'On' : 'Off';
+        if (sw.form) sw.form.setAttribute('action', '/plugins/' + encodeURIComponent(p.name) + '/' + (p.wanted ? 'disable' : 'enable'));
+      }
+    }
+  });
+
+  // Forms that ask first (no inline handlers: the CSP forbids them).
+  document.addEventListener('submit', (ev) => {
+    const form = ev.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) ev.preventDefault();
+  });
+
+  function connect() {
+    const topics = (document.body.dataset.topics || '').split(/\s+/).filter(Boolean);
+    if (!topics.length || typeof EventSource === 'undefined') return;
+    const es = new EventSource('/events?topics=' + encodeURIComponent(topics.join(',')));
+    for (const t of topics) {
+      es.addEventListener(t, (ev) => {
+        let data;
+        try {
+          data = JSON.parse(ev.data);
+        } catch {
+          return;
+        }
+        for (const fn of handlers[t] || []) {
+          try {
+            fn(data);
+          } catch (err) {
+            window.console.error(err);
+          }
+        }
+      });
+    }
+    es.addEventListener('open', () => document.body.classList.add('live'));
+    es.addEventListener('error', () => document.body.classList.remove('live'));
+  }
+
+  window.BakeBot = { on, api, el, csrf, fmtTime, fmtDuration, setText };
+  // Page scripts load after this one (defer keeps order) and register their handlers first.
+  document.addEventListener('DOMContentLoaded', connect);
+})();

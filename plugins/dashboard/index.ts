@@ -1,0 +1,210 @@
+// The web dashboard: a Koa 3 server (pages rendered with nunjucks, a JSON API, server-sent events) for the
+// streamer: bot status and control, plugins and their settings, the Twitch setup wizard, users, logs,
+// test chat and charts. Other plugins add pages, panels and API routes through its service.
+// Everything runs behind a login, a Host check, CSRF tokens and a strict Content-Security-Policy.
+import path from 'node:path';
+import { definePlugin } from '../../core/define.ts';
+import { DASHBOARD_SCHEMA } from './config.ts';
+import type { DashboardService } from './service.ts';
+import { createApp } from './server/app.ts';
+import { Auth } from './server/auth.ts';
+import { claim, park } from './server/carry.ts';
+import { describeStatus, pluginRows, Transcript, type Deps, type StatusSnapshot } from './server/context.ts';
+import { EventHub } from './server/events.ts';
+import { ExtensionRegistry } from './server/extensions.ts';
+import { allowedHostNames } from './server/guards.ts';
+import { listen, type Listener } from './server/listener.ts';
+import { ContentRenderer, createEnvironment, escapeHtml, html } from './server/render.ts';
+import { Stats } from './server/stats.ts';
+import { FailureThrottle } from './server/throttle.ts';
+import { currentToken, TwitchOAuth, WizardStore, type TokenCheck } from './server/twitch-oauth.ts';
+import { BodyValidator } from './server/validation.ts';
+
+export type { DashboardService } from './service.ts';
+
+/**
+ * The bot's environment (the test kit and `npm run chat` give the bot its own, not process.env).
+ * Core does not hand plugins the environment, so it is read from the host, which keeps it; process.env is
+ * the fallback.
+ */
+function botEnv(host: unknown): NodeJS.ProcessEnv {
+  const deps = (host as { deps?: { env?: NodeJS.ProcessEnv } } | undefined)?.deps;
+  return deps?.env ?? process.env;
+}
+
+const HOUR = 3_600_000;
+
+export default definePlugin({
+  name: 'dashboard',
+  version: '1.0.0',
+  description: 'Web dashboard: bot status and control, plugin settings, Twitch setup wizard, users, logs, test chat, charts and a JSON API.',
+  optionalDependsOn: ['economy', 'chatlog'],
+  configSchema: DASHBOARD_SCHEMA,
+  migrations: 'migrations',
+
+  async setup(ctx) {
+    const env = botEnv(ctx.host);
+    const key = ctx.host.configFile;
+    // What the previous generation left (server, registrations, open event streams; see carry.ts).
+    const carried = claim(key);
+    const registry = new ExtensionRegistry(carried?.registry);
+    const hub = new EventHub(carried?.clients);
+    const stats = new Stats(ctx.db, () => ctx.clock.now());
+    const transcript = new Transcript(carried?.transcript);
+    const wizard = new WizardStore(() => Date.now(), carried?.wizard);
+    let listener: Listener | undefined;
+
+    const service: DashboardService = {
+      get url() {
+        return listener?.url;
+      },
+      addPage: (owner, page) => registry.addPage(owner, page),
+      addNav: (owner, entry) => registry.addNav(owner, entry),
+      addPanel: (owner, panel) => registry.addPanel(owner, panel),
+      addApi: (owner, routes) => registry.addApi(owner, routes),
+      addAssets: (owner, dir) => registry.addAssets(owner, dir),
+      publish: (owner, event, data) => hub.send('ext', { plugin: owner.name, event, data }),
+      html,
+      escape: escapeHtml,
+    };
+
+    let handingOver = false;
+    let started = false;
+    ctx.handOver(() => {
+      handingOver = true;
+      return { parked: key };
+    });
+    // Registered first, so nothing is lost if setup fails halfway (the host then puts the old version back).
+    ctx.onDispose(async () => {
+      if (handingOver || !started) {
+        park(key, { version: 2, listener, registry: registry.data, clients: hub.clients, transcript: transcript.snapshot(), wizard: wizard.states });
+      } else {
+        hub.closeAll();
+        await listener?.close();
+      }
+    });
+
+    // ---- what the pages show live
+    let tokenCheck: TokenCheck | undefined;
+    const status = (): StatusSnapshot => {
+      const s = ctx.runtime.status();
+      const now = ctx.clock.now();
+      return { ...s, detail: s.detail ?? null, ...describeStatus(s), uptimeSec: Math.max(0, Math.floor((now - s.startedAt) / 1000)), messagesPerMinute: stats.messagesPerMinute(), token: tokenCheck, now };
+    };
+    let lastStatusPush = 0;
+    const pushStatus = () => {
+      lastStatusPush = Date.now();
+      hub.send('status', status());
+    };
+    const deps: Deps = {
+      ctx,
+      env,
+      auth: new Auth(ctx.db, env),
+      hub,
+      registry,
+      content: new ContentRenderer(path.join(ctx.dir, 'templates')),
+      stats,
+      oauth: new TwitchOAuth((env.TWITCH_AUTH_URL || 'https://id.twitch.tv').replace(/\/+$/, ''), () => Date.now()),
+      wizard,
+      validator: new BodyValidator(),
+      transcript,
+      loginThrottle: new FailureThrottle(ctx, ctx.config.loginAttempts, 15 * 60_000),
+      bearerThrottle: new FailureThrottle(ctx, 20, 15 * 60_000),
+      economy: () => ctx.optionalService('economy'),
+      chatlog: () => ctx.optionalService('chatlog'),
+      status,
+      tokenCheck: () => tokenCheck,
+      checkToken: async () => {
+        const current = currentToken(ctx.runtime.dataDir, env);
+        tokenCheck = current
+          ? await deps.oauth.validate(current.token, current.source)
+          : { ok: false, checkedAt: Date.now(), source: 'none', error: 'no Twitch token yet: run the setup wizard' };
+        if (current && !tokenCheck.ok) ctx.log.warn(`the Twitch token check failed: ${tokenCheck.error ?? 'unknown reason'}`);
+        pushStatus();
+        return tokenCheck;
+      },
+      allowedHosts: () => allowedHostNames(ctx.config.host, ctx.config.allowedHosts),
+      pluginsChanged: () => hub.send('plugins', pluginRows(deps)),
+    };
+
+    ctx.hooks.chatMessage.tap((m) => {
+      stats.chatMessage(m.time);
+      const data = { id: m.id, channel: m.channel, login: m.user.login, displayName: m.user.displayName, roles: m.user.roles, text: m.text, time: m.time, transport: m.transport };
+      if (m.transport === 'local') {
+        hub.send('transcript', transcript.add({ kind: 'viewer', id: m.id, login: m.user.login, displayName: m.user.displayName, roles: m.user.roles, text: m.text, at: m.time }));
+      }
+      hub.send('chat', data);
+      if (Date.now() - lastStatusPush > 1000) pushStatus();
+    });
+    ctx.hooks.command.tap((call) => stats.commandUsed(call.command));
+    ctx.hooks.pluginLoaded.tap(() => deps.pluginsChanged());
+    ctx.hooks.pluginUnloaded.tap(() => deps.pluginsChanged());
+    ctx.hooks.configChanged.tap(() => deps.pluginsChanged());
+    ctx.onDispose(ctx.runtime.local.onBotMessage((out) => hub.send('transcript', transcript.add(Transcript.bot(out)))));
+    ctx.onDispose(ctx.runtime.onStatus(() => pushStatus()));
+    ctx.onDispose(ctx.host.onLog((entry) => hub.send('log', entry)));
+
+    if (env.BAKEBOT_NO_WEB === '1' || env.BAKEBOT_NO_WEB === 'true') {
+      void carried?.listener?.close();
+      started = true;
+      ctx.log.info('BAKEBOT_NO_WEB is set: the dashboard does not listen (other plugins can still register with it)');
+      return service;
+    }
+
+    // ---- the server: the previous generation's listener when host and port are unchanged
+    const { host, port } = ctx.config;
+    const previous = carried?.listener;
+    if (previous && (previous.host !== host || previous.configuredPort !== port)) {
+      ctx.log.info(`dashboard moves from ${previous.url}`);
+      // The request that changed the address may still be answering: give it a moment.
+      void previous.close(1000);
+    } else if (previous) {
+      listener = previous;
+    }
+    if (!listener) {
+      try {
+        listener = await listen(host, port);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new Error(
+          code === 'EADDRINUSE'
+            ? `port ${port} on ${host} is in use by another program: choose another with plugins.dashboard.port or GUI_PORT`
+            : `cannot listen on ${host}:${port}: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+    const bound = listener;
+    const auth = deps.auth;
+    const secret = await auth.secretKey();
+    const generated = await auth.ensurePassword();
+    const templatesDir = path.join(ctx.dir, 'templates');
+    const app = createApp(deps, {
+      keys: [secret],
+      templatesDir,
+      assetsDir: path.join(ctx.dir, 'assets'),
+      env: createEnvironment(templatesDir),
+      sessionMs: ctx.config.sessionHours * HOUR,
+    });
+    bound.attach(app.callback());
+    started = true;
+
+    if (bound !== previous) ctx.log.info(`dashboard at ${bound.url}`);
+    if (generated) {
+      ctx.log.warn(`dashboard password (shown only this once; change it on the Security page, or set DASHBOARD_PASSWORD): ${generated}`);
+    }
+    if (host === '0.0.0.0' || host === '::') ctx.log.warn(`the dashboard listens on every network interface (${host}); only the host names ${[...deps.allowedHosts()].join(', ')} are answered`);
+
+    // ---- periodic work
+    void deps.checkToken().catch((err: unknown) => ctx.log.warn(`Twitch token check failed: ${(err as Error).message}`));
+    ctx.timers.setInterval(() => deps.checkToken().then(() => undefined), HOUR);
+    ctx.timers.setInterval(() => auth.dropExpiredSessions().then(() => undefined), HOUR);
+    ctx.timers.setInterval(() => {
+      if (hub.size) {
+        hub.ping();
+        pushStatus();
+      }
+    }, 15_000);
+    return service;
+  },
+});

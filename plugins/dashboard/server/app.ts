@@ -1,0 +1,223 @@
+// The Koa application of one generation of the dashboard. Middleware order matters:
+//   errors → security headers → Host check → static assets (public: CSS/JS only) → session → body →
+//   Origin check → login (session or bearer token) → CSRF (not for bearer clients) → views →
+//   the dashboard's routes → routes and pages of other plugins (looked up per request) → 404.
+// Koa composes this chain once; everything that comes and goes (other plugins' routes) is looked up by
+// the last dispatcher on each request.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import Koa, { type Context, type Next } from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { send } from '@koa/send';
+import CSRF from 'koa-csrf';
+import createSession from 'koa-session';
+import views from 'koa-views';
+import type nunjucks from 'nunjucks';
+import { httpError, isApiPath, page, session, state, type Deps } from './context.ts';
+import { hostCheck, originCheck, securityHeaders } from './guards.ts';
+import { escapeHtml } from './render.ts';
+import { apiRoutes } from './routes/api.ts';
+import { chatRoutes } from './routes/chat.ts';
+import { homeRoutes } from './routes/home.ts';
+import { loginRoutes } from './routes/login.ts';
+import { logsRoutes } from './routes/logs.ts';
+import { pluginsRoutes } from './routes/plugins.ts';
+import { securityRoutes } from './routes/security.ts';
+import { setupRoutes } from './routes/setup.ts';
+import { usersRoutes } from './routes/users.ts';
+
+export interface AppOptions {
+  readonly keys: string[];
+  readonly templatesDir: string;
+  readonly assetsDir: string;
+  readonly env: nunjucks.Environment;
+  readonly sessionMs: number;
+}
+
+function chartJsDir(): string {
+  // Served from the installed package: no CDN, works offline.
+  return path.dirname(createRequire(import.meta.url).resolve('chart.js'));
+}
+
+interface HttpError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  message?: string;
+  details?: unknown;
+}
+
+export function createApp(d: Deps, o: AppOptions): Koa {
+  const app = new Koa({ keys: o.keys, proxy: false });
+  app.silent = true;
+  const log = d.ctx.log;
+
+  // ---- errors: JSON `{ error }` for the API, a page for people
+  app.use(async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (raw) {
+      const err = (raw ?? {}) as HttpError;
+      const status = err.status ?? err.statusCode ?? 500;
+      const message = status < 500 || err.expose ? err.message ?? 'error' : 'internal error; the bot log has the details';
+      if (status >= 500) log.error(`${ctx.method} ${ctx.path} failed: ${err.message ?? String(raw)}`, { err: raw instanceof Error ? raw : new Error(String(raw)) });
+      ctx.status = status;
+      if (isApiPath(ctx.path) || ctx.accepts('html', 'json') === 'json') {
+        ctx.body = err.details !== undefined ? { error: message, details: err.details } : { error: message };
+      } else {
+        ctx.type = 'text/html; charset=utf-8';
+        try {
+          ctx.body = o.env.render('error.njk', { status, message, user: state(ctx).user });
+        } catch {
+          ctx.body = `<!doctype html><title>${status}</title><p>${escapeHtml(message)}</p>`;
+        }
+      }
+    }
+  });
+  app.use(securityHeaders());
+  app.use(hostCheck(() => d.allowedHosts()));
+
+  // ---- static assets
+  const vendor = chartJsDir();
+  app.use(async (ctx: Context, next: Next) => {
+    if (!ctx.path.startsWith('/assets/') || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    const rest = ctx.path.slice('/assets/'.length);
+    ctx.set('Cache-Control', 'no-cache');
+    if (rest === 'vendor/chart.umd.min.js') {
+      await send(ctx, 'chart.umd.min.js', { root: vendor });
+      return;
+    }
+    const ext = /^ext\/([a-z][a-z0-9_]*)\/(.+)$/.exec(rest);
+    if (ext) {
+      const dir = d.registry.assets(ext[1] ?? '');
+      if (!dir) throw httpError(404, 'not found');
+      await send(ctx, ext[2] ?? '', { root: dir, hidden: false });
+      return;
+    }
+    await send(ctx, rest, { root: o.assetsDir, hidden: false });
+  });
+
+  // ---- session (signed cookie with a random id; the data is in dashboard_sessions)
+  app.use(
+    createSession(
+      {
+        key: 'bakebot.sid',
+        maxAge: o.sessionMs,
+        httpOnly: true,
+        sameSite: 'strict',
+        signed: true,
+        renew: true,
+        store: d.auth.sessionStore(),
+        genid: () => randomBytes(32).toString('base64url'),
+      },
+      app,
+    ),
+  );
+  app.use(
+    bodyParser({
+      enableTypes: ['json', 'form'],
+      jsonLimit: '100kb',
+      formLimit: '100kb',
+      parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+      onError: (err) => {
+        const status = (err as HttpError).status === 413 ? 413 : 400;
+        throw httpError(status, status === 413 ? 'the body is too large' : `the body could not be read: ${err.message}`);
+      },
+    }),
+  );
+  app.use(originCheck(() => d.allowedHosts()));
+
+  // ---- who is asking
+  app.use(async (ctx: Context, next: Next) => {
+    const st = state(ctx);
+    const authz = ctx.get('authorization');
+    if (authz) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
+      if (!m) throw httpError(401, 'the Authorization header must be "Bearer <token>"');
+      const ip = ctx.ip || 'unknown';
+      if (d.bearerThrottle.isBlocked(ip)) throw httpError(429, `too many invalid API tokens from this address; wait ${d.bearerThrottle.minutes} minutes`);
+      const name = await d.auth.checkToken(m[1] ?? '');
+      if (!name) {
+        d.bearerThrottle.failed(ip);
+        throw httpError(401, 'invalid API token');
+      }
+      st.user = `api:${name}`;
+      st.via = 'bearer';
+      return next();
+    }
+    st.via = 'session';
+    const s = session(ctx);
+    if (s?.user) {
+      st.user = s.user;
+      return next();
+    }
+    if (ctx.path === '/login') return next();
+    if (isApiPath(ctx.path)) throw httpError(401, 'login required: log in to the dashboard, or send "Authorization: Bearer <token>"');
+    const back = ctx.method === 'GET' && ctx.path !== '/' ? `?next=${encodeURIComponent(ctx.originalUrl)}` : '';
+    ctx.status = 303;
+    ctx.redirect(`/login${back}`);
+  });
+
+  // ---- CSRF for browsers (API clients with a bearer token cannot be tricked into sending it)
+  const csrf = CSRF({
+    errorHandler: () => {
+      throw httpError(403, 'invalid or missing CSRF token; reload the page and try again');
+    },
+  });
+  app.use(async (ctx: Context, next: Next) => {
+    if (state(ctx).via === 'bearer') return next();
+    if (ctx.request.body === undefined) ctx.request.body = {};
+    return csrf(ctx, next);
+  });
+
+  app.use(views(o.templatesDir, { extension: 'njk', map: { njk: 'nunjucks' }, options: { nunjucksEnv: o.env } }));
+
+  // ---- the dashboard's own pages and API
+  const router = new Router();
+  loginRoutes(router, d);
+  homeRoutes(router, d);
+  pluginsRoutes(router, d);
+  setupRoutes(router, d);
+  usersRoutes(router, d);
+  logsRoutes(router, d);
+  chatRoutes(router, d);
+  securityRoutes(router, d);
+  apiRoutes(router, d);
+  app.use(router.routes());
+
+  // ---- what other plugins added, as registered right now
+  app.use(async (ctx: Context, next: Next) => {
+    const p = d.registry.page(ctx.path);
+    if (p && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      const st = state(ctx);
+      const request = { path: ctx.path, query: Object.fromEntries(Object.entries(ctx.query).map(([k, v]) => [k, Array.isArray(v) ? v[0] ?? '' : v ?? ''])), user: st.user ?? '', csrf: st._csrf ?? '' };
+      let body: string;
+      try {
+        body = await d.content.render(await p.item.render(request), { csrf: request.csrf, user: request.user });
+      } catch (err) {
+        log.warn(`page ${ctx.path} of plugin ${p.owner} failed: ${(err as Error).message}`);
+        body = `<p class="note bad">This page of the ${escapeHtml(p.owner)} plugin failed: ${escapeHtml((err as Error).message)}</p>`;
+      }
+      const local = (urls: readonly string[] | undefined) => (urls ?? []).filter((s) => s.startsWith('/') && !s.startsWith('//'));
+      await page(d, ctx, 'extension', { title: p.item.title, owner: p.owner, body, scripts: local(p.item.scripts), styles: local(p.item.styles), topics: 'status ext' });
+      return;
+    }
+    const chain = d.registry.api();
+    let i = 0;
+    const dispatch = async (): Promise<void> => {
+      const entry = chain[i++];
+      if (!entry) return next();
+      await entry.item(ctx as never, dispatch);
+    };
+    await dispatch();
+  });
+
+  // ---- nothing matched
+  app.use(async (ctx: Context) => {
+    if (ctx.body !== undefined && ctx.body !== null) return;
+    throw httpError(404, isApiPath(ctx.path) ? `no API route ${ctx.method} ${ctx.path}` : 'page not found');
+  });
+  return app;
+}

@@ -1,0 +1,210 @@
+// What every route module of the dashboard receives, and small helpers they share: typed request state,
+// the session, one-time flash messages, and rendering a page inside the layout.
+import type { Context } from 'koa';
+import type { ChatLogService } from '../../chatlog/index.ts';
+import type { EconomyService } from '../../economy/service.ts';
+import type { BotStatus, ChatStatus, ConfigOf, LocalChatOutput, PluginContext, Role } from '../../../core/types.ts';
+import type { DASHBOARD_SCHEMA } from '../config.ts';
+import type { Auth } from './auth.ts';
+import type { EventHub } from './events.ts';
+import type { ExtensionRegistry } from './extensions.ts';
+import type { ContentRenderer } from './render.ts';
+import type { Stats } from './stats.ts';
+import type { FailureThrottle } from './throttle.ts';
+import type { TokenCheck, TwitchOAuth, WizardStore } from './twitch-oauth.ts';
+import type { BodyValidator } from './validation.ts';
+
+export type DashboardConfig = ConfigOf<typeof DASHBOARD_SCHEMA>;
+export type DashboardContext = PluginContext<DashboardConfig>;
+
+export interface TranscriptEntry {
+  /** Increasing number: pages append what they have not shown yet. */
+  readonly seq: number;
+  readonly kind: 'viewer' | 'bot';
+  readonly id?: string;
+  readonly replyTo?: string;
+  readonly login?: string;
+  readonly displayName?: string;
+  readonly roles?: readonly Role[];
+  readonly text: string;
+  readonly at: number;
+}
+
+/** The Test chat's conversation: local viewers' messages and the bot's answers, newest last. */
+export class Transcript {
+  readonly entries: TranscriptEntry[];
+  private seq: number;
+
+  constructor(previous?: { readonly entries: readonly TranscriptEntry[]; readonly seq: number }) {
+    this.entries = [...(previous?.entries ?? [])];
+    this.seq = previous?.seq ?? 0;
+  }
+
+  /** What the next generation of the dashboard continues from. */
+  snapshot(): { entries: readonly TranscriptEntry[]; seq: number } {
+    return { entries: this.entries, seq: this.seq };
+  }
+
+  add(e: Omit<TranscriptEntry, 'seq'>): TranscriptEntry {
+    const entry = { ...e, seq: ++this.seq };
+    this.entries.push(entry);
+    if (this.entries.length > 200) this.entries.splice(0, this.entries.length - 200);
+    return entry;
+  }
+
+  static bot(out: LocalChatOutput): Omit<TranscriptEntry, 'seq'> {
+    return { kind: 'bot', text: out.text, replyTo: out.replyTo, at: out.at };
+  }
+}
+
+export interface StatusSnapshot extends Omit<BotStatus, 'detail'> {
+  /** Why chat is in its state (null when there is nothing to say). */
+  readonly detail: string | null;
+  readonly label: string;
+  readonly tone: 'ok' | 'warn' | 'bad' | 'idle';
+  readonly uptimeSec: number;
+  readonly messagesPerMinute: number;
+  readonly token: TokenCheck | undefined;
+  readonly now: number;
+}
+
+export interface Deps {
+  readonly ctx: DashboardContext;
+  readonly env: NodeJS.ProcessEnv;
+  readonly auth: Auth;
+  readonly hub: EventHub;
+  readonly registry: ExtensionRegistry;
+  readonly content: ContentRenderer;
+  readonly stats: Stats;
+  readonly oauth: TwitchOAuth;
+  readonly wizard: WizardStore;
+  readonly validator: BodyValidator;
+  readonly transcript: Transcript;
+  readonly loginThrottle: FailureThrottle;
+  readonly bearerThrottle: FailureThrottle;
+  economy(): EconomyService | undefined;
+  chatlog(): ChatLogService | undefined;
+  status(): StatusSnapshot;
+  /** The last check of the bot's Twitch token (at start, hourly, after the wizard). */
+  tokenCheck(): TokenCheck | undefined;
+  checkToken(): Promise<TokenCheck>;
+  /** Host names the dashboard answers to. */
+  allowedHosts(): ReadonlySet<string>;
+  /** Broadcasts the plugin list to open pages. */
+  pluginsChanged(): void;
+}
+
+export interface AppState {
+  /** `admin` for a browser login, `api:<token name>` for a bearer token. */
+  user?: string;
+  via?: 'session' | 'bearer';
+  /** Set by koa-csrf for session requests. */
+  _csrf?: string;
+}
+
+export function state(ctx: Context): AppState {
+  return ctx.state as AppState;
+}
+
+export interface SessionData {
+  user?: string;
+  loginAt?: number;
+  wizard?: string;
+  flash?: { kind: 'ok' | 'error' | 'info'; text: string }[];
+  secret?: string;
+  /** Milliseconds this session lasts (koa-session); short before login, `sessionHours` after. */
+  maxAge?: number | 'session';
+  regenerate?: () => Promise<void>;
+}
+
+export function session(ctx: Context): SessionData | null {
+  return (ctx as unknown as { session: SessionData | null }).session;
+}
+
+export function flash(ctx: Context, kind: 'ok' | 'error' | 'info', text: string): void {
+  const s = session(ctx);
+  if (!s || state(ctx).via !== 'session') return;
+  s.flash = [...(s.flash ?? []), { kind, text }].slice(-5);
+}
+
+function takeFlash(ctx: Context): { kind: string; text: string }[] {
+  const s = session(ctx);
+  if (!s?.flash?.length) return [];
+  const out = s.flash;
+  delete s.flash;
+  return out;
+}
+
+export function isApiPath(p: string): boolean {
+  return p === '/api' || p.startsWith('/api/') || p === '/events';
+}
+
+export const BUILTIN_NAV = [
+  { title: 'Dashboard', href: '/', order: 10 },
+  { title: 'Plugins', href: '/plugins', order: 20 },
+  { title: 'Users', href: '/users', order: 30 },
+  { title: 'Logs', href: '/logs', order: 40 },
+  { title: 'Test chat', href: '/chat', order: 50 },
+  { title: 'Setup', href: '/setup', order: 60 },
+  { title: 'Security', href: '/security', order: 70 },
+] as const;
+
+const LABELS: Record<ChatStatus, [string, StatusSnapshot['tone']]> = {
+  connected: ['Connected to Twitch', 'ok'],
+  connecting: ['Connecting to Twitch…', 'warn'],
+  disconnected: ['Disconnected from Twitch (reconnecting)', 'warn'],
+  'auth-failed': ['Twitch rejected the token', 'bad'],
+  local: ['Local mode (not connected to Twitch)', 'idle'],
+  stopped: ['Stopped', 'idle'],
+};
+
+export function describeStatus(s: BotStatus): { label: string; tone: StatusSnapshot['tone'] } {
+  const [label, tone] = LABELS[s.chat] ?? [s.chat, 'idle'];
+  return { label, tone };
+}
+
+/** Renders a dashboard page: the layout's navigation, flash messages and CSRF token come with it. */
+export async function page(d: Deps, ctx: Context, template: string, locals: Record<string, unknown> = {}): Promise<void> {
+  const nav = [...BUILTIN_NAV.map((n) => ({ ...n, owner: 'dashboard' })), ...d.registry.nav().map((r) => ({ ...r.item, order: r.item.order ?? 100, owner: r.owner }))]
+    .sort((a, b) => a.order - b.order)
+    .map((n) => ({ title: n.title, href: n.href, current: n.href === '/' ? ctx.path === '/' : ctx.path === n.href || ctx.path.startsWith(`${n.href}/`) }));
+  const st = state(ctx);
+  await ctx.render(template, {
+    nav,
+    user: st.user,
+    csrf: st._csrf ?? '',
+    flashes: takeFlash(ctx),
+    status: d.status(),
+    path: ctx.path,
+    topics: 'status',
+    ...locals,
+  });
+}
+
+/** Redirect after a form post (303: the browser follows with GET). */
+export function seeOther(ctx: Context, url: string): void {
+  ctx.status = 303;
+  ctx.redirect(url);
+}
+
+/** The plugins as the pages and the API show them. */
+export function pluginRows(d: Deps) {
+  return d.ctx.host.plugins().map((p) => ({
+    name: p.name,
+    version: p.version,
+    description: p.description,
+    state: p.state,
+    wanted: p.wanted,
+    builtin: p.builtin,
+    error: p.error ?? null,
+    dependsOn: [...p.dependsOn],
+    optionalDependsOn: [...p.optionalDependsOn],
+    reloads: p.reloads,
+    self: p.name === d.ctx.name,
+  }));
+}
+
+/** An error the error handler answers with `status` and this message (JSON for the API). */
+export function httpError(status: number, message: string): Error & { status: number; expose: true } {
+  return Object.assign(new Error(message), { status, expose: true as const });
+}

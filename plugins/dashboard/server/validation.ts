@@ -1,0 +1,91 @@
+// JSON request bodies of the API, each checked against a JSON schema (ajv) before it is used. A bad body
+// is answered 400 `{ error }` naming the field.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+
+export class BadRequest extends Error {
+  readonly status = 400;
+  readonly expose = true;
+  constructor(message: string, readonly details?: unknown) {
+    super(message);
+  }
+}
+
+export const BODY_SCHEMAS = {
+  saveConfig: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['plugin', 'settings'],
+    properties: { plugin: { type: 'string', minLength: 1 }, settings: { type: 'object' } },
+  },
+  pluginConfig: { type: 'object' },
+  userUpdate: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      tokens: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
+      xp: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
+      notes: { type: 'string', maxLength: 2000 },
+      banned: { type: 'boolean' },
+      excluded: { type: 'boolean' },
+      reason: { type: 'string', minLength: 1, maxLength: 200 },
+    },
+  },
+  chat: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['login', 'text'],
+    properties: {
+      login: { type: 'string', pattern: '^@?[A-Za-z0-9_]{1,25}$' },
+      text: { type: 'string', minLength: 1, maxLength: 500 },
+      displayName: { type: 'string', maxLength: 50 },
+      roles: { type: 'array', uniqueItems: true, items: { enum: ['broadcaster', 'moderator', 'vip', 'subscriber', 'founder'] } },
+      bits: { type: 'integer', minimum: 0, maximum: 100000 },
+    },
+  },
+  createToken: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: { name: { type: 'string', minLength: 1, maxLength: 60 } },
+  },
+} as const;
+
+export type BodyName = keyof typeof BODY_SCHEMAS;
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'body';
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${where === 'body' ? '' : `${where}.`}${String(params.additionalProperty)} is not a known field`;
+    case 'required':
+      return `${where === 'body' ? '' : `${where}.`}${String(params.missingProperty)} is required`;
+    case 'enum':
+      return `${where} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
+    case 'minProperties':
+      return 'the body names nothing to change';
+    default:
+      return `${where} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+export class BodyValidator {
+  private readonly ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
+  private readonly compiled = new Map<BodyName, ValidateFunction>();
+
+  /** Returns the body typed as T when it matches the named schema; throws BadRequest otherwise. */
+  check<T>(name: BodyName, body: unknown): T {
+    let validate = this.compiled.get(name);
+    if (!validate) {
+      validate = this.ajv.compile(BODY_SCHEMAS[name]);
+      this.compiled.set(name, validate);
+    }
+    if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the body must be a JSON object');
+    if (!validate(body)) {
+      const errors = (validate.errors ?? []).map(describe);
+      throw new BadRequest(errors.join('; ') || 'the body is invalid', errors);
+    }
+    return body as T;
+  }
+}

@@ -1,0 +1,104 @@
+// The dashboard's pure pieces: the settings form generated from a JSON schema, escaping, host checks,
+// password hashing and redirect targets.
+import { expect } from 'chai';
+import { hashPassword, verifyPassword } from '../server/auth.ts';
+import { allowedHostNames, hostNameOf } from '../server/guards.ts';
+import { escapeHtml, html } from '../server/render.ts';
+import { fieldsFor, issuesByField, kindOf, readForm, type SchemaNode } from '../server/schema-form.ts';
+import { safeNext } from '../server/routes/login.ts';
+
+const SCHEMA: SchemaNode = {
+  type: 'object',
+  properties: {
+    enabled: { type: 'boolean' },
+    name: { type: 'string', default: 'Bake', description: 'Shown in chat.' },
+    secret: { type: 'string' },
+    count: { type: 'integer', minimum: 1, maximum: 10, default: 3 },
+    ratio: { type: 'number', default: 0.5 },
+    on: { type: 'boolean', default: true },
+    level: { type: 'string', enum: ['low', 'high'], default: 'low' },
+    channels: { type: 'array', items: { type: 'string' }, default: [] },
+    roles: { type: 'array', items: { type: 'string', enum: ['vip', 'moderator'] } },
+    items: { type: 'object', default: { a: 1 } },
+  },
+};
+
+describe('dashboard: settings form from a JSON schema', () => {
+  it('gives each type its input, with help, range and default', () => {
+    const fields = fieldsFor('demo', SCHEMA, { name: 'Crumb', secret: 'hunter2', count: 4, on: false, channels: ['a', 'b'], roles: ['vip'] });
+    expect(fields.map((f) => [f.name, f.kind])).to.deep.equal([
+      ['name', 'string'], ['secret', 'secret'], ['count', 'integer'], ['ratio', 'number'], ['on', 'boolean'],
+      ['level', 'enum'], ['channels', 'list'], ['roles', 'choices'], ['items', 'json'],
+    ]);
+    const byName = Object.fromEntries(fields.map((f) => [f.name, f]));
+    expect(byName.name).to.include({ value: 'Crumb', help: 'Shown in chat.', defaultText: 'Bake', label: 'Name', id: 'f-demo-name' });
+    expect(byName.secret?.value).to.equal('');
+    expect(byName.count).to.include({ value: '4', min: 1, max: 10, step: '1' });
+    expect(byName.on?.checked).to.equal(false);
+    expect(byName.level?.options.map((o) => [o.value, o.selected])).to.deep.equal([['low', true], ['high', false]]);
+    expect(byName.channels?.value).to.equal('a\nb');
+    expect(byName.roles?.options.filter((o) => o.selected).map((o) => o.value)).to.deep.equal(['vip']);
+    expect(byName.items?.defaultText).to.equal('{"a":1}');
+  });
+
+  it('reads a submitted form back into typed values; blanks mean the default, a blank secret keeps it', () => {
+    const { values, errors } = readForm(SCHEMA, { name: '', secret: '', count: '7', ratio: 'x', level: 'high', channels: 'one\r\ntwo, three\n', roles: ['vip', 'moderator'], items: '{"b":2}' }, { secret: 'hunter2' });
+    expect(errors).to.deep.equal({ ratio: 'must be a number' });
+    expect(values).to.deep.equal({ secret: 'hunter2', count: 7, on: false, level: 'high', channels: ['one', 'two', 'three'], roles: ['vip', 'moderator'], items: { b: 2 } });
+    expect(readForm(SCHEMA, { on: 'true', items: '{' }, {}).errors).to.deep.equal({ items: 'is not valid JSON' });
+  });
+
+  it('puts the host\'s issues beside their fields', () => {
+    const { fields, other } = issuesByField('demo', [
+      { file: 'settings', path: 'plugins.demo.count', message: 'must be integer <= 10' },
+      { file: 'settings', path: 'plugins.demo.channels.1', message: 'does not look right' },
+      { file: 'settings', path: 'plugins.other.x', message: 'odd' },
+    ]);
+    expect(fields).to.deep.equal({ count: 'must be integer <= 10', channels: '1: does not look right' });
+    expect(other).to.deep.equal(['plugins.other.x: odd']);
+  });
+
+  it('treats fields named like secrets as secrets', () => {
+    expect(kindOf('apiToken', { type: 'string' })).to.equal('secret');
+    expect(kindOf('x', { type: 'string', writeOnly: true })).to.equal('secret');
+    expect(kindOf('title', { type: 'string' })).to.equal('string');
+  });
+});
+
+describe('dashboard: escaping, hosts, passwords, redirects', () => {
+  it('escapes interpolated values in dashboard.html and keeps SafeHtml as it is', () => {
+    const inner = html`<b>${'<i>'}</b>`;
+    expect(html`<p title="${'"x" & \'y\''}">${inner}${['<a>', html`<br>`]}${null}${0}</p>`.__safeHtml).to.equal(
+      '<p title="&quot;x&quot; &amp; &#39;y&#39;"><b>&lt;i&gt;</b>&lt;a&gt;<br>0</p>',
+    );
+    expect(escapeHtml('<img src=x onerror=alert(1)>')).to.equal('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('knows which Host headers to answer', () => {
+    const allowed = allowedHostNames('0.0.0.0', ['Bakebot.LAN', '::1', 'fe80::1']);
+    expect([...allowed].sort()).to.deep.equal(['127.0.0.1', '[::1]', '[fe80::1]', 'bakebot.lan', 'localhost']);
+    expect(hostNameOf('LOCALHOST:5000')).to.equal('localhost');
+    expect(hostNameOf('[::1]:5000')).to.equal('[::1]');
+    expect(hostNameOf('evil.example/path')).to.equal(undefined);
+    expect(hostNameOf('user@127.0.0.1')).to.equal(undefined);
+    expect(hostNameOf('http://127.0.0.1:5000', true)).to.equal('127.0.0.1');
+    expect(allowedHostNames('192.168.1.5', []).has('192.168.1.5')).to.equal(true);
+  });
+
+  it('hashes passwords with scrypt and a salt', async () => {
+    const a = await hashPassword('bread and butter');
+    const b = await hashPassword('bread and butter');
+    expect(a).to.match(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]+$/);
+    expect(a).not.to.equal(b);
+    expect(await verifyPassword('bread and butter', a)).to.equal(true);
+    expect(await verifyPassword('bread and jam', a)).to.equal(false);
+    expect(await verifyPassword('x', 'plain')).to.equal(false);
+  });
+
+  it('redirects after login only to paths of the dashboard', () => {
+    expect(safeNext('/plugins#plugin-quotes')).to.equal('/plugins#plugin-quotes');
+    for (const bad of ['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '/login', '', undefined, ['/x']]) {
+      expect(safeNext(bad), String(bad)).to.equal('/');
+    }
+  });
+});
