@@ -12,7 +12,7 @@ import { createHooks, type CoreHooks, type TapOwner } from './hooks.ts';
 import { Host } from './host.ts';
 import { systemClock } from './limits.ts';
 import { LogHub, parseLogLevel } from './log.ts';
-import { readTokenFile, TwitchTransport, writeTokenFile } from './twitch.ts';
+import { normalizeToken, readTokenFile, tokenHash, TwitchTransport, writeTokenFile } from './twitch.ts';
 import type { BotRuntime, BotStatus, Clock, Logger, TwitchCredentials } from './types.ts';
 import { Users } from './users.ts';
 
@@ -138,10 +138,14 @@ export class Bot {
   }
 
   /** TWITCH_TOKEN, or the token the dashboard's setup wizard stored. */
-  private twitchToken(): { token: string; clientId: string } | undefined {
-    if (this.env.TWITCH_TOKEN) return { token: this.env.TWITCH_TOKEN, clientId: this.env.TWITCH_CLIENT_ID ?? '' };
+  private twitchToken(): { token: string; clientId: string; source: 'environment' | 'wizard' } | undefined {
     const stored = readTokenFile(this.dataDir);
-    if (stored?.source === 'wizard') return { token: stored.accessToken, clientId: stored.clientId ?? this.env.TWITCH_CLIENT_ID ?? '' };
+    if (this.env.TWITCH_TOKEN) {
+      // A refreshed token (stored) stands in for the one in the environment it came from.
+      const current = stored && stored.source !== 'wizard' && stored.source === tokenHash(normalizeToken(this.env.TWITCH_TOKEN)) ? stored.accessToken : this.env.TWITCH_TOKEN;
+      return { token: current, clientId: this.env.TWITCH_CLIENT_ID ?? stored?.clientId ?? '', source: 'environment' };
+    }
+    if (stored?.source === 'wizard') return { token: stored.accessToken, clientId: stored.clientId ?? this.env.TWITCH_CLIENT_ID ?? '', source: 'wizard' };
     return undefined;
   }
 
@@ -177,6 +181,10 @@ export class Bot {
       stopChat: () => this.stopTwitch(),
       connectTwitch: (credentials, channels) => this.connectTwitch(credentials, channels),
       commands: () => this.router.list(),
+      twitchToken: () => {
+        const t = this.twitchToken();
+        return t && { accessToken: normalizeToken(t.token), clientId: t.clientId, source: t.source };
+      },
       local: { post: (input) => this.local.post(input), onBotMessage: (l) => this.local.onBotMessage(l) },
       dataDir: this.dataDir,
     };

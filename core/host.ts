@@ -338,14 +338,21 @@ export class Host implements HostControl {
   private async reconcile(): Promise<void> {
     const order = this.order();
     const target = this.plan(order);
+    // What must stop: plugins no longer wanted, plugins whose optional dependencies came or went, and every
+    // running plugin that depends on one of those (it holds the old service, and its registrations with it).
+    const restart = new Set<string>();
+    for (const r of order) {
+      if (!r.running || !target.get(r.name)) continue;
+      const deps = [...(def(r).dependsOn ?? []), ...(def(r).optionalDependsOn ?? [])];
+      const depStops = deps.some((d) => restart.has(d) || (this.records.get(d)?.running && !target.get(d)));
+      if (depStops || !sameSet(r.running.optionalSeen, this.optionalUp(r, target))) restart.add(r.name);
+    }
     // Stop first, dependents before what they depend on. A restart hands its state to the next start.
     const handed = new Map<string, unknown>();
     for (const r of [...order].reverse()) {
       if (!r.running) continue;
-      const keep = target.get(r.name) && sameSet(r.running.optionalSeen, this.optionalUp(r, target));
-      if (keep) continue;
-      if (target.get(r.name)) handed.set(r.name, await this.teardown(r, 'restart'));
-      else await this.teardown(r, 'disable');
+      if (restart.has(r.name)) handed.set(r.name, await this.teardown(r, 'restart'));
+      else if (!target.get(r.name)) await this.teardown(r, 'disable');
     }
     for (const r of order) {
       if (!target.get(r.name) || r.running) continue;
@@ -471,6 +478,7 @@ export class Host implements HostControl {
       get bot() {
         return currentBot();
       },
+      env: deps.env ?? process.env,
       log,
       db: deps.storage.forPlugin(r.name, own),
       hooks: hooksFor(deps.hooks, scope),
@@ -644,6 +652,13 @@ export class Host implements HostControl {
   plugin(name: string): PluginInfo | undefined {
     const r = this.records.get(name);
     return r && this.info(r);
+  }
+
+  settingsFromEnv(name: string): Readonly<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const prefix = `plugins.${name}.`;
+    for (const [p, variable] of this.tryReadConfig()?.fromEnv ?? []) if (p.startsWith(prefix)) out[p.slice(prefix.length)] = variable;
+    return out;
   }
 
   pluginConfig(name: string): Readonly<Record<string, unknown>> | undefined {

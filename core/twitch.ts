@@ -32,7 +32,7 @@ export interface StoredToken extends AccessToken {
   readonly source: string;
 }
 
-function hash(s: string): string {
+export function tokenHash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 16);
 }
 
@@ -44,7 +44,7 @@ export function normalizeToken(token: string): string {
 export function writeTokenFile(dataDir: string, token: AccessToken & { clientId?: string }, source: string): void {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, TOKEN_FILE);
-  const stored: StoredToken = { ...token, source: source === 'wizard' ? source : hash(source) };
+  const stored: StoredToken = { ...token, source: source === 'wizard' ? source : tokenHash(source) };
   writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   chmodSync(file, 0o600);
 }
@@ -99,7 +99,7 @@ export class TwitchTransport implements Transport {
     const envToken = normalizeToken(this.o.token);
     const stored = readTokenFile(this.o.dataDir);
     // The stored token wins if it was refreshed from this same TWITCH_TOKEN, or came from the setup wizard.
-    const useStored = stored && (stored.source === hash(envToken) || stored.source === 'wizard');
+    const useStored = stored && (stored.source === tokenHash(envToken) || stored.source === 'wizard');
     const token: AccessToken = useStored
       ? stored
       : { accessToken: envToken, refreshToken: this.o.refreshToken ?? null, expiresIn: null, obtainmentTimestamp: this.o.clock.now(), scope: [] };

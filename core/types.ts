@@ -244,6 +244,8 @@ export interface HostControl {
   /** Validates, saves (keeping the file's comments) and applies a plugin's settings. */
   saveConfig(name: string, settings: Record<string, unknown>): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[] }>;
   pluginConfig(name: string): Readonly<Record<string, unknown>> | undefined;
+  /** Settings of a plugin that an environment variable sets (setting → variable), which a saved file value would not change. */
+  settingsFromEnv(name: string): Readonly<Record<string, string>>;
   readonly configFile: string;
   /** The last rejected edit of the config file, kept until a valid one replaces it. */
   readonly configIssues: readonly ConfigIssue[];
@@ -313,6 +315,8 @@ export interface BotRuntime {
   /** Stores credentials (file mode 0600 in the data folder) and reconnects with them. */
   connectTwitch(credentials: TwitchCredentials, channels?: readonly string[]): Promise<void>;
   commands(): CommandInfo[];
+  /** The Twitch token the bot uses (from TWITCH_TOKEN or the setup wizard), e.g. to validate it; undefined in local mode. */
+  twitchToken(): { readonly accessToken: string; readonly clientId: string; readonly source: 'environment' | 'wizard' } | undefined;
   /** The in-process chat: post as any viewer, hear the bot's replies. */
   readonly local: {
     post(input: LocalChatInput): ChatMessage;
@@ -367,6 +371,8 @@ export interface PluginContext<Config = Record<string, never>> extends Owner {
   /** Validated, with defaults applied, frozen. */
   readonly config: Config;
   readonly bot: BotSettings;
+  /** The bot's environment (.env and the process environment; tests give the bot its own). */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
   readonly db: PluginDb;
   readonly hooks: PluginHooks;

@@ -127,4 +127,18 @@ describe('core: dependencies', () => {
     await t.host.setEnabled('zextra', true);
     expect(probe.events).to.deep.equal(['stop:opt', 'setup:zextra', 'setup:opt', 'opt with hello from zextra, undefined']);
   });
+
+  it('restarts the dependents of a plugin that restarts because an optional dependency came or went', async () => {
+    const folder = pluginFolder(
+      tracked('zextra'),
+      tracked('hub', { optionalDependsOn: ['zextra'] }),
+      tracked('spoke', { dependsOn: ['hub'] }, `P.push('spoke got ' + ctx.service('hub').hello());`),
+    );
+    const t = await startCoreBot({ folder });
+    await t.host.setEnabled('zextra', false);
+    probe.events.length = 0;
+    await t.host.setEnabled('zextra', true);
+    // spoke held hub's old service (and anything it registered with it): it must start again on the new one.
+    expect(probe.events).to.deep.equal(['stop:spoke', 'stop:hub', 'setup:zextra', 'setup:hub', 'setup:spoke', 'spoke got hello from hub']);
+  });
 });
