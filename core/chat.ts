@@ -56,10 +56,15 @@ export const TWITCH_LIMITS: ChatLimits = {
 // same thing twice within 30 s.
 const DEDUPE_MARK = ' \u{E0000}';
 
-/** Makes text safe for one IRC line: no CR/LF or other control characters (they would inject lines). */
+/**
+ * Makes text safe to send: no CR/LF or other control characters (they would inject IRC lines), and no
+ * leading `/` or `.` (Twitch reads those as chat commands, and a reply may start with a viewer's words),
+ * except `/me `, which plugins use on purpose.
+ */
 export function cleanOutgoing(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return /^[/.]/.test(clean) && !/^\/me\s/i.test(clean) ? `\u200B${clean}` : clean;
 }
 
 /** Splits into parts of at most `max` code points, on white space where possible, never inside a character. */

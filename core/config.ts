@@ -316,6 +316,19 @@ export class ConfigValidator {
     for (const e of errors) {
       const segs = [...base, ...e.instancePath.split('/').slice(1).map(unescapePointer)];
       let message = e.message ?? 'is invalid';
+      // A key that breaks `propertyNames` (e.g. a shop item id): name the key itself.
+      const badKey = (e as { propertyName?: string }).propertyName;
+      if (e.keyword === 'propertyNames') continue;
+      if (badKey !== undefined) {
+        segs.push(badKey);
+        message = e.keyword === 'pattern' ? `is not a valid name (must match ${String((e.params as { pattern?: string }).pattern)})` : `is not a valid name: ${message}`;
+        const issue = this.issue(loaded, segs, message);
+        if (!seen.has(`${issue.path}|${issue.message}`)) {
+          seen.add(`${issue.path}|${issue.message}`);
+          out.push(issue);
+        }
+        continue;
+      }
       const params = e.params as Record<string, unknown>;
       const parentType = (e.parentSchema as { type?: string } | undefined)?.type;
       switch (e.keyword) {

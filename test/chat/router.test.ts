@@ -181,6 +181,12 @@ describe('chat text rules', () => {
     expect(cleanOutgoing('hi\r\nPRIVMSG #x :evil\u0000')).to.equal('hi PRIVMSG #x :evil');
   });
 
+  it('never starts a message with a chat command, except /me', () => {
+    expect(cleanOutgoing('/ban streamer')).to.equal('\u200B/ban streamer');
+    expect(cleanOutgoing(' .timeout x')).to.equal('\u200B.timeout x');
+    expect(cleanOutgoing('/me bakes')).to.equal('/me bakes');
+  });
+
   it('parses arguments', () => {
     expect(parseArgs('@Alice 50 “two words” "open')).to.deep.equal(['alice', '50', 'two words', 'open']);
   });

@@ -72,6 +72,18 @@ describe('core: config', () => {
     expect(probe.events).to.deep.equal([]);
   });
 
+  it('names a key that breaks propertyNames (an id with spaces), with its line', async () => {
+    const folder = pluginFolder({
+      name: 'keyed',
+      configSchema: { type: 'object', additionalProperties: false, properties: { items: { type: 'object', propertyNames: { pattern: '^[a-z]+$' }, additionalProperties: { type: 'integer' } } } },
+      setup: '',
+    });
+    const yaml = `bot:\n  pluginPaths: [${JSON.stringify(folder.root)}]\nplugins:\n  keyed:\n    items:\n      good: 1\n      Bad Key: 2\n`;
+    const lines = await startError(startCoreBot({ folder, yaml }));
+    expect(lines, lines.join('\n')).to.have.length(1);
+    expect(lines[0]?.endsWith('bakebot.yaml:7 plugins.keyed.items.Bad Key: is not a valid name (must match ^[a-z]+$)'), lines[0]).to.equal(true);
+  });
+
   it('names the known settings for an unknown one, in the bot and in a plugin section', async () => {
     const folder = confPlugin();
     const yaml = `bot:\n  pluginPaths: [${JSON.stringify(folder.root)}]\n  prefx: "?"\nplugins:\n  conf:\n    colour: red\n`;
