@@ -1,6 +1,6 @@
 // The catalog: its config schema (one schema for the YAML, ctx.config's type and the dashboard's editor),
 // the bakery it ships with, and finding an item from what a viewer typed.
-import type { ShopItem, ShopRole } from './service.ts';
+import type { ShopItem } from './service.ts';
 
 export const ROLES = ['everyone', 'subscriber', 'vip', 'moderator', 'broadcaster'] as const;
 export const ITEM_ID = '^[a-z0-9][a-z0-9_-]{0,31}$';
@@ -144,21 +144,8 @@ export const CONFIG_SCHEMA = {
   },
 } as const;
 
-/** An item as ctx.config holds it (defaults applied). */
-export interface ConfiguredItem {
-  readonly name: string;
-  readonly description: string;
-  readonly cost: number;
-  readonly category: string;
-  readonly effect: string;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly enabled: boolean;
-  readonly stock?: number;
-  readonly perUserLimit?: number;
-  readonly cooldown?: number;
-  readonly roles: readonly ShopRole[];
-  readonly maxPerPurchase: number;
-}
+/** An item as ctx.config holds it (defaults applied): a shop item without its id, which is its key. */
+export type ConfiguredItem = Omit<ShopItem, 'id'>;
 
 export function toItems(items: Readonly<Record<string, ConfiguredItem>>): ShopItem[] {
   return Object.entries(items).map(([id, i]) => ({ id, ...i }));

@@ -1,7 +1,7 @@
 // The shop's books: buying (debit, stock, limit and redemption row in ONE transaction, then the effect),
 // refunds, the redemption queue, restocking and sales numbers. Every change a viewer is told about has
 // committed before they are told.
-import type { Owner, PluginContext, SqlTx } from '../../core/types.ts';
+import type { PluginContext, SqlTx } from '../../core/types.ts';
 import { isEconomyError, type EconomyService } from '../economy/service.ts';
 import { findItem, type ConfiguredItem, toItems } from './catalog.ts';
 import { runEffect, ShopFailure, type EffectRegistry } from './effects.ts';
@@ -16,6 +16,7 @@ import type {
   ShopItem,
   ShopItemView,
   ShopRole,
+  ShopService,
 } from './service.ts';
 
 export interface ShopConfig {
@@ -106,20 +107,13 @@ export function duration(ms: number): string {
 
 const DAY_MS = 86_400_000;
 
-export interface ShopCore {
+/** The shop's workings: most of its service (see service.ts for what each does), plus what only the plugin uses. */
+export interface ShopCore extends Pick<ShopService, 'purchase' | 'redemption' | 'redemptions' | 'fulfil' | 'refund' | 'restock' | 'stats' | 'onRedemption'> {
   readonly items: ShopItem[];
   views(): Promise<ShopItemView[]>;
   view(item: ShopItem, remaining: number | undefined): ShopItemView;
   find(text: string): ShopItem | undefined;
   problems(): CatalogProblem[];
-  purchase(request: PurchaseRequest): Promise<PurchaseOutcome>;
-  redemption(id: number): Promise<Redemption | undefined>;
-  redemptions(query?: RedemptionQuery): Promise<Redemption[]>;
-  fulfil(id: number, actor: string): Promise<Redemption>;
-  refund(id: number, options: { reason: string; actor: string }): Promise<Redemption>;
-  restock(itemId: string, remaining: number): Promise<void>;
-  stats(days?: number): Promise<SalesStats>;
-  onRedemption(owner: Owner, fn: (r: Redemption) => void | Promise<void>): () => void;
   /** Brings the stock table in line with the configured stock (a changed number restocks). */
   syncStock(): Promise<void>;
 }

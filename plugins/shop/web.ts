@@ -219,10 +219,7 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
     }
   });
 
-  // @koa/router's middleware type asks for its own context fields, which the dashboard's `Middleware` type
-  // does not promise (the router adds them itself): adapt the type here.
-  const routes = router.routes();
-  dashboard.addApi(ctx, (k, next) => routes(k as Parameters<typeof routes>[0], next));
+  dashboard.addApi(ctx, router);
 
   // ---- the page
   const assets = dashboard.addAssets(ctx, path.join(ctx.dir, 'web'));

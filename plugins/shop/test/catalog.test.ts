@@ -112,8 +112,8 @@ describe('shop: catalog', function () {
     expect(text).to.match(/plugins\.shop\.items\.pie\.roles\.0: must be one of: "everyone"/);
     expect(text).to.match(/plugins\.shop\.items\.tart\.name: is required/);
     expect(text).to.match(/plugins\.shop\.items\.tart\.effect: does not look right/);
-    // An id that is not lower case: ajv reports the pattern at the catalog (core's messages do not name the key).
-    expect(text).to.match(/plugins\.shop\.items: does not look right \(must match \^\[a-z0-9\]/);
+    // An id that is not lower case is named, with the rule it breaks.
+    expect(text).to.match(/plugins\.shop\.items\.Bad Id: is not a valid name \(must match \^\[a-z0-9\]/);
   });
 
   describe('saved while running', () => {
