@@ -8,7 +8,7 @@ import { DASHBOARD_SCHEMA } from './config.ts';
 import type { DashboardService } from './service.ts';
 import { createApp } from './server/app.ts';
 import { Auth } from './server/auth.ts';
-import { claim, park } from './server/carry.ts';
+import { adopt, handOff } from './server/carry.ts';
 import { describeStatus, pluginRows, Transcript, type Deps, type StatusSnapshot } from './server/context.ts';
 import { EventHub } from './server/events.ts';
 import { ExtensionRegistry } from './server/extensions.ts';
@@ -17,20 +17,10 @@ import { listen, type Listener } from './server/listener.ts';
 import { ContentRenderer, createEnvironment, escapeHtml, html } from './server/render.ts';
 import { Stats } from './server/stats.ts';
 import { FailureThrottle } from './server/throttle.ts';
-import { currentToken, TwitchOAuth, WizardStore, type TokenCheck } from './server/twitch-oauth.ts';
+import { TwitchOAuth, WizardStore, type TokenCheck } from './server/twitch-oauth.ts';
 import { BodyValidator } from './server/validation.ts';
 
 export type { DashboardService } from './service.ts';
-
-/**
- * The bot's environment (the test kit and `npm run chat` give the bot its own, not process.env).
- * Core does not hand plugins the environment, so it is read from the host, which keeps it; process.env is
- * the fallback.
- */
-function botEnv(host: unknown): NodeJS.ProcessEnv {
-  const deps = (host as { deps?: { env?: NodeJS.ProcessEnv } } | undefined)?.deps;
-  return deps?.env ?? process.env;
-}
 
 const HOUR = 3_600_000;
 
@@ -43,16 +33,18 @@ export default definePlugin({
   migrations: 'migrations',
 
   async setup(ctx) {
-    const env = botEnv(ctx.host);
-    const key = ctx.host.configFile;
-    // What the previous generation left (server, registrations, open event streams; see carry.ts).
-    const carried = claim(key);
-    const registry = new ExtensionRegistry(carried?.registry);
-    const hub = new EventHub(carried?.clients);
+    const env = ctx.env;
+    // What the previous generation handed over (listener, open event streams, transcript, wizard; see carry.ts).
+    const inherited = adopt(ctx.inherited, ctx.log);
+    const registry = new ExtensionRegistry();
+    const hub = new EventHub(inherited.clients);
     const stats = new Stats(ctx.db, () => ctx.clock.now());
-    const transcript = new Transcript(carried?.transcript);
-    const wizard = new WizardStore(() => Date.now(), carried?.wizard);
+    const transcript = new Transcript(inherited.transcript);
+    const wizard = new WizardStore(() => Date.now(), inherited.wizard);
+    /** The listener of this generation (inherited or its own). */
     let listener: Listener | undefined;
+    /** A listener this generation opened itself (not inherited); closed if setup fails. */
+    let opened: Listener | undefined;
 
     const service: DashboardService = {
       get url() {
@@ -68,20 +60,26 @@ export default definePlugin({
       escape: escapeHtml,
     };
 
-    let handingOver = false;
+    // The host calls handOver (reload, restart) before dispose, and only when a next generation follows.
+    let handedOver = false;
     let started = false;
     ctx.handOver(() => {
-      handingOver = true;
-      return { parked: key };
+      handedOver = true;
+      return handOff({ listener, clients: hub.clients, transcript: transcript.snapshot(), wizard: wizard.states });
     });
-    // Registered first, so nothing is lost if setup fails halfway (the host then puts the old version back).
+    // Registered first, so it runs last, after everything else this generation registered.
     ctx.onDispose(async () => {
-      if (handingOver || !started) {
-        park(key, { version: 2, listener, registry: registry.data, clients: hub.clients, transcript: transcript.snapshot(), wizard: wizard.states });
-      } else {
+      if (handedOver) return; // the next generation owns the listener and the streams now
+      if (started) {
+        // Disabled, or the bot stops: nothing follows, release everything.
         hub.closeAll();
         await listener?.close();
+        return;
       }
+      // Setup failed. On a failed reload the host sets the previous version up again with the same
+      // hand-over, so what was inherited stays as it was (a listener nobody attaches closes itself).
+      await opened?.close();
+      inherited.listener?.detach();
     });
 
     // ---- what the pages show live
@@ -115,9 +113,9 @@ export default definePlugin({
       status,
       tokenCheck: () => tokenCheck,
       checkToken: async () => {
-        const current = currentToken(ctx.runtime.dataDir, env);
+        const current = ctx.runtime.twitchToken();
         tokenCheck = current
-          ? await deps.oauth.validate(current.token, current.source)
+          ? await deps.oauth.validate(current.accessToken, current.source)
           : { ok: false, checkedAt: Date.now(), source: 'none', error: 'no Twitch token yet: run the setup wizard' };
         if (current && !tokenCheck.ok) ctx.log.warn(`the Twitch token check failed: ${tokenCheck.error ?? 'unknown reason'}`);
         pushStatus();
@@ -145,36 +143,12 @@ export default definePlugin({
     ctx.onDispose(ctx.host.onLog((entry) => hub.send('log', entry)));
 
     if (env.BAKEBOT_NO_WEB === '1' || env.BAKEBOT_NO_WEB === 'true') {
-      void carried?.listener?.close();
+      await inherited.listener?.close();
       started = true;
       ctx.log.info('BAKEBOT_NO_WEB is set: the dashboard does not listen (other plugins can still register with it)');
       return service;
     }
 
-    // ---- the server: the previous generation's listener when host and port are unchanged
-    const { host, port } = ctx.config;
-    const previous = carried?.listener;
-    if (previous && (previous.host !== host || previous.configuredPort !== port)) {
-      ctx.log.info(`dashboard moves from ${previous.url}`);
-      // The request that changed the address may still be answering: give it a moment.
-      void previous.close(1000);
-    } else if (previous) {
-      listener = previous;
-    }
-    if (!listener) {
-      try {
-        listener = await listen(host, port);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new Error(
-          code === 'EADDRINUSE'
-            ? `port ${port} on ${host} is in use by another program: choose another with plugins.dashboard.port or GUI_PORT`
-            : `cannot listen on ${host}:${port}: ${(err as Error).message}`,
-          { cause: err },
-        );
-      }
-    }
-    const bound = listener;
     const auth = deps.auth;
     const secret = await auth.secretKey();
     const generated = await auth.ensurePassword();
@@ -186,10 +160,40 @@ export default definePlugin({
       env: createEnvironment(templatesDir),
       sessionMs: ctx.config.sessionHours * HOUR,
     });
-    bound.attach(app.callback());
-    started = true;
 
-    if (bound !== previous) ctx.log.info(`dashboard at ${bound.url}`);
+    // ---- the server: the previous generation's listener when host and port are unchanged
+    const { host, port } = ctx.config;
+    const previous = inherited.listener;
+    const reuse = previous && !previous.closed && previous.host === host && previous.configuredPort === port ? previous : undefined;
+    listener = reuse;
+    if (!listener) {
+      try {
+        listener = opened = await listen(host, port);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        let message = `cannot listen on ${host}:${port}: ${(err as Error).message}`;
+        if (code === 'EADDRINUSE') {
+          message = inherited.unreadable
+            ? `port ${port} on ${host} is in use, probably still by the previous version of the dashboard, which hands over in a form this one does not read: restart the bot to finish the upgrade`
+            : `port ${port} on ${host} is in use by another program: choose another with plugins.dashboard.port or GUI_PORT`;
+        }
+        throw new Error(message, { cause: err });
+      }
+    }
+    if (ctx.signal.aborted) {
+      // The host gave up on this setup (bot.pluginSetupTimeout) and disposed it meanwhile.
+      await opened?.close();
+      throw new Error('the dashboard was stopped while it started');
+    }
+    listener.attach(app.callback());
+    started = true;
+    if (previous && !reuse) {
+      // Only now that the new address answers: a failed setup leaves the previous listener to the version put back.
+      ctx.log.info(`dashboard moves from ${previous.url}`);
+      // The request that changed the address may still be answering: give it a moment.
+      void previous.close(1000);
+    }
+    if (!reuse) ctx.log.info(`dashboard at ${listener.url}`);
     if (generated) {
       ctx.log.warn(`dashboard password (shown only this once; change it on the Security page, or set DASHBOARD_PASSWORD): ${generated}`);
     }

@@ -2,7 +2,7 @@
 // scrypt hash), API tokens (BAKEBOT_API_TOKEN, or created on the Security page and stored as SHA-256),
 // the session signing key (SECRET_KEY, or generated and stored), and the session store.
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { PluginDb } from '../../../core/types.ts';
+import type { PluginContext, PluginDb } from '../../../core/types.ts';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 
@@ -64,7 +64,7 @@ export class Auth {
 
   constructor(
     private readonly db: PluginDb,
-    private readonly env: NodeJS.ProcessEnv,
+    private readonly env: PluginContext['env'],
   ) {}
 
   async setting(key: string): Promise<string | undefined> {

@@ -6,6 +6,7 @@ import type { EconomyService } from '../../economy/service.ts';
 import type { BotStatus, ChatStatus, ConfigOf, LocalChatOutput, PluginContext, Role } from '../../../core/types.ts';
 import type { DASHBOARD_SCHEMA } from '../config.ts';
 import type { Auth } from './auth.ts';
+import type { TranscriptSnapshot } from './carry.ts';
 import type { EventHub } from './events.ts';
 import type { ExtensionRegistry } from './extensions.ts';
 import type { ContentRenderer } from './render.ts';
@@ -35,14 +36,14 @@ export class Transcript {
   readonly entries: TranscriptEntry[];
   private seq: number;
 
-  constructor(previous?: { readonly entries: readonly TranscriptEntry[]; readonly seq: number }) {
-    this.entries = [...(previous?.entries ?? [])];
-    this.seq = previous?.seq ?? 0;
+  constructor(previous?: TranscriptSnapshot) {
+    this.entries = [...(previous?.entries ?? [])].slice(-200);
+    this.seq = Math.max(previous?.seq ?? 0, ...this.entries.map((e) => e.seq));
   }
 
   /** What the next generation of the dashboard continues from. */
-  snapshot(): { entries: readonly TranscriptEntry[]; seq: number } {
-    return { entries: this.entries, seq: this.seq };
+  snapshot(): TranscriptSnapshot {
+    return { entries: [...this.entries], seq: this.seq };
   }
 
   add(e: Omit<TranscriptEntry, 'seq'>): TranscriptEntry {
@@ -70,7 +71,8 @@ export interface StatusSnapshot extends Omit<BotStatus, 'detail'> {
 
 export interface Deps {
   readonly ctx: DashboardContext;
-  readonly env: NodeJS.ProcessEnv;
+  /** The bot's environment (`ctx.env`). */
+  readonly env: DashboardContext['env'];
   readonly auth: Auth;
   readonly hub: EventHub;
   readonly registry: ExtensionRegistry;

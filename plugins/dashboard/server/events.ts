@@ -11,7 +11,7 @@ export interface HubClient {
   readonly topics: ReadonlySet<string>;
 }
 
-/** Open streams survive a reload of the dashboard: each generation wraps the same set of clients. */
+/** Open streams survive a reload of the dashboard: the next generation's hub takes over the same set of clients (carry.ts). */
 export class EventHub {
   constructor(readonly clients: Set<HubClient> = new Set()) {}
 

@@ -1,6 +1,8 @@
 // What other plugins added to the dashboard: pages, navigation entries, panels, API routes and asset
 // folders. The Koa app looks them up on every request (Koa composes its middleware once, at listen), so an
 // entry appears when its plugin registers it and disappears when the plugin unloads (Owner.onDispose).
+// Each generation of the dashboard starts with an empty registry: when the dashboard reloads or restarts,
+// the host restarts the plugins that depend on it, and they register again with the new generation.
 import path from 'node:path';
 import type { Owner } from '../../../core/types.ts';
 import type { AnyMiddleware, ApiRoutes, DashboardPage, DashboardPanel, NavEntry } from '../service.ts';
@@ -12,42 +14,12 @@ export interface Registered<T> {
 
 const RESERVED = /^\/(?:$|api(?:\/|$)|assets(?:\/|$)|events$|login$|logout$|plugins(?:\/|$)|setup(?:\/|$)|users(?:\/|$)|logs(?:\/|$)|chat(?:\/|$)|security(?:\/|$)|bot(?:\/|$))/;
 
-/**
- * The registrations themselves, as plain data. Each generation of the dashboard wraps the same data in its
- * own ExtensionRegistry (carry.ts): a plugin that registered with an earlier generation keeps its entries,
- * and its Owner.onDispose removes them from this data whichever generation is running then.
- */
-export interface RegistryData {
-  readonly pages: Map<string, Registered<DashboardPage>>;
-  readonly navs: Set<Registered<NavEntry>>;
-  readonly panels: Map<string, Registered<DashboardPanel>>;
-  readonly apis: Set<Registered<AnyMiddleware>>;
-  readonly assets: Map<string, string>;
-}
-
-export function emptyRegistry(): RegistryData {
-  return { pages: new Map(), navs: new Set(), panels: new Map(), apis: new Set(), assets: new Map() };
-}
-
-export function isRegistryData(v: unknown): v is RegistryData {
-  const d = v as Partial<RegistryData> | undefined;
-  return !!d && d.pages instanceof Map && d.navs instanceof Set && d.panels instanceof Map && d.apis instanceof Set && d.assets instanceof Map;
-}
-
 export class ExtensionRegistry {
-  private readonly pages: Map<string, Registered<DashboardPage>>;
-  private readonly navs: Set<Registered<NavEntry>>;
-  private readonly panelsById: Map<string, Registered<DashboardPanel>>;
-  private readonly apis: Set<Registered<AnyMiddleware>>;
-  private readonly assetDirs: Map<string, string>;
-
-  constructor(readonly data: RegistryData = emptyRegistry()) {
-    this.pages = data.pages;
-    this.navs = data.navs;
-    this.panelsById = data.panels;
-    this.apis = data.apis;
-    this.assetDirs = data.assets;
-  }
+  private readonly pages = new Map<string, Registered<DashboardPage>>();
+  private readonly navs = new Set<Registered<NavEntry>>();
+  private readonly panelsById = new Map<string, Registered<DashboardPanel>>();
+  private readonly apis = new Set<Registered<AnyMiddleware>>();
+  private readonly assetDirs = new Map<string, string>();
 
   /** Registers `item` for `owner` and removes it when the owner unloads; the returned function removes it now. */
   private own(owner: Owner, add: () => void, remove: () => void): () => void {

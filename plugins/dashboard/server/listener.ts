@@ -1,7 +1,11 @@
-// The HTTP server, kept across hot reloads of the dashboard (see carry.ts). Koa composes its middleware
-// once, so each generation of the plugin builds a Koa app and attaches its request handler to this one
-// listener. Between two generations incoming requests wait (up to `holdMs`) instead of failing, and the port
-// (even a random one, `port: 0`) stays the same, so open pages and API clients keep working through a reload.
+// The HTTP server, handed from one generation of the dashboard to the next (see carry.ts). Koa composes its
+// middleware once, so each generation builds a Koa app and attaches its request handler to this listener.
+// Between two generations incoming requests wait (up to `holdMs`) instead of failing, and the port (even a
+// random one, `port: 0`) stays the same, so open pages and API clients keep working through a reload.
+//
+// A detached listener that no generation attaches within `holdMs` closes itself (waiting requests get a
+// 503): whatever happens to the hand-over (the next setup fails and nothing is put back), the port is
+// never held by a server that answers nobody.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,7 +17,11 @@ export interface Listener {
   /** The port asked for (0 = random) and the one bound. */
   readonly configuredPort: number;
   readonly port: number;
+  /** True once it stopped listening (closed, or left detached for too long). */
+  readonly closed: boolean;
+  /** Serves requests with `handler` (requests that waited for one go to it now). */
   attach(handler: Handler): void;
+  /** Requests wait for the next handler; without one within `holdMs` they get a 503 and the listener closes. */
   detach(): void;
   /** Stops listening; requests in progress get `graceMs` to finish before their connections are cut. */
   close(graceMs?: number): Promise<void>;
@@ -26,30 +34,47 @@ function urlHost(host: string): string {
 
 function listenOnce(server: http.Server, host: string, port: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
+    const failed = (err: Error) => {
+      server.off('listening', listening);
+      reject(err);
+    };
+    const listening = () => {
+      server.off('error', failed);
       resolve();
-    });
+    };
+    server.once('error', failed);
+    server.once('listening', listening);
+    server.listen(port, host);
   });
 }
 
+function unavailable(res: http.ServerResponse, message: string): void {
+  if (res.headersSent || res.writableEnded) return;
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
+  res.end(JSON.stringify({ error: message }));
+}
+
+/** Listens on host:port, detached: requests wait for `attach`. */
 export async function listen(host: string, port: number, holdMs = 10_000): Promise<Listener> {
   let handler: Handler | undefined;
-  const waiting = new Set<() => void>();
+  /** Requests that arrived while no handler was attached: `run` hands one over, `refuse` answers 503. */
+  const waiting = new Set<{ run: () => void; refuse: (message: string) => void }>();
   const server = http.createServer((req, res) => {
     if (handler) return handler(req, res);
-    const run = () => {
-      clearTimeout(timer);
-      waiting.delete(run);
-      handler?.(req, res);
+    const entry = {
+      run: () => {
+        clearTimeout(timer);
+        waiting.delete(entry);
+        handler?.(req, res);
+      },
+      refuse: (message: string) => {
+        clearTimeout(timer);
+        waiting.delete(entry);
+        unavailable(res, message);
+      },
     };
-    const timer = setTimeout(() => {
-      waiting.delete(run);
-      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
-      res.end(JSON.stringify({ error: 'the dashboard is restarting; try again in a moment' }));
-    }, holdMs);
-    waiting.add(run);
+    const timer = setTimeout(() => entry.refuse('the dashboard is restarting; try again in a moment'), holdMs);
+    waiting.add(entry);
   });
   server.keepAliveTimeout = 5_000;
   // A listener of the previous generation that moved may still be releasing the port: retry briefly.
@@ -64,26 +89,43 @@ export async function listen(host: string, port: number, holdMs = 10_000): Promi
   }
   const bound = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
+  let orphaned: NodeJS.Timeout | undefined;
+
+  const close = (graceMs = 0): Promise<void> => {
+    clearTimeout(orphaned);
+    handler = undefined;
+    closing ??= new Promise<void>((resolve) => {
+      for (const w of [...waiting]) w.refuse('the dashboard stopped');
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      if (graceMs > 0) setTimeout(() => server.closeAllConnections(), graceMs).unref();
+      else server.closeAllConnections();
+    });
+    return closing;
+  };
+
   return {
     url: `http://${urlHost(host)}:${bound}`,
     host,
     configuredPort: port,
     port: bound,
+    get closed() {
+      return closing !== undefined;
+    },
     attach(h) {
+      if (closing) throw new Error('the dashboard listener is closed');
+      clearTimeout(orphaned);
+      orphaned = undefined;
       handler = h;
-      for (const run of [...waiting]) run();
+      for (const w of [...waiting]) w.run();
     },
     detach() {
+      if (closing) return;
       handler = undefined;
+      clearTimeout(orphaned);
+      orphaned = setTimeout(() => void close(1000), holdMs);
+      orphaned.unref();
     },
-    close(graceMs = 0) {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        if (graceMs > 0) setTimeout(() => server.closeAllConnections(), graceMs).unref();
-        else server.closeAllConnections();
-      });
-      return closing;
-    },
+    close,
   };
 }

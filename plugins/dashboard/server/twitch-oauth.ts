@@ -2,8 +2,6 @@
 // token validation (Twitch asks apps to validate at start and hourly), and the wizard's state per login.
 // The auth base is https://id.twitch.tv, or TWITCH_AUTH_URL (tests point it at a local fake).
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 
 export const CHAT_SCOPES = ['chat:read', 'chat:edit'] as const;
 const TIMEOUT_MS = 10_000;
@@ -157,22 +155,6 @@ export class TwitchOAuth {
       error: missing.length ? `the token lacks the scopes ${missing.join(', ')}` : undefined,
     };
   }
-}
-
-/** The token the bot uses: the one stored by core (wizard or refreshed), else TWITCH_TOKEN. */
-export function currentToken(dataDir: string, env: NodeJS.ProcessEnv): { token: string; source: 'wizard' | 'environment' } | undefined {
-  const file = path.join(dataDir, 'twitch-token.json');
-  if (existsSync(file)) {
-    try {
-      const stored = JSON.parse(readFileSync(file, 'utf8')) as { accessToken?: unknown; source?: unknown };
-      if (typeof stored.accessToken === 'string' && stored.accessToken) {
-        if (stored.source === 'wizard' || !env.TWITCH_TOKEN) return { token: stored.accessToken, source: stored.source === 'wizard' ? 'wizard' : 'environment' };
-      }
-    } catch {
-      // A broken file: fall back to the environment.
-    }
-  }
-  return env.TWITCH_TOKEN ? { token: env.TWITCH_TOKEN, source: 'environment' } : undefined;
 }
 
 export interface WizardState {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { settle, startTestBot, type TestBot } from '../../../test/support/kit.ts';
-import { api, Client, until } from './helpers.ts';
+import { accepts, api, Client, FAKE_GRANT, openEvents, startFakeTwitchAuth, until, type FakeTwitchAuth } from './helpers.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const TOKEN = 'test-api-token-0123456789';
@@ -306,7 +306,7 @@ describe('dashboard: HTTP and JSON API', function () {
   });
 
   describe('hot reload', () => {
-    it('keeps its address, sessions and extensions when the dashboard reloads or an optional dependency comes and goes', async () => {
+    it('keeps its address and sessions, and other plugins register again, when the dashboard reloads or an optional dependency comes and goes', async () => {
       const c = new Client(url);
       await c.login('pw-for-tests');
       const before = t.service('dashboard');
@@ -314,6 +314,8 @@ describe('dashboard: HTTP and JSON API', function () {
       expect(t.service('dashboard')).not.to.equal(before);
       expect(t.service('dashboard').url).to.equal(url);
       expect((await c.get('/plugins')).status).to.equal(200);
+      // The hello plugin was restarted with the dashboard and registered its page with the new generation.
+      expect(t.host.plugin('hello')?.reloads).to.equal(0);
       expect((await c.get('/hello')).status).to.equal(200);
       // Switching chatlog off restarts the dashboard (chatlog is an optional dependency) while it answers this very request.
       await c.get('/');
@@ -388,6 +390,20 @@ describe('dashboard: first start, its own settings, BAKEBOT_NO_WEB', function ()
     }
   });
 
+  it('marks the settings an environment variable sets, as the host reports them', async () => {
+    const t = await startTestBot({ plugins: ['dashboard'], config: { plugins: { dashboard: { port: 0 } } }, env: { DASHBOARD_PASSWORD: 'pw', GUI_HOST: '127.0.0.1' } });
+    try {
+      expect(t.host.settingsFromEnv('dashboard')).to.deep.equal({ host: 'GUI_HOST' });
+      const c = new Client(t.service('dashboard').url ?? '');
+      await c.login('pw');
+      const page = (await c.get('/plugins')).text;
+      expect(page).to.include('Set by GUI_HOST in the environment');
+      expect(page).not.to.include('Set by GUI_PORT');
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('serves its assets but nothing outside the assets folder', async () => {
     const t = await startTestBot({ plugins: ['dashboard'], config: { plugins: { dashboard: { port: 0 } } }, env: { DASHBOARD_PASSWORD: 'pw' } });
     try {
@@ -410,6 +426,113 @@ describe('dashboard: first start, its own settings, BAKEBOT_NO_WEB', function ()
       expect(t.host.recentLogs().some((e) => e.msg.startsWith('dashboard password'))).to.equal(false);
     } finally {
       await t.stop();
+    }
+  });
+});
+
+describe('dashboard: what a reload, a restart and disabling it do', function () {
+  let auth: FakeTwitchAuth;
+
+  before(async () => {
+    auth = await startFakeTwitchAuth();
+  });
+
+  after(async () => {
+    await auth?.close();
+  });
+
+  const transcriptTexts = async (c: Client) => (await c.get('/api/chat/transcript')).json<{ transcript: { text: string }[] }>().transcript.map((e) => e.text);
+  const say = (c: Client, text: string) => c.request('POST', '/api/chat', { json: { login: 'tester', text }, headers: { 'x-csrf-token': c.csrf } });
+
+  it('keeps the port, the login, open event streams, the Test chat and the wizard across a reload and a restart; disabling closes the port', async () => {
+    const t = await startTestBot({
+      plugins: ['dashboard', 'chatlog'],
+      pluginPaths: [FIXTURES],
+      config: { plugins: { dashboard: { port: 0 } } },
+      env: { DASHBOARD_PASSWORD: 'pw', TWITCH_AUTH_URL: auth.url },
+    });
+    try {
+      const url = t.service('dashboard').url ?? '';
+      const c = new Client(url);
+      await c.login('pw');
+      await c.get('/chat');
+      expect((await say(c, 'said before')).status).to.equal(201);
+      await c.get('/setup');
+      await c.post('/setup/client', { clientId: FAKE_GRANT.clientId });
+      await c.post('/setup/device');
+      expect((await c.get('/setup')).text).to.include(`id="user-code">${FAKE_GRANT.userCode}<`);
+      const events = await openEvents(url, '/events?topics=transcript', { cookie: c.cookieHeader() });
+      try {
+        const steps: [string, () => Promise<unknown>][] = [
+          ['reload', () => t.host.reload('dashboard')],
+          // chatlog is an optional dependency: the host restarts the dashboard (and hello, which depends on it).
+          ['restart', () => t.host.setEnabled('chatlog', false)],
+        ];
+        for (const [why, step] of steps) {
+          const before = t.service('dashboard');
+          await step();
+          expect(t.service('dashboard'), why).not.to.equal(before);
+          expect(t.service('dashboard').url, why).to.equal(url);
+          expect((await c.get('/plugins')).status, `${why}: still logged in`).to.equal(200);
+          expect((await c.get('/hello')).status, `${why}: hello registered again`).to.equal(200);
+          expect(await transcriptTexts(c), why).to.include('said before');
+          expect((await c.get('/setup')).text, `${why}: wizard`).to.include(`id="user-code">${FAKE_GRANT.userCode}<`);
+          // The stream opened before is fed by the new generation.
+          await c.get('/chat');
+          expect((await say(c, `said after the ${why}`)).status).to.equal(201);
+          await events.next('transcript', (d) => (d as { text?: string }).text === `said after the ${why}`);
+          expect(events.ended, why).to.equal(false);
+        }
+
+        await t.host.setEnabled('dashboard', false);
+        expect(t.host.plugin('dashboard')?.state).to.equal('disabled');
+        expect(await accepts(url)).to.equal(false);
+        await until(() => events.ended, 'the event stream to end');
+        // Enabled again, it listens again (a new random port: port 0).
+        await t.host.setEnabled('dashboard', true);
+        const again = t.service('dashboard').url ?? '';
+        expect(await accepts(again)).to.equal(true);
+        expect((await new Client(again).login('pw')).status).to.equal(303);
+      } finally {
+        events.close();
+      }
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('keeps serving at the same address when a reload fails and the previous version is put back', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const busy = (blocker.address() as net.AddressInfo).port;
+    const t = await startTestBot({ plugins: ['dashboard'], config: { plugins: { dashboard: { port: 0 } } }, env: { DASHBOARD_PASSWORD: 'pw' } });
+    try {
+      const url = t.service('dashboard').url ?? '';
+      const c = new Client(url);
+      await c.login('pw');
+      await c.get('/chat');
+      const events = await openEvents(url, '/events?topics=transcript', { cookie: c.cookieHeader() });
+      try {
+        const before = t.service('dashboard');
+        // The new settings ask for a port another program holds: the new generation cannot start.
+        await t.host.saveConfig('dashboard', { port: busy });
+        const info = t.host.plugin('dashboard');
+        expect(info?.state).to.equal('enabled');
+        expect(info?.error).to.match(/previous version keeps running: port \d+ on 127\.0\.0\.1 is in use/);
+        expect(t.service('dashboard')).not.to.equal(before);
+        expect(t.service('dashboard').url).to.equal(url);
+        expect((await c.get('/plugins')).status).to.equal(200);
+        expect((await say(c, 'still here')).status).to.equal(201);
+        await events.next('transcript', (d) => (d as { text?: string }).text === 'still here');
+        expect(events.ended).to.equal(false);
+      } finally {
+        events.close();
+      }
+      await t.host.setEnabled('dashboard', false);
+      expect(await accepts(url)).to.equal(false);
+    } finally {
+      await t.stop();
+      await new Promise((r) => blocker.close(r));
     }
   });
 });

@@ -1,7 +1,7 @@
 // Test helpers for the dashboard: a cookie-keeping HTTP client (node:http, so tests can send any Host
 // header), logging in, and a fake of Twitch's OAuth endpoints (device code, token, validate).
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { settle } from '../../../test/support/kit.ts';
 
 export interface Reply {
@@ -39,7 +39,7 @@ export class Client {
       body = JSON.stringify(o.json);
       headers['content-type'] ??= 'application/json';
     }
-    if (this.cookies.size && !('cookie' in headers)) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (this.cookies.size && !('cookie' in headers)) headers.cookie = this.cookieHeader();
     return new Promise((resolve, reject) => {
       const req = http.request({ hostname: base.hostname, port: base.port, path, method, headers }, (res) => {
         const chunks: Buffer[] = [];
@@ -64,6 +64,10 @@ export class Client {
       if (body !== undefined) req.write(body);
       req.end();
     });
+  }
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
   get(path: string, headers: Record<string, string> = {}): Promise<Reply> {
@@ -94,6 +98,80 @@ export function api(base: string, token?: string) {
     del: (path: string, headers: Record<string, string> = {}) => c.request('DELETE', path, { headers: { ...auth(), ...headers } }),
     raw: (method: string, path: string, o: RequestOptions = {}) => c.request(method, path, { ...o, headers: { ...auth(), ...o.headers } }),
   };
+}
+
+export interface EventStream {
+  /** Events received so far (the data parsed as JSON). */
+  readonly events: readonly { readonly event: string; readonly data: unknown }[];
+  /** The server ended the stream (or the connection dropped). */
+  readonly ended: boolean;
+  /** Resolves with the first event (received or to come) named `event` whose data satisfies `match`. */
+  next(event: string, match?: (data: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
+  close(): void;
+}
+
+/** Opens a server-sent event stream (e.g. `/events?topics=transcript`) and collects its events. */
+export function openEvents(base: string, path: string, headers: Record<string, string> = {}): Promise<EventStream> {
+  const u = new URL(base);
+  const events: { event: string; data: unknown }[] = [];
+  let ended = false;
+  let buffer = '';
+  return new Promise((resolve, reject) => {
+    // Its own connection: closing it must not disturb other requests of the test.
+    const req = http.get({ hostname: u.hostname, port: u.port, path, headers: { accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new Error(`GET ${path} answered ${res.statusCode ?? '?'}`));
+        return;
+      }
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let i = buffer.indexOf('\n\n'); i >= 0; i = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, i);
+          buffer = buffer.slice(i + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data !== undefined) events.push({ event, data: JSON.parse(data) as unknown });
+        }
+      });
+      const end = () => {
+        ended = true;
+      };
+      res.on('end', end);
+      res.on('close', end);
+      res.on('error', end);
+      resolve({
+        events,
+        get ended() {
+          return ended;
+        },
+        async next(event, match = () => true, timeoutMs = 5000) {
+          let found: { event: string; data: unknown } | undefined;
+          await until(() => !!(found = events.find((e) => e.event === event && match(e.data))), `a "${event}" event`, timeoutMs);
+          return found?.data;
+        },
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', (err) => {
+      ended = true;
+      reject(err);
+    });
+  });
+}
+
+/** Whether something accepts connections at the address of `base` (a URL). */
+export function accepts(base: string): Promise<boolean> {
+  const u = new URL(base);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: u.hostname, port: Number(u.port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 export interface OAuthCall {

@@ -1,11 +1,17 @@
 // The dashboard's pure pieces: the settings form generated from a JSON schema, escaping, host checks,
-// password hashing and redirect targets.
+// password hashing and redirect targets; and the pieces of a hand-over (the listener, what is inherited).
+import http from 'node:http';
+import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
+import type { Logger } from '../../../core/types.ts';
 import { hashPassword, verifyPassword } from '../server/auth.ts';
+import { adopt, handOff, HANDOVER_KIND } from '../server/carry.ts';
+import { listen } from '../server/listener.ts';
 import { allowedHostNames, hostNameOf } from '../server/guards.ts';
 import { escapeHtml, html } from '../server/render.ts';
 import { fieldsFor, issuesByField, kindOf, readForm, type SchemaNode } from '../server/schema-form.ts';
 import { safeNext } from '../server/routes/login.ts';
+import { accepts, until } from './helpers.ts';
 
 const SCHEMA: SchemaNode = {
   type: 'object',
@@ -99,6 +105,90 @@ describe('dashboard: escaping, hosts, passwords, redirects', () => {
     expect(safeNext('/plugins#plugin-quotes')).to.equal('/plugins#plugin-quotes');
     for (const bad of ['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '/login', '', undefined, ['/x']]) {
       expect(safeNext(bad), String(bad)).to.equal('/');
+    }
+  });
+});
+
+function get(url: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    }).on('error', reject);
+  });
+}
+
+function quietLog(lines: string[] = []): Logger {
+  const log: Logger = {
+    debug: (m) => void lines.push(m),
+    info: (m) => void lines.push(m),
+    warn: (m) => void lines.push(m),
+    error: (m) => void lines.push(m),
+    child: () => log,
+  };
+  return log;
+}
+
+describe('dashboard: hand-over pieces', () => {
+  it('a detached listener holds requests for the next handler, and closes itself when none comes', async () => {
+    const l = await listen('127.0.0.1', 0, 300);
+    try {
+      l.attach((_req, res) => res.end('one'));
+      expect((await get(l.url)).text).to.equal('one');
+      l.detach();
+      const waiting = get(l.url);
+      await new Promise((r) => setTimeout(r, 50));
+      l.attach((_req, res) => res.end('two'));
+      expect((await waiting).text).to.equal('two');
+      l.detach();
+      const refused = await get(l.url);
+      expect(refused.status).to.equal(503);
+      await until(() => l.closed, 'the listener to close itself');
+      await until(async () => !(await accepts(l.url)), 'the port to be free');
+      expect(() => l.attach(() => undefined)).to.throw(/closed/);
+    } finally {
+      await l.close();
+    }
+  });
+
+  it('adopts what it can use of a hand-over and releases the rest', async () => {
+    const lines: string[] = [];
+    expect(adopt(undefined, quietLog(lines))).to.deep.equal({});
+    expect(lines).to.deep.equal([]);
+
+    // A shape it does not know (an older version): started fresh, what it held is released.
+    let closed = 0;
+    const stream = new PassThrough();
+    expect(adopt({ parked: 'x', listener: { close: () => void closed++ }, clients: new Set([{ stream }]) }, quietLog(lines))).to.deep.equal({ unreadable: true });
+    expect(closed).to.equal(1);
+    expect(stream.writableEnded).to.equal(true);
+    expect(lines.join(' ')).to.match(/does not read: starting fresh/);
+
+    // Its own kind: a live listener, open streams, valid transcript entries and wizard states are kept.
+    const l = await listen('127.0.0.1', 0);
+    try {
+      const open = { stream: new PassThrough(), topics: new Set(['transcript']) };
+      const done = { stream: new PassThrough(), topics: new Set(['status']) };
+      done.stream.end();
+      const carried = handOff({
+        listener: l,
+        clients: new Set([open, done]),
+        transcript: { entries: [{ seq: 1, kind: 'viewer', login: 'a', text: 'hi', at: 1 }, { seq: 2, kind: 'robot', text: 'x', at: 2 } as never], seq: 2 },
+        wizard: new Map([['w1', { clientId: 'abc', updatedAt: 5 }], ['w2', { updatedAt: 'soon' } as never]]),
+      });
+      expect(carried).to.include({ kind: HANDOVER_KIND, version: 3 });
+      const got = adopt(carried, quietLog());
+      expect(got.listener).to.equal(l);
+      expect([...(got.clients ?? [])]).to.deep.equal([open]);
+      expect(got.transcript).to.deep.equal({ entries: [{ seq: 1, kind: 'viewer', login: 'a', text: 'hi', at: 1 }], seq: 2 });
+      expect([...(got.wizard ?? new Map()).keys()]).to.deep.equal(['w1']);
+      // A closed listener is left out (the next generation listens anew).
+      await l.close();
+      expect(adopt(carried, quietLog()).listener).to.equal(undefined);
+    } finally {
+      await l.close();
     }
   });
 });

@@ -8,18 +8,6 @@ import { flash, httpError, page, pluginRows, seeOther, type Deps } from '../cont
 import { fieldsFor, issuesByField, readForm, type RawForm, type SchemaNode } from '../schema-form.ts';
 import { safeNext } from './login.ts';
 
-/** Settings core takes from the environment (core/config.ts): the form says so instead of pretending. */
-const ENV_SETTINGS: Record<string, Record<string, string>> = {
-  dashboard: { host: 'GUI_HOST', port: 'GUI_PORT' },
-  eventsub: { secret: 'EVENTSUB_SECRET', port: 'EVENTSUB_PORT' },
-};
-
-export function envSettings(d: Deps, plugin: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, variable] of Object.entries(ENV_SETTINGS[plugin] ?? {})) if (d.env[variable]) out[key] = variable;
-  return out;
-}
-
 interface Rejected {
   readonly plugin: string;
   readonly errors: Record<string, string>;
@@ -33,7 +21,8 @@ function pluginView(d: Deps, info: PluginInfo, rejected?: Rejected) {
   const fields = fieldsFor(info.name, typeof schema === 'object' ? schema : {}, d.ctx.host.pluginConfig(info.name) ?? {}, {
     errors: mine?.errors,
     submitted: mine?.submitted,
-    fromEnv: envSettings(d, info.name),
+    // Set by an environment variable (GUI_PORT, ...): the form says so instead of pretending a saved value applies.
+    fromEnv: d.ctx.host.settingsFromEnv(info.name),
   });
   return { fields, formErrors: mine?.other ?? [], rejected: !!mine };
 }
