@@ -159,7 +159,7 @@ export async function count(db: Database, sql: string): Promise<number> {
 export interface Progress {
   /** The latest count. */
   readonly count: () => number;
-  /** Steady-state rate per second: the slope between 10 % and 90 % of `total`, timed by the reporter. */
+  /** Steady-state rate per second: the slope across 10 % to 90 % of `total`, timed by the reporter. */
   readonly rate: (total: number, timeoutMs: number) => Promise<number>;
   readonly stop: () => void;
 }
@@ -193,8 +193,12 @@ export async function progress(args: string[], env: NodeJS.ProcessEnv = process.
       const lo = base + total * 0.1;
       const hi = base + total * 0.9;
       await waitUntil(() => (samples[samples.length - 1]?.n ?? 0) >= hi, timeoutMs, `${total} to be processed`, 20);
-      const a = samples.find((x) => x.n >= lo);
-      const b = samples.find((x) => x.n >= hi);
+      // From the last sample below 10 % to the first at or above 90 %: a batch may commit 10 % to 90 % at once.
+      const end = samples.findIndex((x) => x.n >= hi);
+      let start = -1;
+      for (let i = 0; i < end; i++) if ((samples[i]?.n ?? 0) < lo) start = i;
+      const a = samples[Math.max(0, start)];
+      const b = samples[end];
       if (!a || !b || b.t <= a.t) return NaN;
       return ((b.n - a.n) / (b.t - a.t)) * 1000;
     },
