@@ -26,14 +26,16 @@ function parseAmount(arg: string | undefined, allowAll: boolean): number | 'all'
 export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy): void {
   const { service, config } = eco;
   const fmt = (n: number) => service.format(n);
+  const numbers = new Intl.NumberFormat('en-US'); // what toLocaleString('en-US') gives, without building a formatter per call
+  const num = (n: number) => numbers.format(n);
   const prefix = () => ctx.bot.prefix;
   const nameOf = (u: { displayName?: string; login: string }) => u.displayName || u.login;
 
-  /** The viewer named by an argument (`@bob` or `bob`), if the bot has seen them. */
-  const lookup = async (arg: string | undefined): Promise<KnownUser | undefined> => {
+  /** The viewer named by an argument (`@bob` or `bob`), if the bot has seen them (recent chatters without a read). */
+  const lookup = async (arg: string | undefined): Promise<Pick<KnownUser, 'id' | 'login' | 'displayName'> | undefined> => {
     const login = arg?.replace(/^@/, '').toLowerCase();
     if (!login || !/^\w{1,25}$/.test(login)) return undefined;
-    return ctx.users.byLogin(login);
+    return eco.chatter(login) ?? ctx.users.byLogin(login);
   };
   const unknown = (call: CommandCall, arg: string) => call.reply(`I don't know @${arg.replace(/^@/, '').toLowerCase()} yet: they need to chat first.`);
   const excludedReply = (call: CommandCall) => call.reply(`You're excluded from the economy, so you can't earn or spend ${config.currencyName}.`);
@@ -50,10 +52,11 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
       const user = arg ? await lookup(arg) : undefined;
       if (arg && !user) return unknown(call, arg);
       const id = user?.id ?? call.user.id;
-      const acc = await service.getAccount(id);
-      const tokens = acc?.tokens ?? 0;
-      const held = acc?.held ? ` (+${fmt(acc.held)} in open bets)` : '';
-      const note = acc?.excluded ? ' (excluded from the economy)' : '';
+      // Names come from the chat message or the lookup: the balance is one prepared primary-key read.
+      const acc = await eco.queries.balance(id);
+      const held = acc.held ? ` (+${fmt(acc.held)} in open bets)` : '';
+      const note = acc.excluded ? ' (excluded from the economy)' : '';
+      const tokens = acc.tokens;
       if (!user || user.id === call.user.id) return call.reply(`${nameOf(call.user)}, you have ${fmt(tokens)}${held}.${note}`);
       await call.reply(`${nameOf(user)} has ${fmt(tokens)}${held}.${note}`);
     },
@@ -75,7 +78,7 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
       const lv = service.levelOf(acc?.xp ?? 0);
       const rank = acc && !acc.excluded ? await service.rankOf(id, 'xp') : undefined;
       await call.reply(
-        `${who}: level ${lv.level} (${lv.levelXp}/${lv.levelXpNeeded} XP to level ${lv.level + 1}), ${(acc?.xp ?? 0).toLocaleString('en-US')} XP in all`
+        `${who}: level ${lv.level} (${lv.levelXp}/${lv.levelXpNeeded} XP to level ${lv.level + 1}), ${num(acc?.xp ?? 0)} XP in all`
         + `${rank ? `, rank #${rank}` : ''}${acc?.excluded ? ' (excluded from the economy)' : ''}.`,
       );
     },
@@ -95,7 +98,7 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
       const label = by === 'xp' ? 'XP' : by === 'tokens' ? config.currencyName : 'wins';
       if (!rows.length) return call.reply(`Nobody is on the ${label} board yet.`);
       const cell = (r: (typeof rows)[number]) =>
-        by === 'xp' ? `Lv ${r.level}, ${r.xp.toLocaleString('en-US')} XP` : by === 'tokens' ? r.tokens.toLocaleString('en-US') : `${r.wins} wins`;
+        by === 'xp' ? `Lv ${r.level}, ${num(r.xp)} XP` : by === 'tokens' ? num(r.tokens) : `${r.wins} wins`;
       await call.reply(`Top by ${label}: ${rows.map((r) => `${r.rank}. ${r.displayName} (${cell(r)})`).join(' · ')}`);
     },
   });
@@ -124,7 +127,7 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
 
   ctx.commands.register({
     name: 'hourly',
-    description: `Claims ${config.hourlyBonus} ${config.currencyName}, once an hour.`,
+    description: `Claims ${config.hourlyBonus} ${config.currencyName}; again 60 minutes after your last claim.`,
     async run(call) {
       const r = await eco.run((b) => claimHourly(b, call.user.id, config, ctx.clock.now()));
       await claimReply(
@@ -168,11 +171,8 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
       if (to.id === call.user.id) return call.reply(`You can't give ${config.currencyName} to yourself.`);
       if (eco.isExcluded(to.id)) return call.reply(`${nameOf(to)} is not part of the economy.`);
       try {
-        const r = await eco.run(async (b) => {
-          const n = amount === 'all' ? await b.balance(call.user.id) : amount;
-          if (n <= 0) return undefined;
-          return b.transfer(call.user.id, to.id, n, { reason: 'gift', key: `give:${call.message.id}`, actor: call.user.id });
-        });
+        // Group-committed with other transfers; answered once it is committed.
+        const r = await eco.give({ fromId: call.user.id, toId: to.id, amount, options: { reason: 'gift', key: `give:${call.message.id}`, actor: call.user.id } });
         if (!r) return call.reply(`You have no ${config.currencyName} to give.`);
         await call.reply(`${nameOf(call.user)} gave ${fmt(r.amount)} to ${nameOf(to)}! You have ${fmt(r.from.balanceAfter)} left.`);
       } catch (err) {
@@ -238,7 +238,7 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
       const user = await lookup(who);
       if (!user) return unknown(call, who);
       const acc = await service.setXp(user.id, Number(xpArg), { reason: `${prefix()}setxp by a moderator`, key: `cmd:${call.message.id}`, actor: call.user.id, allowExcluded: true });
-      await call.reply(`${nameOf(user)} now has ${acc.xp.toLocaleString('en-US')} XP (level ${acc.level}).`);
+      await call.reply(`${nameOf(user)} now has ${num(acc.xp)} XP (level ${acc.level}).`);
     },
   });
 

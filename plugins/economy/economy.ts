@@ -1,5 +1,7 @@
 // Builds the economy for one loaded generation of the plugin: the service dependents receive, the chat XP
 // batcher, the events, and what the chat commands need. Nothing lives at module level (hot reload).
+import { AsyncLocalStorage } from 'node:async_hooks';
+import path from 'node:path';
 import type { ChatMessage, Logger, Owner, PluginContext } from '../../core/types.ts';
 import { calendar, type Calendar } from './calendar.ts';
 import { writeXp, type XpItem } from './earning.ts';
@@ -8,8 +10,11 @@ import { ACCOUNT_SELECT, Books, emptyAccountRow, toAccount, toEntry, toEscrow, t
 import { levelOf as curveLevelOf } from './levels.ts';
 import { anonymousId, eraseAccount, loadSalt } from './privacy.ts';
 import { Queries } from './queries.ts';
+import { preparedReads } from './reads.ts';
 import type { EconomyConfig } from './schema.ts';
-import type { Account, EconomyService, LevelUp, TokensChange } from './service.ts';
+import { Boosts, xpBoostEffect } from './boosts.ts';
+import type { Account, EconomyService, LevelUp, TokensChange, TransferResult, UserDeleted } from './service.ts';
+import { TransferQueue, type TransferRequest } from './transfers.ts';
 
 export interface Economy {
   readonly service: EconomyService;
@@ -18,9 +23,67 @@ export interface Economy {
   readonly queries: Queries;
   /** Runs `fn` in its own write transaction; events fire after the commit. */
   run<R>(fn: (books: Books) => Promise<R>): Promise<R>;
+  /** A transfer through the group commit (see transfers.ts); undefined for `all` of an empty balance. */
+  give(request: TransferRequest): Promise<TransferResult | undefined>;
   isExcluded(userId: string): boolean;
-  /** Counts a chat message toward participation XP. */
+  /** Counts a chat message toward participation XP (and remembers who chatted, for `chatter`). */
   participate(message: ChatMessage): void;
+  /** A viewer who chatted in the last minutes, by login: answers `!give @login` without a database read. */
+  chatter(login: string): Chatter | undefined;
+}
+
+export interface Chatter {
+  readonly id: string;
+  readonly login: string;
+  readonly displayName: string;
+  /** Clock time of their last message. */
+  readonly at: number;
+}
+
+/** How long a chat sighting answers a login lookup, and how many are kept. */
+const CHATTER_TTL_MS = 10 * 60_000;
+const CHATTERS_MAX = 10_000;
+
+/**
+ * Logins of recent chatters (most recent last), so the hot commands do not read the user table for people
+ * who just spoke. A login seen again moves to the end; a user seen under a new login loses the old one.
+ */
+function chatters(now: () => number) {
+  const byLogin = new Map<string, { id: string; login: string; displayName: string; at: number }>();
+  const loginOf = new Map<string, string>();
+  const drop = (login: string) => {
+    const c = byLogin.get(login);
+    if (!c) return;
+    byLogin.delete(login);
+    if (loginOf.get(c.id) === login) loginOf.delete(c.id);
+  };
+  return {
+    seen(id: string, login: string, displayName: string, at: number): void {
+      const known = byLogin.get(login);
+      // The same viewer again: refresh in place, and move to the end (away from eviction) once a minute.
+      if (known && known.id === id && known.displayName === displayName && at - known.at < 60_000) {
+        known.at = Math.max(known.at, at);
+        return;
+      }
+      const before = loginOf.get(id);
+      if (before !== undefined && before !== login) drop(before);
+      byLogin.delete(login);
+      byLogin.set(login, { id, login, displayName, at });
+      loginOf.set(id, login);
+      if (byLogin.size > CHATTERS_MAX) {
+        const oldest = byLogin.keys().next().value;
+        if (oldest !== undefined) drop(oldest);
+      }
+    },
+    get(login: string): Chatter | undefined {
+      const c = byLogin.get(login);
+      return c && now() - c.at < CHATTER_TTL_MS ? c : undefined;
+    },
+    forget(id: string): void {
+      const login = loginOf.get(id);
+      if (login !== undefined) drop(login);
+    },
+  };
 }
 
 type Listener<T> = (event: T) => void | Promise<void>;
@@ -47,29 +110,64 @@ function listeners<T>(log: Logger, what: string) {
         }
       }
     },
+    /** Calls every listener and waits for each (at most `timeoutMs`); failures are logged, never thrown. */
+    async emitAndWait(event: T, timeoutMs: number): Promise<void> {
+      for (const e of [...entries]) {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            Promise.resolve().then(() => e.fn(event)),
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+              timer.unref();
+            }),
+          ]);
+        } catch (err) {
+          log.warn(`${what} listener of ${e.owner} failed: ${(err as Error)?.message ?? String(err)}`);
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+    },
     clear: () => entries.clear(),
   };
 }
+
+/** How long deleteUser waits for one onUserDeleted listener. */
+const USER_DELETED_TIMEOUT_MS = 10_000;
 
 export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<Economy> {
   const config = ctx.config;
   const cal = calendar(config.timezone);
   const levelOf = (xp: number) => curveLevelOf(config, xp);
-  // Core writes new chatters behind; names it has not written yet come from its directory.
-  const queries = new Queries(ctx.db, levelOf, async (id) => {
-    const u = await ctx.users.byId(id);
-    return u && { login: u.login, displayName: u.displayName };
-  });
   const env = { now: () => ctx.clock.now(), levelOf, tokensPerWin: config.tokensPerWin, xpPerWin: config.xpPerWin };
   const tokenListeners = listeners<TokensChange>(ctx.log, 'onTokensChanged');
   const levelListeners = listeners<LevelUp>(ctx.log, 'onLevelUp');
+  const deletedListeners = listeners<UserDeleted>(ctx.log, 'onUserDeleted');
   ctx.onDispose(() => {
     tokenListeners.clear();
     levelListeners.clear();
+    deletedListeners.clear();
   });
+
+  // XP boosts bought in the shop: in memory, handed to the next version on a reload, expiring by the clock.
+  const boosts = new Boosts();
+  const restored = boosts.restore((ctx.inherited as { boosts?: unknown } | undefined)?.boosts, ctx.clock.now());
+  if (restored) ctx.log.info(`${restored} viewer(s) keep their XP boost across the reload`);
+  ctx.handOver(() => ({ boosts: boosts.snapshot(ctx.clock.now()) }));
 
   const excluded = new Set((await ctx.db.all<{ user_id: string }>('SELECT user_id FROM economy_accounts WHERE is_excluded = 1')).map((r) => r.user_id));
   const salt = await ctx.db.transaction(loadSalt);
+  // Prepared statements for the hot reads, on the bot's database file (reads.ts): opened in the background,
+  // closed last at unload (without holding the unload up).
+  const reads = preparedReads(path.join(ctx.runtime.dataDir, 'bakebot.sqlite3'), salt, ctx.db, ctx.log);
+  ctx.onDispose(() => reads.close());
+  // Core writes new chatters behind; names it has not written yet come from its directory.
+  const nameOf = async (id: string) => {
+    const u = await ctx.users.byId(id);
+    return u && { login: u.login, displayName: u.displayName };
+  };
+  const queries = new Queries(ctx.db, levelOf, nameOf, reads, (id) => ctx.users.isBanned(id));
 
   const emit = (events: readonly EconomyEvent[]) => {
     for (const e of events) {
@@ -84,8 +182,23 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
       books = new Books(tx, env, nested);
       return fn(books);
     });
+    queries.changed();
     if (books) emit(books.events);
     return result;
+  };
+
+  // Transfers are applied in groups (one transaction for all transfers waiting for the writer).
+  const transfers = new TransferQueue({ db: ctx.db, log: ctx.log, now: env.now, run, emit, changed: () => queries.changed() });
+  ctx.onDispose(() => transfers.drain());
+  // Set while a dependent's economy.transaction(fn) runs: a top-level transfer from inside it would wait for
+  // the writer that transaction holds, forever. Refuse it, as core refuses nested writes.
+  const inTransaction = new AsyncLocalStorage<{ open: boolean }>();
+  ctx.onDispose(() => inTransaction.disable()); // an enabled store costs every promise of the process a little
+  const give = (request: TransferRequest): Promise<TransferResult | undefined> => {
+    if (inTransaction.getStore()?.open) {
+      return Promise.reject(new Error('economy.transfer() was called inside economy.transaction(): use the `eco` it gives you (the transaction holds the writer, so this would wait forever)'));
+    }
+    return transfers.submit(request);
   };
 
   // ---------------------------------------------------------------- chat XP, written behind
@@ -95,6 +208,7 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
     merge: (older, newer) => ({ ...newer, xp: older.xp + newer.xp, time: Math.max(older.time, newer.time) }),
     flush: async (items, tx) => {
       const ups = await writeXp(items, tx, (xp) => levelOf(xp).level);
+      tx.afterCommit(() => queries.changed()); // the XP board moved
       if (!ups.length) return;
       const who = new Map(items.map((i) => [i.userId, i]));
       // Level-ups are announced only once the XP that made them is committed.
@@ -110,12 +224,17 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
     },
   });
 
+  const recent = chatters(() => ctx.clock.now());
   const participate = (m: ChatMessage) => {
+    recent.seen(m.user.id, m.user.login, m.user.displayName || m.user.login, m.time);
     if (config.xpPerParticipation <= 0 || excluded.has(m.user.id) || ctx.users.isBanned(m.user.id)) return;
     // Commands are not conversation (and `!xp` should not change the XP it reports).
     if (m.text.trimStart().startsWith(ctx.bot.prefix)) return;
     if (ctx.cooldowns.take(`xp:${m.user.id}`, config.participationCooldown) > 0) return;
-    xpBatch.push({ userId: m.user.id, xp: config.xpPerParticipation, time: m.time, channel: m.channel, displayName: m.user.displayName || m.user.login });
+    const base = config.xpPerParticipation;
+    const boost = boosts.multiplierAt(m.user.id, m.time);
+    const xp = boost === 1 ? base : Math.max(base, Math.round(base * boost));
+    xpBatch.push({ userId: m.user.id, xp, time: m.time, channel: m.channel, displayName: m.user.displayName || m.user.login });
   };
 
   // ---------------------------------------------------------------- the service
@@ -130,9 +249,10 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
     return toAccount(row, levelOf, known && names(known));
   };
 
+  const numbers = new Intl.NumberFormat('en-US'); // toLocaleString builds one per call
   const service: EconomyService = {
     currency: { name: config.currencyName, singular: config.currencySingular },
-    format: (amount) => `${amount.toLocaleString('en-US')} ${Math.abs(amount) === 1 ? config.currencySingular : config.currencyName}`,
+    format: (amount) => `${numbers.format(amount)} ${Math.abs(amount) === 1 ? config.currencySingular : config.currencyName}`,
     levelOf,
 
     getAccount,
@@ -152,7 +272,7 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
     debit: (userId, amount, options) => run((b) => b.debit(userId, amount, options)),
     adjust: (userId, delta, options) => run((b) => b.adjust(userId, delta, options)),
     setTokens: (userId, tokens, options) => run((b) => b.setTokens(userId, tokens, options)),
-    transfer: (fromId, toId, amount, options) => run((b) => b.transfer(fromId, toId, amount, options)),
+    transfer: (fromId, toId, amount, options) => give({ fromId, toId, amount, options }) as Promise<TransferResult>,
     async addXp(userId, xp, options) {
       return run((b) => b.addXp(userId, xp, options));
     },
@@ -191,6 +311,7 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
          ON CONFLICT (user_id) DO UPDATE SET is_excluded = excluded.is_excluded, updated_at = excluded.updated_at`,
         [userId, exclude ? 1 : 0, now, now],
       );
+      queries.changed();
       if (exclude) excluded.add(userId);
       else excluded.delete(userId);
       ctx.log.info(`user ${userId} ${exclude ? 'excluded from' : 'included in'} the economy by ${actor}`);
@@ -222,19 +343,36 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
       const anon = anonymousId(salt, userId);
       const erased = await run((b) => eraseAccount(b, userId, anon));
       excluded.delete(userId);
+      recent.forget(userId);
+      boosts.forget(userId);
       ctx.cooldowns.reset(`xp:${userId}`);
       const userForgotten = await ctx.users.forget(userId);
       const chatlog = ctx.optionalService('chatlog');
       const chatMessagesDeleted = chatlog ? await chatlog.deleteUser(userId) : 0;
       ctx.log.info(`deleted a user's data on request; their ledger rows now belong to ${anon}`);
+      // Dependents (the shop's orders) delete or anonymize their rows now; the answer waits for them.
+      await deletedListeners.emitAndWait({ userId, anonymousId: anon }, USER_DELETED_TIMEOUT_MS);
       return { anonymousId: anon, ...erased, chatMessagesDeleted, userForgotten };
     },
 
-    transaction: (fn) => run((b) => fn(b.tx, b), true),
+    transaction: (fn) =>
+      run(async (b) => {
+        const state = { open: true };
+        try {
+          return await inTransaction.run(state, () => fn(b.tx, b));
+        } finally {
+          state.open = false; // work the caller left running may transfer later, as anyone
+        }
+      }, true),
     onTokensChanged: (owner, fn) => tokenListeners.add(owner, fn),
     onLevelUp: (owner, fn) => levelListeners.add(owner, fn),
+    onUserDeleted: (owner, fn) => deletedListeners.add(owner, fn),
+    shopEffects: { xp_boost: xpBoostEffect(boosts, () => ctx.clock.now(), () => config.xpPerParticipation) },
     flush: () => xpBatch.flush(),
   };
 
-  return { service, config, calendar: cal, queries, run, isExcluded: (id) => excluded.has(id), participate };
+  // The first !top after a start (or a reload) finds its statements prepared and its index pages in memory.
+  void reads.opened.then(() => (ctx.signal.aborted ? undefined : queries.warm())).catch((err: unknown) => ctx.log.debug(`could not warm the leaderboards: ${(err as Error).message}`));
+
+  return { service, config, calendar: cal, queries, run, give, isExcluded: (id) => excluded.has(id), participate, chatter: (login) => recent.get(login) };
 }

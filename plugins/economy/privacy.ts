@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { SqlTx } from '../../core/types.ts';
 import type { Books } from './ledger.ts';
 
-const SALT_KEY = 'anonymous_id_salt';
+export const SALT_KEY = 'anonymous_id_salt';
 
 /** The install's secret salt: anonymous ids cannot be turned back into user ids by hashing guesses. */
 export async function loadSalt(tx: SqlTx): Promise<string> {

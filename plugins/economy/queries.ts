@@ -1,12 +1,25 @@
 // The read side: leaderboards, the dashboard's account list, history, statistics and chart data. Reads
 // use the reader connection (committed data only). The SQL of the hot paths is exported so a test can
 // ask SQLite for its query plan on a million accounts.
+import { performance } from 'node:perf_hooks';
 import type { PluginDb, SqlValue } from '../../core/types.ts';
 import { ACCOUNT_SELECT, toAccount, toEntry, type AccountRow, type LedgerRow } from './ledger.ts';
 import type { LevelInfo } from './levels.ts';
+import { plainReads, type Reads } from './reads.ts';
 import type { Account, EconomyStats, LeaderboardBy, LeaderboardRow, LedgerEntry, ListAccountsQuery } from './service.ts';
 
 const BOARD_COLUMN: Record<LeaderboardBy, string> = { xp: 'xp', tokens: 'tokens', wins: 'wins' };
+
+/** The top of each board is kept in memory: this many rows (`!top` shows 5, the dashboard asks for 10). */
+export const CACHED_TOP = 10;
+/**
+ * A kept top answers while no balance, XP or exclusion has changed since it was read (the economy makes every
+ * such change and says so: `changed()`), for at most HARD ms: what the economy cannot see (a rename in core's
+ * user table) shows after that. After SOFT ms, a request still gets it at once and a fresh one is read behind.
+ * Bans are checked on every answer.
+ */
+const TOP_SOFT_MS = 1000;
+const TOP_HARD_MS = 5000;
 
 /** Top of a leaderboard: walks idx_economy_accounts_<by> from the top, no sort, no scan. */
 export function leaderboardSql(by: LeaderboardBy): string {
@@ -18,8 +31,11 @@ export function leaderboardSql(by: LeaderboardBy): string {
     LIMIT ? OFFSET ?`;
 }
 
-/** A balance (`!balance`): the primary key. */
+/** An account with its names (`getAccount`): the primary key. */
 export const ACCOUNT_BY_ID_SQL = `${ACCOUNT_SELECT} WHERE a.user_id = ?`;
+
+/** A balance (`!balance`): the primary key, nothing joined. */
+export const BALANCE_SQL = 'SELECT tokens, held, is_excluded FROM economy_accounts WHERE user_id = ?';
 
 /** Rank on a board: a count over a range of the covering index. */
 export function rankSql(by: LeaderboardBy): string {
@@ -27,33 +43,121 @@ export function rankSql(by: LeaderboardBy): string {
   return `SELECT count(*) AS n FROM economy_accounts WHERE ${col} > ? AND is_excluded = 0`;
 }
 
+interface KeptTop {
+  readonly version: number;
+  readonly at: number;
+  readonly rows: readonly LeaderboardRow[];
+  refreshing: boolean;
+}
+
 export class Queries {
+  /** Bumped after every committed change of balances, XP, wins or exclusion; kept tops of older versions are not used. */
+  private version = 0;
+  private readonly tops = new Map<LeaderboardBy, KeptTop>();
+  private readonly reading = new Map<LeaderboardBy, { version: number; rows: Promise<{ rows: LeaderboardRow[]; named: boolean }> }>();
+
   constructor(
     private readonly db: PluginDb,
     private readonly levelOf: (xp: number) => LevelInfo,
     private readonly nameOf: (userId: string) => Promise<{ login: string; displayName: string } | undefined>,
+    private readonly reads: Reads = plainReads(db),
+    private readonly isBanned: (userId: string) => boolean = () => false,
   ) {}
+
+  /**
+   * Reads the tops of the XP and tokens boards once, without keeping them (what is read before anyone asks
+   * cannot be known to be current): prepares the statements and brings the index pages into memory.
+   */
+  async warm(): Promise<void> {
+    await Promise.all([this.read('xp', CACHED_TOP, 0), this.read('tokens', CACHED_TOP, 0), this.balance('')]);
+  }
+
+  /** Accounts changed (and committed): what is kept in memory is stale. */
+  changed(): void {
+    this.version++;
+  }
+
+  /** Spendable and held tokens and the excluded flag (zeros when there is no account): one prepared read. */
+  async balance(userId: string): Promise<{ tokens: number; held: number; excluded: boolean }> {
+    const [r] = await this.reads.all<{ tokens: number; held: number; is_excluded: number }>(BALANCE_SQL, [userId]);
+    return { tokens: r?.tokens ?? 0, held: r?.held ?? 0, excluded: r?.is_excluded === 1 };
+  }
 
   /** Fills in names the `users` table does not have yet. */
   private async named<T extends { user_id: string; login: string | null; display_name: string | null }>(rows: T[]): Promise<T[]> {
+    await this.fillNames(rows);
+    return rows;
+  }
+
+  /** Fills in names the `users` table does not have yet; false if some stay unknown. */
+  private async fillNames(rows: { user_id: string; login: string | null; display_name: string | null }[]): Promise<boolean> {
+    let all = true;
     for (const r of rows) {
       if (r.login) continue;
       const n = await this.nameOf(r.user_id);
       if (n) {
         r.login = n.login;
         r.display_name = n.displayName;
-      }
+      } else all = false;
     }
-    return rows;
+    return all;
   }
 
   async leaderboard(by: LeaderboardBy, limit = 10, offset = 0): Promise<LeaderboardRow[]> {
     if (!(by in BOARD_COLUMN)) throw new Error(`unknown leaderboard "${String(by)}"`);
     const lim = clamp(limit, 1, 100);
     const off = Math.max(0, Math.floor(offset) || 0);
-    const rows = await this.named(await this.db.all<{ user_id: string; xp: number; tokens: number; wins: number; login: string | null; display_name: string | null }>(leaderboardSql(by), [lim, off]));
-    return rows.map((r, i) => ({
-      rank: off + i + 1,
+    if (off === 0 && lim <= CACHED_TOP) {
+      const kept = await this.top(by);
+      // A viewer banned since the top was read drops out at once; the ranks close up.
+      const shown = kept.filter((r) => !this.isBanned(r.userId));
+      if (shown.length >= lim || kept.length < CACHED_TOP) {
+        return shown.slice(0, lim).map((r, i) => (r.rank === i + 1 ? r : { ...r, rank: i + 1 }));
+      }
+    }
+    return (await this.read(by, lim, off)).rows;
+  }
+
+  /** The first CACHED_TOP rows of a board: kept, or read (one read at a time per board and version). */
+  private async top(by: LeaderboardBy): Promise<readonly LeaderboardRow[]> {
+    const now = performance.now();
+    const kept = this.tops.get(by);
+    if (kept && kept.version === this.version && now - kept.at < TOP_HARD_MS) {
+      if (now - kept.at > TOP_SOFT_MS && !kept.refreshing) {
+        kept.refreshing = true;
+        this.fill(by).catch(() => (kept.refreshing = false));
+      }
+      return kept.rows;
+    }
+    return this.fill(by);
+  }
+
+  private async fill(by: LeaderboardBy): Promise<readonly LeaderboardRow[]> {
+    const version = this.version;
+    let pending = this.reading.get(by);
+    if (!pending || pending.version !== version) {
+      pending = { version, rows: this.read(by, CACHED_TOP, 0) };
+      this.reading.set(by, pending);
+      const mine = pending;
+      void mine.rows.then(
+        ({ rows, named }) => {
+          if (this.reading.get(by) === mine) this.reading.delete(by);
+          // Kept only if nothing changed while it was read, and every name was found.
+          if (named && version === this.version) this.tops.set(by, { version, at: performance.now(), rows, refreshing: false });
+        },
+        () => {
+          if (this.reading.get(by) === mine) this.reading.delete(by);
+        },
+      );
+    }
+    return (await pending.rows).rows;
+  }
+
+  private async read(by: LeaderboardBy, limit: number, offset: number): Promise<{ rows: LeaderboardRow[]; named: boolean }> {
+    const raw = await this.reads.all<{ user_id: string; xp: number; tokens: number; wins: number; login: string | null; display_name: string | null }>(leaderboardSql(by), [limit, offset]);
+    const named = await this.fillNames(raw);
+    const rows = raw.map((r, i) => ({
+      rank: offset + i + 1,
       userId: r.user_id,
       login: r.login ?? r.user_id,
       displayName: r.display_name || r.login || r.user_id,
@@ -62,6 +166,7 @@ export class Queries {
       tokens: r.tokens,
       wins: r.wins,
     }));
+    return { rows, named };
   }
 
   async rankOf(userId: string, by: LeaderboardBy = 'xp'): Promise<number | undefined> {

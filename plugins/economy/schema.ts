@@ -12,7 +12,7 @@ export const configSchema = {
     tokensPerWin: { type: 'integer', minimum: 0, maximum: 100000, default: 5, description: 'Tokens for winning a game.' },
     dailyBonusBase: { type: 'integer', minimum: 0, maximum: 100000, default: 10, description: 'Tokens for !daily on the first day of a streak.' },
     dailyStreakMax: { type: 'integer', minimum: 0, maximum: 10000, default: 20, description: 'Largest streak bonus: !daily pays dailyBonusBase + min(streak days - 1, dailyStreakMax).' },
-    hourlyBonus: { type: 'integer', minimum: 0, maximum: 100000, default: 3, description: 'Tokens for !hourly, once an hour.' },
+    hourlyBonus: { type: 'integer', minimum: 0, maximum: 100000, default: 3, description: 'Tokens for !hourly, claimable again 60 minutes after the last claim (a rolling hour, not the clock hour).' },
     workCooldown: { type: 'integer', minimum: 0, maximum: 86400, default: 300, description: 'Seconds between two !work.' },
     workRewardMin: { type: 'integer', minimum: 0, maximum: 100000, default: 1, description: 'Smallest !work reward.' },
     workRewardMax: { type: 'integer', minimum: 0, maximum: 100000, default: 10, description: 'Largest !work reward.' },

@@ -229,6 +229,26 @@ export interface TokensChange {
   readonly entryId: number;
 }
 
+export interface UserDeleted {
+  readonly userId: string;
+  /** The stable `anon-…` id the user's ledger rows now carry (use it if you anonymize rather than delete). */
+  readonly anonymousId: string;
+}
+
+/**
+ * The shape of a shop effect the economy offers (the shop's `OfferedEffect`, the parts the economy uses),
+ * declared here so the economy does not import the shop.
+ */
+export interface OfferedShopEffect {
+  readonly description?: string;
+  readonly checkParams?: (params: Readonly<Record<string, unknown>>) => string | undefined;
+  readonly run: (call: {
+    readonly user: { readonly id: string; readonly login: string; readonly displayName: string };
+    readonly quantity: number;
+    readonly params: Readonly<Record<string, unknown>>;
+  }) => { readonly ok: false; readonly reason: string } | { readonly message: string } | Promise<{ readonly ok: false; readonly reason: string } | { readonly message: string }>;
+}
+
 export interface LevelUp {
   readonly userId: string;
   readonly previousLevel: number;
@@ -303,6 +323,18 @@ export interface EconomyService extends EconomyTx {
   onTokensChanged(owner: Owner, fn: (change: TokensChange) => void | Promise<void>): () => void;
   /** Called after a user reaches a new level (chat XP, wins, edits). Removed when `owner` unloads. */
   onLevelUp(owner: Owner, fn: (event: LevelUp) => void | Promise<void>): () => void;
+  /**
+   * Called after `deleteUser` has committed (the account is gone, the ledger anonymized, core has forgotten
+   * the user), with the user id and the anonymous id that now stands for them, so a dependent deletes or
+   * anonymizes its own rows. `deleteUser` waits for the listeners (each at most 10 s; a failure is logged,
+   * not thrown: the economy's part is done). Removed when `owner` unloads.
+   */
+  onUserDeleted(owner: Owner, fn: (event: UserDeleted) => void | Promise<void>): () => void;
+  /**
+   * Effects the economy offers the shop (it cannot depend on the shop: the shop depends on it), registered by
+   * the shop in the economy's name; see the shop's README. `xp_boost`: multiplied chat XP for a while.
+   */
+  readonly shopEffects?: Readonly<Record<string, OfferedShopEffect>>;
   /** Writes pending chat XP now (tests, shutdown). */
   flush(): Promise<void>;
 }
