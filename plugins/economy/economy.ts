@@ -188,7 +188,7 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
   };
 
   // Transfers are applied in groups (one transaction for all transfers waiting for the writer).
-  const transfers = new TransferQueue({ db: ctx.db, log: ctx.log, now: env.now, run, emit, changed: () => queries.changed() });
+  const transfers = new TransferQueue({ db: ctx.db, log: ctx.log, now: env.now, run, emit, changed: () => queries.changed(['tokens']) });
   ctx.onDispose(() => transfers.drain());
   // Set while a dependent's economy.transaction(fn) runs: a top-level transfer from inside it would wait for
   // the writer that transaction holds, forever. Refuse it, as core refuses nested writes.
@@ -208,7 +208,7 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
     merge: (older, newer) => ({ ...newer, xp: older.xp + newer.xp, time: Math.max(older.time, newer.time) }),
     flush: async (items, tx) => {
       const ups = await writeXp(items, tx, (xp) => levelOf(xp).level);
-      tx.afterCommit(() => queries.changed()); // the XP board moved
+      tx.afterCommit(() => queries.changed(['xp'])); // chat XP moves only the XP board
       if (!ups.length) return;
       const who = new Map(items.map((i) => [i.userId, i]));
       // Level-ups are announced only once the XP that made them is committed.

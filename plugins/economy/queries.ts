@@ -9,6 +9,7 @@ import { plainReads, type Reads } from './reads.ts';
 import type { Account, EconomyStats, LeaderboardBy, LeaderboardRow, LedgerEntry, ListAccountsQuery } from './service.ts';
 
 const BOARD_COLUMN: Record<LeaderboardBy, string> = { xp: 'xp', tokens: 'tokens', wins: 'wins' };
+const ALL_BOARDS: readonly LeaderboardBy[] = ['xp', 'tokens', 'wins'];
 
 /** The top of each board is kept in memory: this many rows (`!top` shows 5, the dashboard asks for 10). */
 export const CACHED_TOP = 10;
@@ -51,8 +52,8 @@ interface KeptTop {
 }
 
 export class Queries {
-  /** Bumped after every committed change of balances, XP, wins or exclusion; kept tops of older versions are not used. */
-  private version = 0;
+  /** Per board, bumped after every committed change that can move it; kept tops of older versions are not used. */
+  private readonly versions: Record<LeaderboardBy, number> = { xp: 0, tokens: 0, wins: 0 };
   private readonly tops = new Map<LeaderboardBy, KeptTop>();
   private readonly reading = new Map<LeaderboardBy, { version: number; rows: Promise<{ rows: LeaderboardRow[]; named: boolean }> }>();
 
@@ -72,9 +73,9 @@ export class Queries {
     await Promise.all([this.read('xp', CACHED_TOP, 0), this.read('tokens', CACHED_TOP, 0), this.balance('')]);
   }
 
-  /** Accounts changed (and committed): what is kept in memory is stale. */
-  changed(): void {
-    this.version++;
+  /** Accounts changed (and committed): what is kept in memory of these boards (default: all) is stale. */
+  changed(boards: readonly LeaderboardBy[] = ALL_BOARDS): void {
+    for (const b of boards) this.versions[b]++;
   }
 
   /** Spendable and held tokens and the excluded flag (zeros when there is no account): one prepared read. */
@@ -122,7 +123,7 @@ export class Queries {
   private async top(by: LeaderboardBy): Promise<readonly LeaderboardRow[]> {
     const now = performance.now();
     const kept = this.tops.get(by);
-    if (kept && kept.version === this.version && now - kept.at < TOP_HARD_MS) {
+    if (kept && kept.version === this.versions[by] && now - kept.at < TOP_HARD_MS) {
       if (now - kept.at > TOP_SOFT_MS && !kept.refreshing) {
         kept.refreshing = true;
         this.fill(by).catch(() => (kept.refreshing = false));
@@ -133,7 +134,7 @@ export class Queries {
   }
 
   private async fill(by: LeaderboardBy): Promise<readonly LeaderboardRow[]> {
-    const version = this.version;
+    const version = this.versions[by];
     let pending = this.reading.get(by);
     if (!pending || pending.version !== version) {
       pending = { version, rows: this.read(by, CACHED_TOP, 0) };
@@ -143,7 +144,7 @@ export class Queries {
         ({ rows, named }) => {
           if (this.reading.get(by) === mine) this.reading.delete(by);
           // Kept only if nothing changed while it was read, and every name was found.
-          if (named && version === this.version) this.tops.set(by, { version, at: performance.now(), rows, refreshing: false });
+          if (named && version === this.versions[by]) this.tops.set(by, { version, at: performance.now(), rows: rows.map((r) => Object.freeze(r)), refreshing: false });
         },
         () => {
           if (this.reading.get(by) === mine) this.reading.delete(by);

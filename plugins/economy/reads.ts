@@ -15,6 +15,9 @@ const POOL = 3;
 interface Pooled {
   readonly stmt: sqlite3.Statement;
   busy: number;
+  /** Reads waiting on it, to be sent to ctx.db if its prepare fails (node-sqlite3 never calls them back then). */
+  readonly waiting: Set<() => void>;
+  failed?: Error;
 }
 
 export interface Reads {
@@ -62,9 +65,16 @@ export function preparedReads(file: string, salt: string, fallback: PluginDb, lo
     const all = [...pools.values()].flat();
     pools.clear();
     let left = all.length;
-    const done = () => conn.close((err) => err && log.warn(`closing the prepared-read connection: ${err.message}`));
-    if (!left) done();
+    let shutting = false;
+    const done = () => {
+      if (shutting) return;
+      shutting = true;
+      conn.close((err) => err && log.warn(`closing the prepared-read connection: ${err.message}`));
+    };
+    if (!left) return done();
     for (const p of all) p.stmt.finalize(() => --left === 0 && done());
+    // A statement whose prepare is still running and then fails never calls back: close anyway, later.
+    setTimeout(done, 2000).unref();
   };
 
   const opened = opening(file, salt).then(
@@ -90,12 +100,17 @@ export function preparedReads(file: string, salt: string, fallback: PluginDb, lo
     if (best && (best.busy === 0 || pool.length >= POOL)) return best;
     const list = pool;
     const fresh: Pooled = {
-      // The callback takes a failed prepare (the queued read then falls back); without it the statement would throw an 'error' event.
+      // A failed prepare (without this callback, an 'error' event that would crash) never calls back the reads
+      // queued on the statement: they are sent to ctx.db, and the statement leaves the pool.
       stmt: conn.prepare(sql, (err: Error | null) => {
-        const i = err ? list.indexOf(fresh) : -1;
+        if (!err) return;
+        fresh.failed = err;
+        const i = list.indexOf(fresh);
         if (i >= 0) list.splice(i, 1);
+        for (const f of [...fresh.waiting]) f();
       }),
       busy: 0,
+      waiting: new Set(),
     };
     list.push(fresh);
     return fresh;
@@ -108,13 +123,20 @@ export function preparedReads(file: string, salt: string, fallback: PluginDb, lo
       const p = pick(db, sql);
       p.busy++;
       return new Promise<T[]>((resolve, reject) => {
-        // all() steps to the end, so the statement never holds a read snapshot between calls.
-        p.stmt.all<T>([...params], (err, rows) => {
+        let settled = false;
+        const settle = (err: Error | null, rows?: T[]) => {
+          if (settled) return;
+          settled = true;
           p.busy--;
-          if (!err) return resolve(rows);
+          p.waiting.delete(viaFallback);
+          if (!err) return resolve(rows ?? []);
           log.debug(`a prepared read failed (${err.message}); asking the shared reader`);
           fallback.all<T>(sql, params).then(resolve, reject);
-        });
+        };
+        const viaFallback = () => settle(p.failed ?? new Error('the statement could not be prepared'));
+        p.waiting.add(viaFallback);
+        // all() steps to the end, so the statement never holds a read snapshot between calls.
+        p.stmt.all<T>([...params], (err, rows) => settle(err, rows));
       });
     },
     close() {
