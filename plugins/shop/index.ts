@@ -38,6 +38,16 @@ export default definePlugin({
     await shop.syncStock();
     registerCommands(ctx, shop, economy);
 
+    // A viewer's deletion request (the economy's deleteUser / !deleteme): their orders stay, so sales figures
+    // and the ledger still add up, but under the anonymous id their ledger rows now carry, without their
+    // name or what they typed.
+    economy.onUserDeleted(ctx, async ({ userId, anonymousId }) => {
+      await ctx.db.transaction(async (tx) => {
+        await tx.run("UPDATE shop_redemptions SET user_id = ?, username = ?, input = '' WHERE user_id = ?", [anonymousId, anonymousId, userId]);
+        await tx.run('UPDATE shop_user_limits SET user_id = ? WHERE user_id = ?', [anonymousId, userId]);
+      });
+    });
+
     const service: ShopService = {
       provideEffect: (owner, name, handler, options) => effects.provide(owner, name, handler, options),
       effects: () => effects.list(),
