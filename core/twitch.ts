@@ -100,9 +100,11 @@ export class TwitchTransport implements Transport {
     const stored = readTokenFile(this.o.dataDir);
     // The stored token wins if it was refreshed from this same TWITCH_TOKEN, or came from the setup wizard.
     const useStored = stored && (stored.source === tokenHash(envToken) || stored.source === 'wizard');
+    // The token's real scopes, when it is valid: twurple refreshes a token it believes has none.
+    const scope = useStored ? stored.scope : await getTokenInfo(envToken).then((i) => i.scopes, () => []);
     const token: AccessToken = useStored
       ? stored
-      : { accessToken: envToken, refreshToken: this.o.refreshToken ?? null, expiresIn: null, obtainmentTimestamp: this.o.clock.now(), scope: [] };
+      : { accessToken: envToken, refreshToken: this.o.refreshToken ?? null, expiresIn: null, obtainmentTimestamp: this.o.clock.now(), scope };
     this.hasStoredRefresh = !!(useStored && stored.refreshToken);
     this.setStatus('connecting');
     let auth: AuthProvider;
