@@ -108,11 +108,11 @@ export const DEFAULT_ITEMS = {
   },
   proofing_boost: {
     name: 'Proofing Boost',
-    description: 'Let your XP rise: +100 XP.',
+    description: 'Let your XP rise: double chat XP for 10 minutes.',
     cost: 75,
     category: 'boosts',
     effect: 'xp_boost',
-    params: { xp: 100 },
+    params: { multiplier: 2, minutes: 10 },
     enabled: false,
   },
   flour_fight: {
