@@ -6,7 +6,10 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database } from 'sqlite';
 import sqlite3 from 'sqlite3';
-import type { Batch, BatchOptions, Logger, PluginDb, Row, RunResult, SqlParams, SqlTx, SqlValue } from './types.ts';
+import type { Batch, BatchOptions, Logger, PluginDb, PreparedRead, Row, RunResult, SqlParams, SqlTx, SqlValue } from './types.ts';
+
+/** Statements kept per prepared read: reads of one query asked at once do not queue behind each other. */
+const STATEMENTS_PER_READ = 3;
 
 // SQLite 3.32+ allows 32766 bound variables per statement; stay well under it.
 const MAX_VARS = 30000;
@@ -42,10 +45,75 @@ function bind(params: SqlParams | undefined): unknown[] {
   return Array.isArray(params) ? [...params] : [params];
 }
 
+export class PreparedQuery<T> implements PreparedRead<T> {
+  private readonly pool: { stmt: sqlite3.Statement; ready: Promise<void>; busy: number }[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly conn: sqlite3.Database,
+    readonly sql: string,
+    private readonly onClose: () => void = () => undefined,
+  ) {}
+
+  async get(params?: SqlParams): Promise<T | undefined> {
+    return (await this.all(params))[0];
+  }
+
+  all(params?: SqlParams): Promise<T[]> {
+    if (this.closed) return Promise.reject(new Error(`the prepared read "${this.sql}" is closed (its plugin unloaded)`));
+    const args = bind(params);
+    // node-sqlite3 takes positional values as an array and named ones as an object.
+    const values = params === undefined || Array.isArray(params) ? args : params;
+    const s = this.pick();
+    s.busy++;
+    return s.ready.then(
+      () =>
+        new Promise<T[]>((resolve, reject) => {
+          // all() steps to the end and resets: a prepared statement never holds a read snapshot between calls
+          // (get() would, until the next call, and keep the WAL from being checkpointed).
+          s.stmt.all<T>(values, (err: Error | null, rows: T[]) => {
+            s.busy--;
+            if (err) reject(/READONLY/.test(err.message) ? new Error(`${err.message}: "${this.sql}" (prepare() is for reads; write with run() or a transaction)`) : err);
+            else resolve(rows);
+          });
+        }),
+      (err: unknown) => {
+        s.busy--;
+        throw err;
+      },
+    );
+  }
+
+  private pick(): { stmt: sqlite3.Statement; ready: Promise<void>; busy: number } {
+    let best: (typeof this.pool)[number] | undefined;
+    for (const p of this.pool) if (!best || p.busy < best.busy) best = p;
+    if (best && (best.busy === 0 || this.pool.length >= STATEMENTS_PER_READ)) return best;
+    let stmt!: sqlite3.Statement;
+    // The callback is required: without it a failed prepare is an 'error' event, which crashes the process.
+    const ready = new Promise<void>((resolve, reject) => {
+      stmt = this.conn.prepare(this.sql, (err: Error | null) => (err ? reject(new Error(`could not prepare "${this.sql}": ${err.message}`)) : resolve()));
+    });
+    const entry = { stmt, ready, busy: 0 };
+    // A statement that could not be prepared leaves the pool; the next call tries again and gets the error.
+    ready.catch(() => this.pool.splice(this.pool.indexOf(entry) >>> 0, 1));
+    this.pool.push(entry);
+    return entry;
+  }
+
+  /** Finalizes the statements (each after the reads still running on it). */
+  close(): Promise<void> {
+    this.closed = true;
+    this.onClose();
+    const all = this.pool.splice(0);
+    return Promise.all(all.map((p) => p.ready.then(() => new Promise<void>((r) => p.stmt.finalize(() => r())), () => undefined))).then(() => undefined);
+  }
+}
+
 
 export class Storage {
   private readonly lock = new Mutex();
   private readonly batches = new Set<BatchImpl<unknown>>();
+  private readonly prepared = new Set<PreparedQuery<unknown>>();
   private closed = false;
 
   private constructor(
@@ -73,6 +141,13 @@ export class Storage {
 
   all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
     return this.reader.all<T[]>(sql, ...bind(params));
+  }
+
+  /** A read prepared on the reader connection; close() it when done (plugins: on unload, automatically). */
+  prepare<T = Row>(sql: string): PreparedQuery<T> {
+    const q: PreparedQuery<T> = new PreparedQuery<T>(this.reader.getDatabaseInstance(), sql, () => this.prepared.delete(q as PreparedQuery<unknown>));
+    this.prepared.add(q as PreparedQuery<unknown>);
+    return q;
   }
 
   run(sql: string, params?: SqlParams): Promise<RunResult> {
@@ -213,9 +288,20 @@ export class Storage {
 
   /** The database as one plugin sees it; batches are registered with `own` so unload flushes them. */
   forPlugin(name: string, own: (dispose: () => Promise<void>) => void): PluginDb {
+    const prepared = new Map<string, PreparedQuery<unknown>>();
+    own(async () => {
+      const all = [...prepared.values()];
+      prepared.clear();
+      await Promise.all(all.map((q) => q.close()));
+    });
     return {
       get: (sql, params) => this.get(sql, params),
       all: (sql, params) => this.all(sql, params),
+      prepare: <T>(sql: string) => {
+        let q = prepared.get(sql);
+        if (!q) prepared.set(sql, (q = this.prepare<unknown>(sql)));
+        return q as PreparedQuery<T>;
+      },
       run: (sql, params) => this.run(sql, params),
       transaction: (fn) => this.transaction(fn),
       batch: <T>(options: BatchOptions<T>) => {
@@ -240,6 +326,7 @@ export class Storage {
     if (this.closed) return;
     await Promise.all([...this.batches].map((b) => b.close()));
     this.closed = true;
+    await Promise.all([...this.prepared].map((q) => q.close()));
     await this.lock.run(async () => {
       await this.writer.exec('PRAGMA optimize').catch(() => undefined);
       await this.reader.close();

@@ -1,7 +1,6 @@
 // Builds the economy for one loaded generation of the plugin: the service dependents receive, the chat XP
 // batcher, the events, and what the chat commands need. Nothing lives at module level (hot reload).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import path from 'node:path';
 import type { ChatMessage, Logger, Owner, PluginContext } from '../../core/types.ts';
 import { calendar, type Calendar } from './calendar.ts';
 import { writeXp, type XpItem } from './earning.ts';
@@ -10,7 +9,6 @@ import { ACCOUNT_SELECT, Books, emptyAccountRow, toAccount, toEntry, toEscrow, t
 import { levelOf as curveLevelOf } from './levels.ts';
 import { anonymousId, eraseAccount, loadSalt } from './privacy.ts';
 import { Queries } from './queries.ts';
-import { preparedReads } from './reads.ts';
 import type { EconomyConfig } from './schema.ts';
 import { Boosts, xpBoostEffect } from './boosts.ts';
 import type { Account, EconomyService, LevelUp, TokensChange, TransferResult, UserDeleted } from './service.ts';
@@ -158,16 +156,12 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
 
   const excluded = new Set((await ctx.db.all<{ user_id: string }>('SELECT user_id FROM economy_accounts WHERE is_excluded = 1')).map((r) => r.user_id));
   const salt = await ctx.db.transaction(loadSalt);
-  // Prepared statements for the hot reads, on the bot's database file (reads.ts): opened in the background,
-  // closed last at unload (without holding the unload up).
-  const reads = preparedReads(path.join(ctx.runtime.dataDir, 'bakebot.sqlite3'), salt, ctx.db, ctx.log);
-  ctx.onDispose(() => reads.close());
   // Core writes new chatters behind; names it has not written yet come from its directory.
   const nameOf = async (id: string) => {
     const u = await ctx.users.byId(id);
     return u && { login: u.login, displayName: u.displayName };
   };
-  const queries = new Queries(ctx.db, levelOf, nameOf, reads, (id) => ctx.users.isBanned(id));
+  const queries = new Queries(ctx.db, levelOf, nameOf, (id) => ctx.users.isBanned(id));
 
   const emit = (events: readonly EconomyEvent[]) => {
     for (const e of events) {
@@ -372,7 +366,7 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
   };
 
   // The first !top after a start (or a reload) finds its statements prepared and its index pages in memory.
-  void reads.opened.then(() => (ctx.signal.aborted ? undefined : queries.warm())).catch((err: unknown) => ctx.log.debug(`could not warm the leaderboards: ${(err as Error).message}`));
+  void queries.warm().catch((err: unknown) => ctx.log.debug(`could not warm the leaderboards: ${(err as Error).message}`));
 
   return { service, config, calendar: cal, queries, run, give, isExcluded: (id) => excluded.has(id), participate, chatter: (login) => recent.get(login) };
 }

@@ -5,7 +5,6 @@ import { performance } from 'node:perf_hooks';
 import type { PluginDb, SqlValue } from '../../core/types.ts';
 import { ACCOUNT_SELECT, toAccount, toEntry, type AccountRow, type LedgerRow } from './ledger.ts';
 import type { LevelInfo } from './levels.ts';
-import { plainReads, type Reads } from './reads.ts';
 import type { Account, EconomyStats, LeaderboardBy, LeaderboardRow, LedgerEntry, ListAccountsQuery } from './service.ts';
 
 const BOARD_COLUMN: Record<LeaderboardBy, string> = { xp: 'xp', tokens: 'tokens', wins: 'wins' };
@@ -61,7 +60,6 @@ export class Queries {
     private readonly db: PluginDb,
     private readonly levelOf: (xp: number) => LevelInfo,
     private readonly nameOf: (userId: string) => Promise<{ login: string; displayName: string } | undefined>,
-    private readonly reads: Reads = plainReads(db),
     private readonly isBanned: (userId: string) => boolean = () => false,
   ) {}
 
@@ -80,7 +78,7 @@ export class Queries {
 
   /** Spendable and held tokens and the excluded flag (zeros when there is no account): one prepared read. */
   async balance(userId: string): Promise<{ tokens: number; held: number; excluded: boolean }> {
-    const [r] = await this.reads.all<{ tokens: number; held: number; is_excluded: number }>(BALANCE_SQL, [userId]);
+    const [r] = await this.db.prepare<{ tokens: number; held: number; is_excluded: number }>(BALANCE_SQL).all([userId]);
     return { tokens: r?.tokens ?? 0, held: r?.held ?? 0, excluded: r?.is_excluded === 1 };
   }
 
@@ -155,7 +153,9 @@ export class Queries {
   }
 
   private async read(by: LeaderboardBy, limit: number, offset: number): Promise<{ rows: LeaderboardRow[]; named: boolean }> {
-    const raw = await this.reads.all<{ user_id: string; xp: number; tokens: number; wins: number; login: string | null; display_name: string | null }>(leaderboardSql(by), [limit, offset]);
+    const raw = await this.db
+      .prepare<{ user_id: string; xp: number; tokens: number; wins: number; login: string | null; display_name: string | null }>(leaderboardSql(by))
+      .all([limit, offset]);
     const named = await this.fillNames(raw);
     const rows = raw.map((r, i) => ({
       rank: offset + i + 1,

@@ -71,6 +71,63 @@ describe('core: storage', () => {
     expect(await values(storage)).to.deep.equal(['outside']);
   });
 
+  it('prepared reads: committed data only, positional and named values, concurrent calls, clear errors, closed with the plugin', async () => {
+    const storage = await openStorage();
+    await storage.run("INSERT INTO items (v, n) VALUES ('a', 1), ('b', 2), ('c', 3)");
+    const q = storage.prepare<{ v: string }>('SELECT v FROM items WHERE n >= ? ORDER BY n');
+    expect(await q.all([2])).to.deep.equal([{ v: 'b' }, { v: 'c' }]);
+    expect(await q.get([3])).to.deep.equal({ v: 'c' });
+    expect(await q.get([9])).to.equal(undefined);
+    const named = storage.prepare<{ v: string }>('SELECT v FROM items WHERE n = $n');
+    expect(await named.get({ $n: 1 })).to.deep.equal({ v: 'a' });
+    // Many at once (more than the statements kept per read) all get their own answer.
+    const answers = await Promise.all([1, 2, 3, 1, 2, 3, 1, 2].map((n) => q.all([n])));
+    expect(answers.map((rows) => rows.length)).to.deep.equal([3, 2, 1, 3, 2, 1, 3, 2]);
+    // A transaction's uncommitted rows are not seen; after the commit they are.
+    const inside = deferred();
+    const release = deferred();
+    const tx = storage.transaction(async (t) => {
+      await t.run("INSERT INTO items (v, n) VALUES ('d', 4)");
+      inside.resolve();
+      await release.promise;
+    });
+    await inside.promise;
+    expect(await q.all([4])).to.deep.equal([]);
+    release.resolve();
+    await tx;
+    expect(await q.all([4])).to.deep.equal([{ v: 'd' }]);
+    // Bad SQL, and writes, are refused with the statement in the message; the storage keeps working.
+    const bad = storage.prepare('SELECT v FROM nowhere');
+    let err = await bad.all().catch((e: unknown) => e as Error);
+    expect((err as Error).message).to.match(/could not prepare "SELECT v FROM nowhere": .*no such table/);
+    err = await storage.prepare("INSERT INTO items (v) VALUES ('x')").all().catch((e: unknown) => e as Error);
+    expect((err as Error).message).to.match(/prepare\(\) is for reads/);
+    expect(await q.get([1])).to.deep.equal({ v: 'a' });
+    // BigInt is refused as everywhere else.
+    expect(() => q.all([1n as unknown as number])).to.throw(/BigInt/);
+    await q.close();
+    err = await q.all([1]).catch((e: unknown) => e as Error);
+    expect((err as Error).message).to.match(/is closed/);
+  });
+
+  it('a plugin\'s prepared reads: the same object for the same text, closed when it unloads', async () => {
+    const folder = pluginFolder({
+      name: 'reader',
+      setup: `
+        const q = ctx.db.prepare('SELECT count(*) AS n FROM users');
+        if (ctx.db.prepare('SELECT count(*) AS n FROM users') !== q) throw new Error('not the same object');
+        globalThis.__readerQuery = q;
+        ctx.commands.register({ name: 'count', run: async (c) => { c.reply('users: ' + (await q.get()).n); } });
+      `,
+    });
+    const t = await startCoreBot({ folder });
+    expect(await t.ask('alice', '!count')).to.match(/^users: \d+$/);
+    const q = (globalThis as { __readerQuery?: { all(): Promise<unknown> } }).__readerQuery;
+    await t.host.setEnabled('reader', false);
+    const err = await q?.all().catch((e: unknown) => e as Error);
+    expect((err as Error).message).to.match(/is closed \(its plugin unloaded\)/);
+  });
+
   it('flushes a batch on its interval, early when full, and merges items with the same key', async () => {
     const storage = await openStorage();
     let flushed = deferred();
