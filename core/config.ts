@@ -228,10 +228,14 @@ export interface SchemaOwner {
   readonly schema: JSONSchema | undefined;
 }
 
-/** Compiles schemas (once per plugin generation) and turns ajv's errors into issues a streamer can act on. */
+/**
+ * Compiles schemas (once per distinct schema: a reload that did not change the schema reuses the compiled
+ * one, which is a good part of a reload's time) and turns ajv's errors into issues a streamer can act on.
+ */
 export class ConfigValidator {
   private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false });
-  private readonly compiled = new Map<object, ValidateFunction>();
+  /** By the schema's JSON text: each reload brings a new, usually identical, schema object. */
+  private readonly compiled = new Map<string, { fn: ValidateFunction; schema: object }>();
   private readonly botValidate: ValidateFunction;
 
   constructor() {
@@ -241,19 +245,23 @@ export class ConfigValidator {
   /** Throws a readable error if the schema itself is broken (a plugin author's mistake). */
   compile(schema: JSONSchema): ValidateFunction {
     if (typeof schema !== 'object') throw new Error('configSchema must be an object schema');
-    let fn = this.compiled.get(schema);
-    if (!fn) {
-      fn = this.ajv.compile(schema);
-      this.compiled.set(schema, fn);
+    const key = JSON.stringify(schema);
+    let entry = this.compiled.get(key);
+    if (!entry) {
+      entry = { fn: this.ajv.compile(schema), schema };
+      this.compiled.set(key, entry);
     }
-    return fn;
+    return entry.fn;
   }
 
-  /** ajv keeps every compiled schema; a reloaded plugin brings a new schema object, so drop the old. */
-  forget(schema: JSONSchema | undefined): void {
-    if (!schema || typeof schema !== 'object' || !this.compiled.has(schema)) return;
-    this.compiled.delete(schema);
-    this.ajv.removeSchema(schema);
+  /** ajv keeps every compiled schema: drop a replaced plugin's old one, unless its successor has the same. */
+  forget(schema: JSONSchema | undefined, successor: JSONSchema | undefined): void {
+    if (!schema || typeof schema !== 'object') return;
+    const key = JSON.stringify(schema);
+    const entry = this.compiled.get(key);
+    if (!entry || (successor && JSON.stringify(successor) === key)) return;
+    this.compiled.delete(key);
+    this.ajv.removeSchema(entry.schema);
   }
 
   validateBot(loaded: LoadedConfig): { bot: BotConfig; issues: ConfigIssue[] } {

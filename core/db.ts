@@ -259,6 +259,12 @@ export class Storage {
       ids.add(m.id);
     }
     const table = `migrations_${owner}`;
+    // Usually everything is applied already (every start and reload asks): check on the reader, without
+    // queueing behind the writer, which under busy chat holds a reload up for tens of milliseconds.
+    const done = await this.reader.all<{ id: number; checksum: string }[]>(`SELECT id, checksum FROM ${table}`).catch(() => undefined);
+    if (done && done.length === migrations.length && migrations.every((m) => done.some((d) => d.id === m.id && d.checksum === m.checksum))) {
+      return { applied: [] };
+    }
     return this.transaction(async (tx) => {
       await tx.exec(`CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
       const done = new Map((await tx.all<{ id: number; name: string; checksum: string }>(`SELECT id, name, checksum FROM ${table}`)).map((r) => [r.id, r]));

@@ -549,7 +549,7 @@ export class Host implements HostControl {
    * Replaces a running plugin's code and/or settings. Dependents are torn down and set up again around it.
    * If anything fails to start, everything is put back as it was and the error is reported.
    */
-  private async swap(r: PluginRecord, module: LoadedModule, settings: Readonly<Record<string, unknown>>, why: string, t0 = performance.now()): Promise<void> {
+  private async swap(r: PluginRecord, module: LoadedModule, settings: Readonly<Record<string, unknown>>, why: string, t0 = performance.now(), steps: string[] = []): Promise<void> {
     if (!r.running) {
       r.module = module;
       r.settings = settings;
@@ -564,6 +564,12 @@ export class Host implements HostControl {
       this.reportReloadFailure(r, why, new HostError(unmet));
       return;
     }
+    let lap = performance.now();
+    const step = (what: string) => {
+      const now = performance.now();
+      steps.push(`${what} ${(now - lap).toFixed(0)}`);
+      lap = now;
+    };
     // Migrate before anything is torn down: a failing migration leaves the old version running.
     if (module.definition.migrations) {
       try {
@@ -573,19 +579,26 @@ export class Host implements HostControl {
         return;
       }
     }
+    step('migrations');
     const resume = this.deps.pauseChat();
     try {
       const dependents = this.dependentsOf(r.name);
       const handed = new Map<string, unknown>();
-      for (const dep of [...dependents].reverse()) handed.set(dep.name, await this.teardown(dep, 'reload'));
+      for (const dep of [...dependents].reverse()) {
+        handed.set(dep.name, await this.teardown(dep, 'reload'));
+        step(`stop ${dep.name}`);
+      }
       const old = { module: r.module, settings: r.settings };
       handed.set(r.name, await this.teardown(r, 'reload'));
+      step(`stop ${r.name}`);
       const started: PluginRecord[] = [];
       try {
         r.running = await this.setup(r, module, settings, handed.get(r.name));
+        step(`start ${r.name}`);
         started.push(r);
         for (const dep of dependents) {
           dep.running = await this.setup(dep, dep.module, dep.settings, handed.get(dep.name));
+          step(`start ${dep.name}`);
           started.push(dep);
         }
       } catch (err) {
@@ -602,12 +615,13 @@ export class Host implements HostControl {
         await this.reconcile();
         return;
       }
-      if (module !== r.module) this.validator.forget(def(r).configSchema);
+      if (module !== r.module) this.validator.forget(def(r).configSchema, module.definition.configSchema);
       r.module = module;
       r.settings = settings;
       r.reloads++;
       r.error = undefined;
-      this.log.info(`plugin ${r.name} reloaded (${why}) in ${(performance.now() - t0).toFixed(1)} ms`, { heapMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20) });
+      // The steps say where a slow reload spends its time (ms each).
+      this.log.info(`plugin ${r.name} reloaded (${why}) in ${(performance.now() - t0).toFixed(1)} ms`, { steps: steps.join(', '), heapMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20) });
       await this.reconcile();
     } finally {
       resume();
@@ -717,7 +731,7 @@ export class Host implements HostControl {
         }
         settings = section.settings;
       }
-      await this.swap(r, module, settings, 'source changed', t0);
+      await this.swap(r, module, settings, 'source changed', t0, [`load ${(performance.now() - t0).toFixed(0)}`]);
       return this.info(r);
     });
   }

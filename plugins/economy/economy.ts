@@ -7,7 +7,7 @@ import { writeXp, type XpItem } from './earning.ts';
 import { checkBooks } from './invariant.ts';
 import { ACCOUNT_SELECT, Books, emptyAccountRow, toAccount, toEntry, toEscrow, type AccountRow, type EconomyEvent, type EscrowRow, type LedgerRow } from './ledger.ts';
 import { levelOf as curveLevelOf } from './levels.ts';
-import { anonymousId, eraseAccount, loadSalt } from './privacy.ts';
+import { anonymousId, eraseAccount, loadSalt, SALT_KEY } from './privacy.ts';
 import { Queries } from './queries.ts';
 import type { EconomyConfig } from './schema.ts';
 import { Boosts, xpBoostEffect } from './boosts.ts';
@@ -155,7 +155,8 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
   ctx.handOver(() => ({ boosts: boosts.snapshot(ctx.clock.now()) }));
 
   const excluded = new Set((await ctx.db.all<{ user_id: string }>('SELECT user_id FROM economy_accounts WHERE is_excluded = 1')).map((r) => r.user_id));
-  const salt = await ctx.db.transaction(loadSalt);
+  // Written once per install; read on the reader afterwards, so a reload does not queue behind the writer.
+  const salt = (await ctx.db.get<{ value: string }>('SELECT value FROM economy_meta WHERE key = ?', [SALT_KEY]))?.value ?? (await ctx.db.transaction(loadSalt));
   // Core writes new chatters behind; names it has not written yet come from its directory.
   const nameOf = async (id: string) => {
     const u = await ctx.users.byId(id);
@@ -201,12 +202,13 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
     key: (item) => item.userId,
     merge: (older, newer) => ({ ...newer, xp: older.xp + newer.xp, time: Math.max(older.time, newer.time) }),
     flush: async (items, tx) => {
-      const ups = await writeXp(items, tx, (xp) => levelOf(xp).level);
-      tx.afterCommit(() => queries.changed(['xp'])); // chat XP moves only the XP board
-      if (!ups.length) return;
+      const { ups, written } = await writeXp(items, tx, (xp) => levelOf(xp).level);
       const who = new Map(items.map((i) => [i.userId, i]));
-      // Level-ups are announced only once the XP that made them is committed.
       tx.afterCommit(() => {
+        // Chat XP only ever raises XP: the kept XP top is updated in place instead of read again (under busy
+        // chat a batch commits every 250 ms, and !top would otherwise read the board each time).
+        queries.raised('xp', written.map((w) => ({ userId: w.user_id, xp: w.xp, tokens: w.tokens, wins: w.wins, login: who.get(w.user_id)?.login, displayName: who.get(w.user_id)?.displayName })));
+        // Level-ups are announced only once the XP that made them is committed.
         for (const up of ups) {
           levelListeners.emit(up.event);
           const item = who.get(up.event.userId);
@@ -228,7 +230,7 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
     const base = config.xpPerParticipation;
     const boost = boosts.multiplierAt(m.user.id, m.time);
     const xp = boost === 1 ? base : Math.max(base, Math.round(base * boost));
-    xpBatch.push({ userId: m.user.id, xp, time: m.time, channel: m.channel, displayName: m.user.displayName || m.user.login });
+    xpBatch.push({ userId: m.user.id, xp, time: m.time, channel: m.channel, login: m.user.login, displayName: m.user.displayName || m.user.login });
   };
 
   // ---------------------------------------------------------------- the service

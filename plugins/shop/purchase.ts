@@ -398,6 +398,9 @@ export function createShopCore(ctx: PluginContext<ShopConfig>, economy: EconomyS
 
   async function syncStock(): Promise<void> {
     const now = ctx.clock.now();
+    // Usually nothing changed: look on the reader first, so a start or reload does not queue behind the writer.
+    const configured = new Map((await ctx.db.all<{ item_id: string; configured: number }>('SELECT item_id, configured FROM shop_stock')).map((r) => [r.item_id, r.configured]));
+    if (items.every((i) => i.stock === undefined || configured.get(i.id) === i.stock)) return;
     await ctx.db.transaction(async (tx) => {
       for (const item of items) {
         if (item.stock === undefined) continue;

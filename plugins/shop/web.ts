@@ -4,7 +4,7 @@
 // with the shop, and sits behind the dashboard's login, Host/Origin checks and CSRF protection.
 import path from 'node:path';
 import Router from '@koa/router';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Context } from 'koa';
 import type { PluginContext } from '../../core/types.ts';
 import type { DashboardService, PageRequest, SafeHtml } from '../dashboard/service.ts';
@@ -87,12 +87,20 @@ function answer(k: Context, status: number, body: unknown): void {
 }
 
 export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: DashboardService, shop: ShopService, economy: EconomyService): void {
-  const ajv = new Ajv({ allErrors: false, strict: false });
-  const check = Object.fromEntries(Object.entries(BODIES).map(([k, s]) => [k, ajv.compile(s)])) as Record<keyof typeof BODIES, ReturnType<typeof ajv.compile>>;
+  // Compiled on first use: compiling every body schema up front cost each start (and each reload of the
+  // economy, which restarts the shop) about 15 ms.
+  let ajv: Ajv | undefined;
+  const compiled = new Map<keyof typeof BODIES, ValidateFunction>();
+  const checker = (which: keyof typeof BODIES): ValidateFunction => {
+    let fn = compiled.get(which);
+    if (!fn) compiled.set(which, (fn = (ajv ??= new Ajv({ allErrors: false, strict: false })).compile(BODIES[which])));
+    return fn;
+  };
   const body = (k: Context, which: keyof typeof BODIES): Record<string, unknown> | undefined => {
     const raw: unknown = k.request.body ?? {};
-    if (!check[which](raw)) {
-      answer(k, 400, { error: errorText(check[which].errors), code: 'INVALID_BODY' });
+    const check = checker(which);
+    if (!check(raw)) {
+      answer(k, 400, { error: errorText(check.errors), code: 'INVALID_BODY' });
       return undefined;
     }
     return raw as Record<string, unknown>;
