@@ -93,7 +93,7 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
       const arg = (call.args[0] ?? 'xp').toLowerCase();
       const by: LeaderboardBy | undefined = arg === 'xp' || arg === 'level' ? 'xp' : arg === 'tokens' || arg === config.currencyName.toLowerCase() ? 'tokens' : arg === 'wins' ? 'wins' : undefined;
       if (!by) return call.usage(`pick xp, tokens or wins`);
-      if (by === 'xp') await service.flush();
+      // Committed XP: chat XP still in its batch (at most a quarter second) shows on the next !top.
       const rows = await service.leaderboard(by, TOP_COUNT);
       const label = by === 'xp' ? 'XP' : by === 'tokens' ? config.currencyName : 'wins';
       if (!rows.length) return call.reply(`Nobody is on the ${label} board yet.`);

@@ -66,28 +66,43 @@ export interface XpItem {
   readonly xp: number;
   readonly time: number;
   readonly channel: string;
+  readonly login: string;
   readonly displayName: string;
+}
+
+/** An account as a chat XP batch left it. */
+export interface XpWritten {
+  readonly user_id: string;
+  readonly xp: number;
+  readonly tokens: number;
+  readonly wins: number;
 }
 
 /**
  * Writes a batch of chat XP: one multi-row upsert (accounts are created on the first message), skipping
- * excluded accounts, and returns the level-ups it caused.
+ * excluded accounts; returns the level-ups it caused and the accounts as written.
  */
-export async function writeXp(items: readonly XpItem[], tx: Books['tx'], levelOf: (xp: number) => number): Promise<(EconomyEvent & { type: 'level' })[]> {
+export async function writeXp(
+  items: readonly XpItem[],
+  tx: Books['tx'],
+  levelOf: (xp: number) => number,
+): Promise<{ ups: (EconomyEvent & { type: 'level' })[]; written: XpWritten[] }> {
   const ups: (EconomyEvent & { type: 'level' })[] = [];
+  const written: XpWritten[] = [];
   const CHUNK = 500;
   for (let i = 0; i < items.length; i += CHUNK) {
     const part = items.slice(i, i + CHUNK);
     const params: (string | number)[] = [];
     for (const it of part) params.push(it.userId, it.xp, it.time, it.time);
-    const rows = await tx.all<{ user_id: string; xp: number }>(
+    const rows = await tx.all<XpWritten>(
       `INSERT INTO economy_accounts (user_id, xp, created_at, updated_at) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}
        ON CONFLICT (user_id) DO UPDATE SET xp = xp + excluded.xp, updated_at = max(updated_at, excluded.updated_at)
        WHERE economy_accounts.is_excluded = 0
-       RETURNING user_id, xp`,
+       RETURNING user_id, xp, tokens, wins`,
       params,
     );
     const gained = new Map(part.map((it) => [it.userId, it.xp]));
+    written.push(...rows);
     for (const r of rows) {
       const before = r.xp - (gained.get(r.user_id) ?? 0);
       const a = levelOf(before);
@@ -95,5 +110,5 @@ export async function writeXp(items: readonly XpItem[], tx: Books['tx'], levelOf
       if (b > a) ups.push({ type: 'level', event: { userId: r.user_id, previousLevel: a, level: b, xp: r.xp } });
     }
   }
-  return ups;
+  return { ups, written };
 }

@@ -43,6 +43,21 @@ export function rankSql(by: LeaderboardBy): string {
   return `SELECT count(*) AS n FROM economy_accounts WHERE ${col} > ? AND is_excluded = 0`;
 }
 
+/** The board's order: the value descending, then the user id (as SQLite compares text). */
+function before(idA: string, a: number, idB: string, b: number): boolean {
+  return a !== b ? a > b : Buffer.compare(Buffer.from(idA), Buffer.from(idB)) < 0;
+}
+
+export interface RaisedAccount {
+  readonly userId: string;
+  readonly xp: number;
+  readonly tokens: number;
+  readonly wins: number;
+  /** Names from chat, for an account that enters the top. */
+  readonly login?: string | undefined;
+  readonly displayName?: string | undefined;
+}
+
 interface KeptTop {
   readonly version: number;
   readonly at: number;
@@ -74,6 +89,35 @@ export class Queries {
   /** Accounts changed (and committed): what is kept in memory of these boards (default: all) is stale. */
   changed(boards: readonly LeaderboardBy[] = ALL_BOARDS): void {
     for (const b of boards) this.versions[b]++;
+  }
+
+  /**
+   * Accounts whose `by` value only went up (chat XP), as committed. The kept top stays exact without a read:
+   * an account that did not change cannot have passed one that only went up. Without a current kept top,
+   * or without a name for a newcomer, it falls back to `changed()`.
+   */
+  raised(by: LeaderboardBy, accounts: readonly RaisedAccount[]): void {
+    const kept = this.tops.get(by);
+    this.versions[by]++;
+    if (!kept || kept.version !== this.versions[by] - 1 || !accounts.length) return;
+    const col = BOARD_COLUMN[by] as 'xp' | 'tokens' | 'wins';
+    const rows = new Map(kept.rows.map((r) => [r.userId, r]));
+    const last = kept.rows[kept.rows.length - 1];
+    for (const a of accounts) {
+      const was = rows.get(a.userId);
+      if (was) {
+        if (a[col] < was[col]) return; // not a raise after all: read again
+        rows.set(a.userId, { ...was, xp: a.xp, level: this.levelOf(a.xp).level, tokens: a.tokens, wins: a.wins });
+        continue;
+      }
+      // Short of a full top, the kept rows are the whole board: everyone above zero is on it.
+      const enters = a[col] > 0 && (kept.rows.length < CACHED_TOP || !last || before(a.userId, a[col], last.userId, last[col]));
+      if (!enters) continue;
+      if (!a.login) return; // a newcomer without a name: read again
+      rows.set(a.userId, { rank: 0, userId: a.userId, login: a.login, displayName: a.displayName || a.login, xp: a.xp, level: this.levelOf(a.xp).level, tokens: a.tokens, wins: a.wins });
+    }
+    const sorted = [...rows.values()].sort((x, y) => (before(x.userId, x[col], y.userId, y[col]) ? -1 : 1)).slice(0, CACHED_TOP);
+    this.tops.set(by, { ...kept, version: this.versions[by], rows: sorted.map((r, i) => Object.freeze(r.rank === i + 1 ? r : { ...r, rank: i + 1 })), refreshing: false });
   }
 
   /** Spendable and held tokens and the excluded flag (zeros when there is no account): one prepared read. */

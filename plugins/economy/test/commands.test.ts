@@ -224,6 +224,7 @@ describe('economy: chat commands', function () {
       for (let k = 0; k <= i; k++) await chat(t, n);
       await eco.credit(`local:${n}`, 100 - i * 10, { reason: 'test' });
     }
+    await eco.flush(); // chat XP is written behind: !top shows it once committed (within a quarter second)
     expect(await t.ask('zed', '!top')).to.equal('Top by XP: 1. fay (Lv 1, 6 XP) · 2. eve (Lv 1, 5 XP) · 3. dan (Lv 1, 4 XP) · 4. cat (Lv 1, 3 XP) · 5. ben (Lv 1, 2 XP)');
     expect(await t.ask('zed', '!top tokens')).to.equal('Top by tokens: 1. ann (100) · 2. ben (90) · 3. cat (80) · 4. dan (70) · 5. eve (60)');
     expect(await t.ask('zed', '!top bogus')).to.equal('Usage: !top [xp|tokens|wins] (pick xp, tokens or wins)');
