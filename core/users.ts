@@ -2,7 +2,7 @@
 // name kept current. Sightings are written behind in batches (one per chat message would cost a write
 // each); lookups see the pending ones too, so `!give @newcomer` works right after their first message.
 import type { Storage, BatchImpl } from './db.ts';
-import type { ChatUser, KnownUser, UserDirectory, UserRef } from './types.ts';
+import type { ChatUser, KnownUser, SqlValue, UserDirectory, UserRef } from './types.ts';
 
 interface UserRow {
   id: string;
@@ -18,25 +18,45 @@ function toKnown(r: UserRow): KnownUser {
   return { id: r.id, login: r.login, displayName: r.display_name || r.login, firstSeen: r.first_seen, lastSeen: r.last_seen, banned: !!r.is_banned, notes: r.notes };
 }
 
+/** A sighting not yet committed; updated in place while it waits (a chatter's every message would otherwise allocate). */
+interface Sighting {
+  readonly id: string;
+  login: string;
+  displayName: string;
+  readonly firstSeen: number;
+  lastSeen: number;
+  /** Bumped on every update: a commit clears the sighting only if nothing newer came in meanwhile. */
+  version: number;
+}
+
 export class Users implements UserDirectory {
-  private readonly pending = new Map<string, KnownUser>();
+  private readonly pending = new Map<string, Sighting>();
   private readonly banned = new Set<string>();
-  private readonly seenThisRun = new Map<string, string>();
-  private readonly batch: BatchImpl<KnownUser>;
+  /** Name and display name each user was last announced with (`userSeen`) this run. */
+  private readonly seenThisRun = new Map<string, { login: string; displayName: string }>();
+  /** Ids whose sightings wait for the writer; the values are in `pending`. */
+  private readonly batch: BatchImpl<string>;
 
   constructor(private readonly storage: Storage) {
-    this.batch = storage.batch<KnownUser>({
+    this.batch = storage.batch<string>({
       maxItems: 2000,
-      key: (u) => u.id,
-      merge: (older, newer) => ({ ...newer, firstSeen: Math.min(older.firstSeen, newer.firstSeen) }),
-      flush: async (items, tx) => {
-        await tx.insertMany(
-          'users',
-          ['id', 'login', 'display_name', 'first_seen', 'last_seen'],
-          items.map((u) => [u.id, u.login, u.displayName, u.firstSeen, u.lastSeen]),
-          { suffix: 'ON CONFLICT(id) DO UPDATE SET login = excluded.login, display_name = excluded.display_name, last_seen = max(last_seen, excluded.last_seen)' },
-        );
-        for (const u of items) if (this.pending.get(u.id) === u) this.pending.delete(u.id);
+      key: (id) => id,
+      flush: async (ids, tx) => {
+        const written: [Sighting, number][] = [];
+        const rows: SqlValue[][] = [];
+        for (const id of ids) {
+          const u = this.pending.get(id);
+          if (!u) continue;
+          written.push([u, u.version]);
+          rows.push([u.id, u.login, u.displayName, u.firstSeen, u.lastSeen]);
+        }
+        await tx.insertMany('users', ['id', 'login', 'display_name', 'first_seen', 'last_seen'], rows, {
+          suffix: 'ON CONFLICT(id) DO UPDATE SET login = excluded.login, display_name = excluded.display_name, last_seen = max(last_seen, excluded.last_seen)',
+        });
+        // Until the commit, readers of the table do not see these rows: the sightings stay here until then.
+        tx.afterCommit(() => {
+          for (const [u, version] of written) if (u.version === version && this.pending.get(u.id) === u) this.pending.delete(u.id);
+        });
       },
     });
   }
@@ -50,20 +70,32 @@ export class Users implements UserDirectory {
    * `userSeen` hook fires.
    */
   seen(user: ChatUser, time: number): boolean {
-    const prev = this.pending.get(user.id);
-    const u: KnownUser = { id: user.id, login: user.login, displayName: user.displayName, firstSeen: prev?.firstSeen ?? time, lastSeen: time, banned: this.banned.has(user.id), notes: '' };
-    this.pending.set(user.id, u);
-    this.batch.push(u);
-    const key = `${user.login}|${user.displayName}`;
-    if (this.seenThisRun.get(user.id) === key) return false;
-    this.seenThisRun.set(user.id, key);
+    const u = this.pending.get(user.id);
+    if (u) {
+      u.login = user.login;
+      u.displayName = user.displayName;
+      u.lastSeen = Math.max(u.lastSeen, time);
+      u.version++;
+    } else {
+      this.pending.set(user.id, { id: user.id, login: user.login, displayName: user.displayName, firstSeen: time, lastSeen: time, version: 0 });
+    }
+    this.batch.push(user.id);
+    const announced = this.seenThisRun.get(user.id);
+    if (announced && announced.login === user.login && announced.displayName === user.displayName) return false;
+    this.seenThisRun.set(user.id, { login: user.login, displayName: user.displayName });
     return true;
   }
 
+  private known(p: Sighting): KnownUser {
+    return { id: p.id, login: p.login, displayName: p.displayName, firstSeen: p.firstSeen, lastSeen: p.lastSeen, banned: this.banned.has(p.id), notes: '' };
+  }
+
   async byId(id: string): Promise<KnownUser | undefined> {
+    // Taken before the read too: the sighting may be committed (and leave `pending`) while the read runs.
+    const before = this.pending.get(id);
     const row = await this.storage.get<UserRow>('SELECT * FROM users WHERE id = ?', [id]);
-    const p = this.pending.get(id);
-    if (p) return row ? { ...toKnown(row), login: p.login, displayName: p.displayName, lastSeen: p.lastSeen } : p;
+    const p = this.pending.get(id) ?? before;
+    if (p) return row ? { ...toKnown(row), login: p.login, displayName: p.displayName, lastSeen: p.lastSeen } : this.known(p);
     return row && toKnown(row);
   }
 

@@ -144,6 +144,34 @@ describe('command router', () => {
     expect(rows).to.deep.equal([{ id: '77', login: 'newname' }]);
   });
 
+  it('knows a new chatter at every moment, also while their sighting is being committed', async () => {
+    // The commit is held for 50 ms (reaching into the storage: only a test does this), and the user is read meanwhile.
+    const writer = (t.storage as unknown as { writer: { exec(sql: string): Promise<void> } }).writer;
+    const exec = writer.exec.bind(writer);
+    writer.exec = async (sql: string) => {
+      if (sql === 'COMMIT') await settle(50);
+      return exec(sql);
+    };
+    try {
+      t.say({ login: 'newbie', userId: 'new-1' }, 'first message');
+      const flushing = t.bot.users.flush();
+      const reads = await Promise.all([0, 10, 20, 30, 40, 60, 80].map((ms) => settle(ms).then(() => t.bot.users.byId('new-1'))));
+      await flushing;
+      expect(reads.map((u) => u?.login ?? 'unknown')).to.deep.equal(reads.map(() => 'newbie'));
+      // Seen again (renamed) while the first write waits for its commit: the newer sighting is written too.
+      t.say({ login: 'newbie', userId: 'new-1' }, 'again');
+      const first = t.bot.users.flush();
+      await settle(10);
+      t.say({ login: 'newbie', userId: 'new-1', displayName: 'NewBie' }, 'renamed');
+      await first;
+      expect((await t.bot.users.byId('new-1'))?.displayName).to.equal('NewBie');
+      await t.bot.users.flush();
+      expect(await t.storage.get('SELECT display_name FROM users WHERE id = ?', ['new-1'])).to.deep.equal({ display_name: 'NewBie' });
+    } finally {
+      writer.exec = exec;
+    }
+  });
+
   it('deletes chat logs past their retention, and one user on request', async () => {
     const log = t.service('chatlog' as never) as ChatLogService;
     t.say({ login: 'old', userId: 'u1' }, 'an old message');
