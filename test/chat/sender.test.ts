@@ -1,0 +1,40 @@
+// The sender of a Twitch chat message is read from the message's tags (core/twitch.ts senderOf) rather than
+// through twurple's ChatUser, which allocates a lot per message. Same meaning: checked against ChatUser.
+import { expect } from 'chai';
+import { ChatUser } from '@twurple/chat';
+import { senderOf } from '../../core/twitch.ts';
+import type { Role } from '../../core/types.ts';
+
+function viaTwurple(name: string, tags: Map<string, string>) {
+  // twurple builds ChatUser itself; its constructor is not in the typings.
+  const u = new (ChatUser as unknown as new (userName: string, userData: Map<string, string>) => ChatUser)(name, tags);
+  const roles: Role[] = [];
+  if (u.isBroadcaster) roles.push('broadcaster');
+  if (u.isMod) roles.push('moderator');
+  if (u.isVip) roles.push('vip');
+  if (u.isSubscriber) roles.push('subscriber');
+  if (u.isFounder) roles.push('founder');
+  return { id: u.userId ?? '', login: u.userName, displayName: u.displayName || u.userName, roles, badges: Object.fromEntries(u.badges) };
+}
+
+describe('twitch: the sender from the tags', () => {
+  const cases: [string, Record<string, string>][] = [
+    ['Viewer', { 'user-id': '1', 'display-name': 'Viewer' }],
+    ['streamer', { 'user-id': '2', 'display-name': 'Streamer', badges: 'broadcaster/1,subscriber/3012' }],
+    ['moddy', { 'user-id': '3', badges: 'moderator/1,partner/1', mod: '1' }],
+    ['lead', { 'user-id': '4', badges: 'lead_moderator/1' }],
+    ['vipper', { 'user-id': '5', badges: 'vip/1', vip: '1' }],
+    ['notvip', { 'user-id': '6', vip: '0' }],
+    ['vipbadgeonly', { 'user-id': '7', badges: 'vip/1' }],
+    ['founder', { 'user-id': '8', badges: 'founder/0', 'display-name': '' }],
+    ['odd', { 'user-id': '9', badges: 'glhf-pledge,bits/100,,turbo/' }],
+    ['ユーザー', { 'user-id': '10', 'display-name': '名前', badges: 'subscriber/0' }],
+    ['empty', { 'user-id': '', badges: '' }],
+  ];
+  for (const [name, tags] of cases) {
+    it(`${name} ${JSON.stringify(tags)}`, () => {
+      const map = new Map(Object.entries(tags));
+      expect(senderOf(map, name)).to.deep.equal(viaTwurple(name, map));
+    });
+  }
+});
