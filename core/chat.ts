@@ -289,7 +289,12 @@ export class ChatHub {
   private async handleMessage(m: ChatMessage): Promise<void> {
     this.handled++;
     const first = this.deps.users.seen(m.user, m.time);
-    const work: Promise<unknown>[] = [this.deps.hooks.chatMessage.promise(m), this.deps.router.handle(m)];
+    const hooked = this.deps.hooks.chatMessage.promise(m);
+    const command = this.deps.router.handle(m);
+    // Plain chat from someone already seen (nearly every message) waits for the hook alone.
+    if (!command && !first && !(m.bits > 0)) return hooked;
+    const work: Promise<unknown>[] = [hooked];
+    if (command) work.push(command);
     if (first) work.push(this.deps.hooks.userSeen.promise(m.user));
     if (m.bits > 0) work.push(this.deps.hooks.chatEvent.promise({ type: 'cheer', channel: m.channel, user: m.user, bits: m.bits, message: m.text }));
     await Promise.all(work);

@@ -125,12 +125,19 @@ export class CommandRouter {
     return e ? `${prefix}${name}${e.spec.usage ? ` ${e.spec.usage}` : ''}` : `${prefix}${name}`;
   }
 
-  /** Runs the command in `message` if there is one; returns whether a command ran. */
-  async handle(message: ChatMessage): Promise<boolean> {
-    const bot = this.deps.bot();
+  /**
+   * Runs the command in `message` if there is one; resolves to whether a command ran. Plain chat (almost
+   * every message) is turned away synchronously, without the cost of an async call.
+   */
+  handle(message: ChatMessage): Promise<boolean> | false {
+    const prefix = this.deps.bot().prefix;
     const text = message.text.trimStart();
-    if (!text.startsWith(bot.prefix)) return false;
-    const body = text.slice(bot.prefix.length);
+    if (!text.startsWith(prefix)) return false;
+    return this.dispatch(message, text.slice(prefix.length));
+  }
+
+  private async dispatch(message: ChatMessage, body: string): Promise<boolean> {
+    const bot = this.deps.bot();
     const m = /^(\S+)\s*([\s\S]*)$/.exec(body);
     if (!m) return false;
     const name = this.lookup.get((m[1] ?? '').toLowerCase());

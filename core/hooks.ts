@@ -55,18 +55,40 @@ export function hooksFor(hooks: CoreHooks, owner: TapOwner): PluginHooks {
 
   // A call already in flight when the plugin unloads still holds the old compiled function:
   // the alive() guard makes those late calls do nothing.
-  function asyncTap<Args extends unknown[]>(hook: AsyncParallelHook<Args> | AsyncSeriesHook<Args>, name: string): HookTap<Args> {
+  // Callback style (tapAsync), not tapPromise: chatMessage runs for every chat message, and an async wrapper
+  // per tap cost a promise, an await and an arguments array each time, though most taps finish synchronously.
+  function asyncTap<Args extends [] | [unknown]>(hook: AsyncParallelHook<Args> | AsyncSeriesHook<Args>, name: string): HookTap<Args> {
+    const where = `hook ${name}`;
+    const arity = (hook as unknown as { _args: readonly string[] })._args.length;
+    if (arity > 1) throw new Error(`hook ${name} has ${arity} arguments; asyncTap passes at most one`);
     return {
       tap(fn) {
         registerDispose();
-        hook.tapPromise({ name: owner.name, owner: owner.id } as { name: string }, async (...args) => {
-          if (!owner.alive()) return;
+        const call = fn as (arg?: unknown) => unknown;
+        // The callback must never get a value: tapable reads its first argument as an error.
+        const invoke = (arg: unknown, done: () => void): void => {
+          if (!owner.alive()) return done();
+          let result: unknown;
           try {
-            await fn(...(args as unknown as Args));
+            result = arity ? call(arg) : call();
           } catch (err) {
-            owner.failed(err, `hook ${name}`);
+            owner.failed(err, where);
+            return done();
           }
-        });
+          if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
+            (result as PromiseLike<unknown>).then(
+              () => done(),
+              (err: unknown) => {
+                owner.failed(err, where);
+                done();
+              },
+            );
+          } else done();
+        };
+        const options = { name: owner.name, owner: owner.id } as { name: string };
+        // tapable passes the hook's arguments, then the callback.
+        if (arity === 0) (hook as unknown as AsyncParallelHook<[]>).tapAsync(options, (cb) => invoke(undefined, cb as () => void));
+        else (hook as unknown as AsyncParallelHook<[unknown]>).tapAsync(options, (a, cb) => invoke(a, cb as () => void));
       },
     };
   }
