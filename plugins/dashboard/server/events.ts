@@ -41,6 +41,12 @@ export class EventHub {
     stream.on('error', drop);
   }
 
+  /** Whether anyone listens to `topic` (so per-message data is built only for a listener). */
+  wants(topic: Topic): boolean {
+    for (const c of this.clients) if (c.topics.has(topic)) return true;
+    return false;
+  }
+
   send(topic: Topic, data: unknown): void {
     if (!this.clients.size) return;
     const text = frame(topic, data);

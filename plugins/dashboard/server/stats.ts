@@ -22,7 +22,9 @@ export interface ChartData {
 }
 
 export class Stats {
-  private readonly recent: number[] = [];
+  /** Chat messages per second of the last minute, in a ring indexed by the second: O(1) per message. */
+  private readonly perSecond = new Uint32Array(60);
+  private readonly secondOf = new Float64Array(60).fill(-1);
   private readonly uses: Batch<CommandUse>;
 
   constructor(
@@ -40,22 +42,21 @@ export class Stats {
   }
 
   chatMessage(time: number): void {
-    this.recent.push(time);
-    this.trim();
+    const second = Math.floor(time / 1000);
+    const i = second % 60;
+    if (this.secondOf[i] !== second) {
+      this.secondOf[i] = second;
+      this.perSecond[i] = 0;
+    }
+    this.perSecond[i] = (this.perSecond[i] ?? 0) + 1;
   }
 
-  private trim(): void {
-    const cutoff = this.now() - 60_000;
-    let drop = 0;
-    while (drop < this.recent.length && (this.recent[drop] ?? 0) < cutoff) drop++;
-    if (drop) this.recent.splice(0, drop);
-    if (this.recent.length > 10_000) this.recent.splice(0, this.recent.length - 10_000);
-  }
-
-  /** Chat messages in the last 60 seconds. */
+  /** Chat messages in the last 60 seconds (to the second). */
   messagesPerMinute(): number {
-    this.trim();
-    return this.recent.length;
+    const now = Math.floor(this.now() / 1000);
+    let n = 0;
+    for (let i = 0; i < 60; i++) if (now - (this.secondOf[i] ?? -1) < 60) n += this.perSecond[i] ?? 0;
+    return n;
   }
 
   commandUsed(command: string): void {
