@@ -18,9 +18,11 @@ const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only
 const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 const wanted = (name: string) => !only || only.has(name);
 const ROUNDS = smoke ? 1 : 3;
+/** Between two measured commands: under the moderator limit (100 per 30 s) with room, so no reply is held back. */
+const COMMAND_SPACING_MS = 350;
 const SIZES = smoke
   ? { ingest: 2000, latency: 10, gives: 100, reloadChatMs: 1500, scaleUsers: 20_000, scaleSamples: 10, chatRate: 200 }
-  : { ingest: 40_000, latency: 60, gives: 3000, reloadChatMs: 4000, scaleUsers: 1_000_000, scaleSamples: 60, chatRate: 1000 };
+  : { ingest: 40_000, latency: 100, gives: 3000, reloadChatMs: 4000, scaleUsers: 1_000_000, scaleSamples: 60, chatRate: 1000 };
 
 interface Row {
   name: string;
@@ -119,7 +121,7 @@ async function latency(world: BenchWorld): Promise<void> {
         // Spaced under the moderator limit (100 per 30 s), so the outbox never has to hold a reply back.
         const id = world.fake.say(CHANNEL, { login: `giver${r * 1000 + i}`, userId: `giver${r * 1000 + i}`, text: '!balance' });
         sentAt.set(id, performance.now());
-        await sleep(400);
+        await sleep(COMMAND_SPACING_MS);
       }
       await sleep(300);
       off();
@@ -210,7 +212,6 @@ async function hotReload(world: BenchWorld): Promise<void> {
       if (m) times.push(Number(m[1]));
       const steps = /plugin economy reloaded .*steps="([^"]*)"/.exec(bot.output().slice(marker))?.[1];
       if (steps) stepsOf.push({ ms: Number(m?.[1] ?? NaN), steps });
-      if (process.env.BENCH_DEBUG) log(bot.output().slice(marker).split("\n").filter((l) => /TIMING|reload|stopped|started/.test(l)).join("\n"));
       await waitUntil(async () => (await count(db, 'SELECT count(*) AS n FROM chatlog_messages')) - before >= sent + asked.length, 10_000, 'every message in the chat log').catch(() => undefined);
       // The !balance commands are chat messages too.
       lostMessages += sent + asked.length - ((await count(db, 'SELECT count(*) AS n FROM chatlog_messages')) - before);
@@ -232,36 +233,40 @@ async function scale(world: BenchWorld): Promise<void> {
   await seedAccounts(world, SIZES.scaleUsers, 10, 'scale');
   const top: number[] = [];
   const api: number[] = [];
-  let rss = 0;
-  await withBot(world, async (bot) => {
-    const sentAt = new Map<string, number>();
-    const off = world.fake.onBotSays((m) => {
-      const id = m.tags['reply-parent-msg-id'];
-      const t0 = id ? sentAt.get(id) : undefined;
-      if (t0 !== undefined) top.push(performance.now() - t0);
+  const rss: number[] = [];
+  // Several rounds, each a fresh bot process (the first !top after a start is part of what is measured).
+  for (let r = 0; r < ROUNDS; r++) {
+    await withBot(world, async (bot) => {
+      const sentAt = new Map<string, number>();
+      const off = world.fake.onBotSays((m) => {
+        const id = m.tags['reply-parent-msg-id'];
+        const t0 = id ? sentAt.get(id) : undefined;
+        if (t0 !== undefined) top.push(performance.now() - t0);
+      });
+      for (let i = 0; i < SIZES.scaleSamples; i++) {
+        const who = `giver${2000 + r * 100 + i}`;
+        const id = world.fake.say(CHANNEL, { login: who, userId: who, text: i % 2 ? '!top tokens' : '!top' });
+        sentAt.set(id, performance.now());
+        await sleep(COMMAND_SPACING_MS);
+      }
+      off();
+      for (let i = 0; i < SIZES.scaleSamples * 3; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`http://127.0.0.1:${world.webPort}/api/leaderboard`, { headers: { authorization: `Bearer ${API_TOKEN}`, host: `127.0.0.1:${world.webPort}` } });
+        await res.arrayBuffer();
+        if (res.ok) api.push(performance.now() - t0);
+        else if (i === 0 && r === 0) notes.push(`GET /api/leaderboard answered ${res.status}`);
+      }
+      rss.push(bot.rssMb());
     });
-    for (let i = 0; i < SIZES.scaleSamples; i++) {
-      const id = world.fake.say(CHANNEL, { login: `giver${2000 + i}`, userId: `giver${2000 + i}`, text: i % 2 ? '!top tokens' : '!top' });
-      sentAt.set(id, performance.now());
-      await sleep(400);
-    }
-    off();
-    for (let i = 0; i < SIZES.scaleSamples * 3; i++) {
-      const t0 = performance.now();
-      const res = await fetch(`http://127.0.0.1:${world.webPort}/api/leaderboard`, { headers: { authorization: `Bearer ${API_TOKEN}`, host: `127.0.0.1:${world.webPort}` } });
-      await res.arrayBuffer();
-      if (res.ok) api.push(performance.now() - t0);
-      else if (i === 0) notes.push(`GET /api/leaderboard answered ${res.status}`);
-    }
-    rss = bot.rssMb();
-  });
+  }
   const p99Top = percentile(top, 99);
-  if (process.env.BENCH_DEBUG) log(`!top samples: ${top.map((x) => x.toFixed(1)).join(" ")}\napi: ${[...api].sort((a, b) => b - a).slice(0, 10).map((x) => x.toFixed(1)).join(" ")}`);
   const p99Api = percentile(api, 99);
   const users = SIZES.scaleUsers.toLocaleString('en');
   rows.push({ name: `!top with ${users} accounts (ms, p99)`, value: fmt(p99Top, 2), target: '≤ 10 ms', ok: p99Top <= 10 });
   rows.push({ name: `GET /api/leaderboard with ${users} accounts (ms, p99)`, value: fmt(p99Api, 2), target: '≤ 10 ms', ok: api.length ? p99Api <= 10 : undefined });
-  rows.push({ name: `resident memory with ${users} accounts (MB)`, value: fmt(rss, 0), target: '≤ 200 MB', ok: rss <= 200 });
+  const mem = median(rss);
+  rows.push({ name: `resident memory with ${users} accounts (MB)`, value: fmt(mem, 0), target: '≤ 200 MB', ok: mem <= 200 });
 }
 
 function table(): string {
