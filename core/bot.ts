@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ChatHub, LocalTransport, type ChatLimits } from './chat.ts';
+import { ChatHub, LocalTransport, sendTimesFile, type ChatLimits } from './chat.ts';
 import { CommandRouter } from './commands.ts';
 import { displayPath, ensureConfigFile, type BotConfig } from './config.ts';
 import { Storage } from './db.ts';
@@ -92,7 +92,16 @@ export class Bot {
         reply: (to, text, from) => this.chat.send({ channel: to.channel, text, replyTo: to.id, from }, to.transport),
         say: (to, text, from) => this.chat.send({ channel: to.channel, text, from }, to.transport),
       });
-      this.chat = new ChatHub({ hooks: this.hooks, log: this.logs.logger('chat'), clock: this.clock, users: this.users, router: this.router, limits: this.options.chatLimits });
+      const chatLog = this.logs.logger('chat');
+      this.chat = new ChatHub({
+        hooks: this.hooks,
+        log: chatLog,
+        clock: this.clock,
+        users: this.users,
+        router: this.router,
+        limits: this.options.chatLimits,
+        sendTimes: sendTimesFile(path.join(this.dataDir, 'chat-sends.json'), chatLog),
+      });
       this.host = new Host({
         root: this.root,
         builtinDir: this.options.builtinDir ?? path.join(this.root, 'plugins'),

@@ -3,6 +3,7 @@
 // Outgoing messages go through the outgoingMessage hook and an outbox of our own that obeys Twitch's
 // limits and survives reconnects (twurple's queue is cleared on disconnect).
 import { randomUUID } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { CommandRouter } from './commands.ts';
 import type { CoreHooks } from './hooks.ts';
 import { SlidingWindow, systemClock } from './limits.ts';
@@ -99,6 +100,37 @@ interface Pending {
   readonly at: number;
 }
 
+/**
+ * Where a limited transport's send times are kept across restarts: Twitch counts them per account, so a
+ * bot restarted (or crashed and restarted) mid-burst must still count what the previous run sent.
+ */
+export interface SendTimesStore {
+  load(): number[];
+  save(times: readonly number[]): void;
+}
+
+/** A small JSON file in the data folder, replaced atomically on each write. */
+export function sendTimesFile(file: string, log: Logger): SendTimesStore {
+  return {
+    load: () => {
+      try {
+        const data = JSON.parse(readFileSync(file, 'utf8')) as { times?: unknown };
+        return Array.isArray(data.times) ? data.times.filter((t): t is number => typeof t === 'number') : [];
+      } catch {
+        return []; // none yet, or unreadable: start counting from now
+      }
+    },
+    save: (times) => {
+      try {
+        writeFileSync(`${file}.tmp`, JSON.stringify({ times }));
+        renameSync(`${file}.tmp`, file);
+      } catch (err) {
+        log.warn(`could not record chat send times in ${file}: ${(err as Error).message}`);
+      }
+    },
+  };
+}
+
 class Outbox {
   private readonly queue: Pending[] = [];
   private readonly sent: SlidingWindow;
@@ -106,9 +138,15 @@ class Outbox {
   private timer: NodeJS.Timeout | undefined;
   private idle: (() => void)[] = [];
 
-  constructor(private readonly transport: Transport, private readonly limits: ChatLimits, private readonly log: Logger) {
+  constructor(
+    private readonly transport: Transport,
+    private readonly limits: ChatLimits,
+    private readonly log: Logger,
+    private readonly store?: SendTimesStore,
+  ) {
     // Sent-time and Twitch's receive-time differ by network jitter: count over a slightly longer window.
     this.sent = new SlidingWindow(systemClock, Number.POSITIVE_INFINITY, limits.windowMs + Math.max(100, limits.windowMs * 0.03));
+    if (store && transport.limited) this.sent.restore('all', store.load());
   }
 
   get size(): number {
@@ -135,6 +173,17 @@ class Outbox {
   pump(): void {
     if (this.timer) return;
     const t = this.transport;
+    let sent = 0;
+    try {
+      this.sendDue(t, () => sent++);
+    } finally {
+      // Recorded after each burst (a handful of small writes a second at most), before the next can start.
+      if (sent && t.limited) this.store?.save(this.sent.times('all'));
+    }
+    if (!this.queue.length && !this.timer) for (const f of this.idle.splice(0)) f();
+  }
+
+  private sendDue(t: Transport, counted: () => void): void {
     while (this.queue.length) {
       const head = this.queue[0] as Pending;
       const now = Date.now();
@@ -159,9 +208,9 @@ class Outbox {
       if (!t.send(head.channel, text, head.replyTo)) return;
       this.queue.shift();
       this.sent.take('all');
+      counted();
       this.remember(head.channel, text, now);
     }
-    for (const f of this.idle.splice(0)) f();
   }
 
   private dedupe(channel: string, text: string, now: number): string {
@@ -191,6 +240,8 @@ export interface ChatHubDeps {
   readonly users: Users;
   readonly router: CommandRouter;
   readonly limits?: Partial<ChatLimits>;
+  /** Send times of limited transports (Twitch), kept across restarts. */
+  readonly sendTimes?: SendTimesStore;
 }
 
 export class ChatHub {
@@ -231,7 +282,7 @@ export class ChatHub {
   }
 
   async add(transport: Transport): Promise<void> {
-    const outbox = new Outbox(transport, this.limits, this.deps.log.child(transport.kind));
+    const outbox = new Outbox(transport, this.limits, this.deps.log.child(transport.kind), this.deps.sendTimes);
     this.transports.push({ transport, outbox });
     await transport.start({
       message: (m) => this.admit(() => this.handleMessage(m)),

@@ -62,6 +62,18 @@ export class SlidingWindow implements RateLimiter {
     return this.recent(key, this.clock.now()).length;
   }
 
+  /** The times of the events still inside the window, oldest first. */
+  times(key: string): readonly number[] {
+    return [...this.recent(key, this.clock.now())];
+  }
+
+  /** Counts events that happened before this window existed (e.g. in a previous run), in time order. */
+  restore(key: string, times: readonly number[]): void {
+    const now = this.clock.now();
+    const kept = [...times, ...(this.events.get(key) ?? [])].filter((t) => Number.isFinite(t) && t > now - this.windowMs && t <= now).sort((a, b) => a - b);
+    if (kept.length) this.events.set(key, kept);
+  }
+
   /** Milliseconds until one more event would be allowed under `limit`. */
   waitFor(key: string, limit = this.limit): number {
     const now = this.clock.now();

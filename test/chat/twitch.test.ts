@@ -39,8 +39,10 @@ interface Setup {
   t: TestBot;
 }
 
-async function connect(opts: { mod?: boolean; fakeLimits?: Parameters<typeof startFakeTwitch>[0]; bot?: Partial<TestBotOptions>; token?: string; bare?: boolean } = {}): Promise<Setup> {
-  const fake = await startFakeTwitch(opts.fakeLimits);
+async function connect(
+  opts: { mod?: boolean; fakeLimits?: Parameters<typeof startFakeTwitch>[0]; bot?: Partial<TestBotOptions>; token?: string; bare?: boolean; fake?: FakeTwitch } = {},
+): Promise<Setup> {
+  const fake = opts.fake ?? (await startFakeTwitch(opts.fakeLimits));
   fake.acceptToken('goodtoken', { login: 'bakebot', userId: '1000', refreshToken: 'refresh1' });
   if (opts.mod) fake.setMod(CHANNEL, 'bakebot', true);
   process.env.TWURPLE_MOCK_API_PORT = String(fake.port);
@@ -144,6 +146,22 @@ describe('Twitch chat', function () {
       for (let i = 0; i < 300; i++) expect(texts.has(`pong ${i}`), `pong ${i}`).to.equal(true);
     });
   }
+
+  it('counts what the previous run sent: a bot restarted mid-burst stays within Twitch\'s window', async () => {
+    // Not a moderator (20 per window), the window shrunk to 3 s. The first run sends a full window and stops;
+    // the next starts at once on the same data folder, and must wait for what the first one sent.
+    s = await connect({ fakeLimits: { limits: { windowMs: 3000, duplicateWindowMs: 500 } } });
+    const { fake } = s;
+    for (let i = 0; i < 20; i++) fake.say(CHANNEL, { login: `viewer${i}`, text: `!ping ${i}` });
+    await fake.waitForBotMessages(20, 10_000);
+    const dir = s.t.dir;
+    await s.t.stop({ keepDir: true });
+    s = await connect({ fake, bot: { dir } });
+    for (let i = 20; i < 30; i++) fake.say(CHANNEL, { login: `viewer${i}`, text: `!ping ${i}` });
+    await fake.waitForBotMessages(30, 15_000);
+    expect(fake.violations).to.deep.equal([]);
+    expect(new Set(delivered(fake)).size).to.equal(30);
+  });
 
   it('loses no reply when Twitch sends RECONNECT mid-burst', async () => {
     s = await connect({ mod: true, fakeLimits: { limits: { windowMs: 1000 } } });

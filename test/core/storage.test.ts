@@ -229,6 +229,14 @@ describe('core: storage', () => {
     expect(w.take('u')).to.equal(true);
     expect(w.take('u')).to.equal(false);
     expect(w.count('u')).to.equal(3);
+    // Events of a previous run count too; those already out of the window, or in the future, do not.
+    const next = new SlidingWindow(clock, 3, 10_000);
+    const now = clock.now();
+    next.restore('u', [now - 20_000, now - 500, now - 9_000, now + 60_000, Number.NaN]);
+    expect(next.times('u')).to.deep.equal([now - 9_000, now - 500]);
+    expect(next.take('u')).to.equal(true);
+    expect(next.take('u')).to.equal(false);
+    expect(next.waitFor('u')).to.equal(1000);
   });
 
   it('gives plugins private cooldown keys, rate limiters, command cooldowns and a flood limit on the clock', async () => {
