@@ -238,3 +238,26 @@ export function backgroundChat(fake: FakeTwitch, perSecond: number): { stop: () 
     },
   };
 }
+
+/**
+ * Sends `n` commands, `spacingMs` apart, each from the viewer `command(i)` names, and adds the round trip of
+ * each threaded reply (server sends the command -> the reply arrives) to `into`.
+ */
+export async function timeReplies(fake: FakeTwitch, n: number, spacingMs: number, command: (i: number) => { login: string; text: string }, into: number[]): Promise<void> {
+  const sentAt = new Map<string, number>();
+  const off = fake.onBotSays((m) => {
+    const id = m.tags['reply-parent-msg-id'];
+    const t0 = id && !m.dropped ? sentAt.get(id) : undefined;
+    if (t0 !== undefined) into.push(performance.now() - t0);
+  });
+  try {
+    for (let i = 0; i < n; i++) {
+      const { login, text } = command(i);
+      sentAt.set(fake.say(CHANNEL, { login, userId: login, text }), performance.now());
+      await sleep(spacingMs);
+    }
+    await sleep(300); // the last reply
+  } finally {
+    off();
+  }
+}
