@@ -339,26 +339,24 @@ export class Books implements EconomyTx {
   // ------------------------------------------------------------------ tokens
 
   credit(userId: string, amount: number, options: ChangeOptions): Promise<LedgerEntry> {
-    return this.op(async (events) => {
-      checkUserId(userId);
-      checkAmount(amount);
-      const key = this.key(options);
-      const done = options.key !== undefined ? await this.byKey(key) : undefined;
-      if (done) return toEntry(done);
-      await this.receivable(userId, options.allowExcluded);
-      return this.move({ userId, kind: 'credit', delta: amount, key, options }, events);
-    });
+    return this.single('credit', userId, amount, options);
   }
 
   debit(userId: string, amount: number, options: ChangeOptions): Promise<LedgerEntry> {
+    return this.single('debit', userId, amount, options);
+  }
+
+  /** A credit or a debit of one account: checked, and applied once per key. */
+  private single(kind: 'credit' | 'debit', userId: string, amount: number, options: ChangeOptions): Promise<LedgerEntry> {
     return this.op(async (events) => {
       checkUserId(userId);
       checkAmount(amount);
       const key = this.key(options);
       const done = options.key !== undefined ? await this.byKey(key) : undefined;
       if (done) return toEntry(done);
-      await this.spendable(userId, amount, options.allowExcluded);
-      return this.move({ userId, kind: 'debit', delta: -amount, key, options }, events);
+      if (kind === 'credit') await this.receivable(userId, options.allowExcluded);
+      else await this.spendable(userId, amount, options.allowExcluded);
+      return this.move({ userId, kind, delta: kind === 'credit' ? amount : -amount, key, options }, events);
     });
   }
 
