@@ -161,6 +161,11 @@ export interface Progress {
   readonly count: () => number;
   /** Steady-state rate per second: the slope across 10 % to 90 % of `total`, timed by the reporter. */
   readonly rate: (total: number, timeoutMs: number) => Promise<number>;
+  /**
+   * End-to-end rate per second: `total` over the time from `since` (epoch ms, when the work was sent) until the
+   * reporter saw all of it, so a slow start or a slow finish counts.
+   */
+  readonly rateSince: (since: number, total: number, timeoutMs: number) => Promise<number>;
   readonly stop: () => void;
 }
 
@@ -202,9 +207,15 @@ export async function progress(args: string[], env: NodeJS.ProcessEnv = process.
       if (!a || !b || b.t <= a.t) return NaN;
       return ((b.n - a.n) / (b.t - a.t)) * 1000;
     },
+    rateSince: async (since, total, timeoutMs) => {
+      await waitUntil(() => (samples[samples.length - 1]?.n ?? 0) >= base + total, timeoutMs, `${total} to be processed`, 20);
+      const done = samples.find((x) => x.n >= base + total);
+      return done && done.t > since ? (total / (done.t - since)) * 1000 : NaN;
+    },
     stop: () => child.kill('SIGTERM'),
   };
 }
+
 
 /** A bare twurple client that only counts messages, in its own process like the bot: the ingest baseline. */
 export function bareClient(world: BenchWorld): Promise<Progress> {

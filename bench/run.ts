@@ -86,13 +86,11 @@ async function ingest(world: BenchWorld): Promise<void> {
     await withBot(world, async () => {
       // max(id): polling must not scan the table the bot is writing.
       const committed = await dbProgress(world, 'SELECT max(id) AS n FROM chatlog_messages');
-      blast();
-      botRates.push(await committed.rate(n, 120_000));
+      botRates.push(await committed.rateSince(blast(), n, 120_000));
       committed.stop();
     });
     const bare = await bareClient(world);
-    blast();
-    bareRates.push(await bare.rate(n, 120_000));
+    bareRates.push(await bare.rateSince(blast(), n, 120_000));
     bare.stop();
     await sleep(100);
   }

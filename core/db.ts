@@ -225,7 +225,8 @@ export class Storage {
           const part = rows.slice(i, i + chunk);
           const values: SqlValue[] = [];
           for (const r of part) values.push(...r);
-          await w.run(`${verb} INTO ${table} (${columns.join(',')}) VALUES ${part.map(() => tuple).join(',')} ${suffix}`, ...values);
+          // One array, not spread: thousands of values as separate arguments are copied several times over.
+          await w.run(`${verb} INTO ${table} (${columns.join(',')}) VALUES ${part.map(() => tuple).join(',')} ${suffix}`, values);
         }
       },
     };

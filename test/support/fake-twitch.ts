@@ -36,6 +36,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 
 // ---------------------------------------------------------------------------
@@ -1189,20 +1190,24 @@ export class FakeTwitch {
 
   /**
    * Runs `fn` and sends what it produced in frames of up to `linesPerFrame` lines, as Twitch does in a busy
-   * channel: benchmarks use it so the server is never the bottleneck.
+   * channel: benchmarks use it so the server is never the bottleneck. Returns when the sending began (epoch
+   * ms, after the lines were formatted).
    */
-  batch(fn: () => void, linesPerFrame = 100): void {
+  batch(fn: () => void, linesPerFrame = 100): number {
     this.corked = new Map();
+    let sendingAt: number | undefined;
     try {
       fn();
     } finally {
       const corked = this.corked;
       this.corked = undefined;
+      sendingAt = performance.timeOrigin + performance.now();
       for (const [conn, lines] of corked) {
         if (conn.ws.readyState !== WebSocket.OPEN) continue;
         for (let i = 0; i < lines.length; i += linesPerFrame) conn.ws.send(`${lines.slice(i, i + linesPerFrame).join('\r\n')}\r\n`);
       }
     }
+    return sendingAt ?? 0;
   }
 
   private broadcast(channel: string, line: Outgoing, except?: Connection): void {
