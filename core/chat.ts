@@ -248,7 +248,8 @@ export class ChatHub {
   private readonly transports: { transport: Transport; outbox: Outbox }[] = [];
   private paused = 0;
   private held: (() => Promise<void>)[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
+  private inFlight = 0;
+  private readonly idle: (() => void)[] = [];
   private readonly limits: ChatLimits;
   private readonly statusListeners = new Set<(s: ChatStatus, detail?: string) => void>();
   private lastDetail: string | undefined;
@@ -285,7 +286,8 @@ export class ChatHub {
     const outbox = new Outbox(transport, this.limits, this.deps.log.child(transport.kind), this.deps.sendTimes);
     this.transports.push({ transport, outbox });
     await transport.start({
-      message: (m) => this.admit(() => this.handleMessage(m)),
+      // Almost always handled at once; a closure to hold it only while plugins are being swapped.
+      message: (m) => (this.paused || this.held.length ? this.admit(() => this.handleMessage(m)) : this.track(this.handleMessage(m))),
       event: (e) => this.admit(() => this.deps.hooks.chatEvent.promise(e)),
       status: (s, detail) => {
         this.lastDetail = detail;
@@ -326,10 +328,28 @@ export class ChatHub {
     this.run(work);
   }
 
+  // Counted rather than kept in a set: two fewer promises and closures per chat message.
   private run(work: () => Promise<void>): void {
-    const p = work().catch((err: unknown) => this.deps.log.error(`handling chat failed: ${(err as Error).message}`, { err: err as Error }));
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    this.track(work());
+  }
+
+  private track(handling: Promise<void>): void {
+    this.inFlight++;
+    handling.then(this.settled, this.failed);
+  }
+
+  private readonly settled = (): void => {
+    if (--this.inFlight === 0) for (const f of this.idle.splice(0)) f();
+  };
+
+  private readonly failed = (err: unknown): void => {
+    this.deps.log.error(`handling chat failed: ${(err as Error).message}`, { err: err as Error });
+    this.settled();
+  };
+
+  /** Resolves when no chat event is being handled. */
+  private whenIdle(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
   }
 
   private release(): void {
@@ -403,7 +423,7 @@ export class ChatHub {
     if (held) this.deps.log.warn(`${held} chat events arrived during shutdown and were not handled`);
     this.held = [];
     const deadline = new Promise((r) => setTimeout(r, drainMs).unref());
-    await Promise.race([Promise.all([...this.inFlight]), deadline]);
+    await Promise.race([this.whenIdle(), deadline]);
     await Promise.all(this.transports.map((t) => t.outbox.drained(drainMs)));
     for (const t of [...this.transports].reverse()) await this.remove(t.transport.kind);
   }
