@@ -95,7 +95,10 @@ export class PreparedQuery<T> implements PreparedRead<T> {
     });
     const entry = { stmt, ready, busy: 0 };
     // A statement that could not be prepared leaves the pool; the next call tries again and gets the error.
-    ready.catch(() => this.pool.splice(this.pool.indexOf(entry) >>> 0, 1));
+    ready.catch(() => {
+      const i = this.pool.indexOf(entry);
+      if (i >= 0) this.pool.splice(i, 1);
+    });
     this.pool.push(entry);
     return entry;
   }

@@ -155,10 +155,6 @@ export interface Batch<T> {
   flush(): Promise<void>;
 }
 
-/**
- * The database as a plugin sees it. Reads use a separate connection and see only committed data;
- * writes are serialized, so a transaction never interleaves with another plugin's statements.
- */
 /** A read statement compiled once (`ctx.db.prepare`). */
 export interface PreparedRead<T = Row> {
   readonly sql: string;
@@ -166,6 +162,10 @@ export interface PreparedRead<T = Row> {
   all(params?: SqlParams): Promise<T[]>;
 }
 
+/**
+ * The database as a plugin sees it. Reads use a separate connection and see only committed data;
+ * writes are serialized, so a transaction never interleaves with another plugin's statements.
+ */
 export interface PluginDb {
   get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
   all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;

@@ -97,9 +97,10 @@ export class Queries {
    * or without a name for a newcomer, it falls back to `changed()`.
    */
   raised(by: LeaderboardBy, accounts: readonly RaisedAccount[]): void {
+    if (!accounts.length) return;
     const kept = this.tops.get(by);
     this.versions[by]++;
-    if (!kept || kept.version !== this.versions[by] - 1 || !accounts.length) return;
+    if (!kept || kept.version !== this.versions[by] - 1) return;
     const col = BOARD_COLUMN[by] as 'xp' | 'tokens' | 'wins';
     const rows = new Map(kept.rows.map((r) => [r.userId, r]));
     const last = kept.rows[kept.rows.length - 1];
