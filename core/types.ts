@@ -128,8 +128,9 @@ export interface SqlTx {
   run(sql: string, params?: SqlParams): Promise<RunResult>;
   exec(sql: string): Promise<void>;
   /**
-   * One multi-row INSERT (chunked under SQLite's variable limit). `verb` may be e.g. `INSERT OR IGNORE`;
-   * `suffix` follows the VALUES, e.g. an `ON CONFLICT (id) DO UPDATE SET ...` upsert clause.
+   * One multi-row INSERT, in the order given. `verb` may be e.g. `INSERT OR IGNORE`; `suffix` follows the
+   * rows, e.g. an `ON CONFLICT (id) DO UPDATE SET ...` upsert clause. Rows of strings, numbers and nulls are
+   * sent as one JSON text (cheap for the event loop); rows with blobs are bound value by value.
    */
   insertMany(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], options?: { verb?: string; suffix?: string }): Promise<void>;
   /** Runs `fn` once the transaction has committed (not if it rolls back): tell people, fire events. */

@@ -2,7 +2,7 @@
 // interval, when full, on unload and on close; cooldowns and the sliding-window limiter on the fake clock.
 import path from 'node:path';
 import { expect } from 'chai';
-import { Storage } from '../../core/db.ts';
+import { asJsonRows, Storage } from '../../core/db.ts';
 import { CooldownTable, SlidingWindow } from '../../core/limits.ts';
 import { LogHub } from '../../core/log.ts';
 import type { SqlTx } from '../../core/types.ts';
@@ -162,6 +162,41 @@ describe('core: storage', () => {
     expect(merged.pending).to.equal(2);
     await merged.flush();
     expect(await storage.all('SELECT v, n FROM items WHERE v IN (?, ?) ORDER BY v', ['x', 'y'])).to.deep.equal([{ v: 'x', n: 3 }, { v: 'y', n: 1 }]);
+  });
+
+  it('insertMany stores every value as binding it would: order, types, upserts, and the values JSON cannot carry', async () => {
+    const storage = await openStorage();
+    await storage.run('CREATE TABLE mixed (id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT UNIQUE, s TEXT, i INTEGER, r REAL, x)');
+    const rows = [
+      ['a', 'plain', 1, 1.5, null],
+      ['b', 'quote \' "double" \\ back\nline\ttab', -7, 0.1, 'text'],
+      ['c', 'emoji 🍞 and é and 中文', 1795679465478, 1e300, 42],
+      ['d', '', 0, -0.5, 2.5],
+      ['e', '123', 9007199254740991, 3, '0042'],
+    ] as const;
+    await storage.transaction((tx) => tx.insertMany('mixed', ['k', 's', 'i', 'r', 'x'], rows));
+    const typed = await storage.all('SELECT k, s, i, r, x, typeof(s) AS ts, typeof(i) AS ti, typeof(r) AS tr, typeof(x) AS tx FROM mixed ORDER BY id');
+    expect(typed.map((r) => [r.k, r.s, r.i, r.r, r.x])).to.deep.equal(rows.map((r) => [...r]));
+    expect(typed.map((r) => [r.ts, r.ti, r.tr])).to.deep.equal(rows.map(() => ['text', 'integer', 'real']));
+    expect(typed.map((r) => r.tx)).to.deep.equal(['null', 'text', 'integer', 'real', 'text']);
+    // An upsert clause follows the rows.
+    await storage.transaction((tx) => tx.insertMany('mixed', ['k', 's', 'i'], [['a', 'again', 2], ['f', 'new', 3]], { suffix: 'ON CONFLICT(k) DO UPDATE SET s = excluded.s, i = i + excluded.i' }));
+    expect(await storage.all('SELECT k, s, i FROM mixed WHERE k IN (?, ?) ORDER BY k', ['a', 'f'])).to.deep.equal([{ k: 'a', s: 'again', i: 3 }, { k: 'f', s: 'new', i: 3 }]);
+    // A blob, a lone surrogate and Infinity are bound one by one, and stored as binding stores them.
+    const blob = new Uint8Array([0, 1, 2, 255]);
+    await storage.transaction((tx) => tx.insertMany('mixed', ['k', 'x'], [['blob', blob], ['lone', 'half \ud83c pair'], ['inf', Infinity]]));
+    const odd = await storage.all<{ k: string; x: unknown }>("SELECT k, x FROM mixed WHERE k IN ('blob', 'lone', 'inf') ORDER BY id");
+    expect(Buffer.from(odd[0]?.x as Uint8Array)).to.deep.equal(Buffer.from(blob));
+    expect(odd[1]?.x).to.equal('half \ufffd pair');
+    expect(odd[2]?.x).to.equal(Infinity);
+    // Strings, finite numbers and nulls travel as one JSON text; anything else is bound.
+    expect(asJsonRows([['a', 1, null], ['b', 2.5, '']])).to.equal('[["a",1,null],["b",2.5,""]]');
+    for (const v of [blob, 'half \ud83c pair', Infinity, NaN]) expect(asJsonRows([['k', v]])).to.equal(undefined);
+    // Thousands of rows keep their order.
+    await storage.transaction((tx) => tx.insertMany('items', ['v', 'n'], Array.from({ length: 5000 }, (_, i) => [`row ${i}`, i])));
+    const many = await storage.all<{ v: string; n: number }>("SELECT v, n FROM items WHERE v LIKE 'row %' ORDER BY rowid");
+    expect(many.length).to.equal(5000);
+    expect(many.every((r, i) => r.v === `row ${i}` && r.n === i)).to.equal(true);
   });
 
   it('flushes pending batches when the storage closes', async () => {
