@@ -90,6 +90,18 @@ export interface BotProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * Node flags for a process the benchmark starts. BENCH_PROFILE=<dir> writes a CPU profile of each bot and
+ * baseline process there (named after it), to see where time goes; BENCH_NODE_ARGS adds flags to the bot's.
+ */
+function nodeArgs(name: string): string[] {
+  const dir = process.env.BENCH_PROFILE;
+  // A folder per process: its loader thread (tsx) writes a profile too; the main thread's is `*.0.001.cpuprofile`.
+  const profile = dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, `${name}-${Date.now()}`)}`] : [];
+  const extra = name === 'bot' && process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  return [...profile, ...extra];
+}
+
 /** Starts `npm start`'s entry point as its own process; resolves when it has joined the channel. */
 export async function startBot(world: BenchWorld): Promise<BotProcess> {
   const env: NodeJS.ProcessEnv = {
@@ -108,9 +120,7 @@ export async function startBot(world: BenchWorld): Promise<BotProcess> {
   };
   const joinsBefore = world.fake.joins.length;
   const t0 = performance.now();
-  // BENCH_PROFILE=<dir> writes a CPU profile of each bot run there (node --cpu-prof), to see where time goes.
-  const profile = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [])];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(PROJECT_ROOT, 'core', 'main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs('bot'), '--import', 'tsx', path.join(PROJECT_ROOT, 'core', 'main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
@@ -174,7 +184,7 @@ export interface Progress {
  * event loop (busy sending) cannot distort the figures.
  */
 export async function progress(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Progress> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'progress.ts'), ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs(`progress-${args[0]}`), '--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'progress.ts'), ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const samples: { n: number; t: number }[] = [];
   let joined = false;
   let buf = '';

@@ -247,7 +247,8 @@ export interface ChatHubDeps {
 export class ChatHub {
   private readonly transports: { transport: Transport; outbox: Outbox }[] = [];
   private paused = 0;
-  private held: (() => Promise<void>)[] = [];
+  /** Events held while plugins are swapped; each starts (and counts) its own handling. */
+  private held: (() => void)[] = [];
   private inFlight = 0;
   private readonly idle: (() => void)[] = [];
   private readonly limits: ChatLimits;
@@ -287,8 +288,8 @@ export class ChatHub {
     this.transports.push({ transport, outbox });
     await transport.start({
       // Almost always handled at once; a closure to hold it only while plugins are being swapped.
-      message: (m) => (this.paused || this.held.length ? this.admit(() => this.handleMessage(m)) : this.track(this.handleMessage(m))),
-      event: (e) => this.admit(() => this.deps.hooks.chatEvent.promise(e)),
+      message: (m) => (this.paused || this.held.length ? this.admit(() => this.handleMessage(m)) : this.handleMessage(m)),
+      event: (e) => this.admit(() => this.track(this.deps.hooks.chatEvent.promise(e))),
       status: (s, detail) => {
         this.lastDetail = detail;
         for (const l of this.statusListeners) l(s, detail);
@@ -319,21 +320,17 @@ export class ChatHub {
     };
   }
 
-  private admit(work: () => Promise<void>): void {
+  private admit(work: () => void): void {
     if (this.paused || this.held.length) {
       this.held.push(work);
       if (!this.paused) this.release();
       return;
     }
-    this.run(work);
+    work();
   }
 
   // Counted rather than kept in a set: two fewer promises and closures per chat message.
-  private run(work: () => Promise<void>): void {
-    this.track(work());
-  }
-
-  private track(handling: Promise<void>): void {
+  private track(handling: Promise<unknown>): void {
     this.inFlight++;
     handling.then(this.settled, this.failed);
   }
@@ -354,22 +351,36 @@ export class ChatHub {
 
   private release(): void {
     // Held events are started in arrival order; each plugin handles them as if they had just come in.
-    while (this.held.length && !this.paused) this.run(this.held.shift() as () => Promise<void>);
+    while (this.held.length && !this.paused) (this.held.shift() as () => void)();
   }
 
-  private async handleMessage(m: ChatMessage): Promise<void> {
+  private handleMessage(m: ChatMessage): void {
     this.handled++;
-    const first = this.deps.users.seen(m.user, m.time);
-    const hooked = this.deps.hooks.chatMessage.promise(m);
-    const command = this.deps.router.handle(m);
-    // Plain chat from someone already seen (nearly every message) waits for the hook alone.
-    if (!command && !first && !(m.bits > 0)) return hooked;
-    const work: Promise<unknown>[] = [hooked];
+    let first: boolean;
+    let command: Promise<boolean> | false;
+    try {
+      first = this.deps.users.seen(m.user, m.time);
+      // Callback style, not a promise: the taps of plain chat finish at once, and then so does this, without
+      // a promise or a turn of the microtask queue per message. (Taps are isolated; they never throw here.)
+      this.inFlight++;
+      this.deps.hooks.chatMessage.callAsync(m, this.hooked);
+      command = this.deps.router.handle(m);
+    } catch (err) {
+      this.deps.log.error(`handling chat failed: ${(err as Error).message}`, { err: err as Error });
+      return;
+    }
+    if (!command && !first && !(m.bits > 0)) return;
+    const work: Promise<unknown>[] = [];
     if (command) work.push(command);
     if (first) work.push(this.deps.hooks.userSeen.promise(m.user));
     if (m.bits > 0) work.push(this.deps.hooks.chatEvent.promise({ type: 'cheer', channel: m.channel, user: m.user, bits: m.bits, message: m.text }));
-    await Promise.all(work);
+    this.track(work.length === 1 ? (work[0] as Promise<unknown>) : Promise.all(work));
   }
+
+  private readonly hooked = (err?: unknown): void => {
+    if (err) this.failed(err);
+    else this.settled();
+  };
 
   chatFor(plugin: string): ChatApi {
     const channels = () => this.channels;

@@ -141,7 +141,8 @@ export class Host implements HostControl {
   bot!: BotConfig;
   private readonly records = new Map<string, PluginRecord>();
   private readonly ops = new Queue();
-  private readonly cooldownTable: CooldownTable;
+  /** Per plugin name, kept across reloads (a reload must not reset `!daily`-style cooldowns). */
+  private readonly cooldownTables = new Map<string, CooldownTable>();
   private issues: ConfigIssue[] = [];
   private generation = 0;
   private watchers: FSWatcher[] = [];
@@ -153,7 +154,6 @@ export class Host implements HostControl {
   constructor(private readonly deps: HostDeps) {
     this.log = deps.logs.logger('host');
     this.startedAt = deps.clock.now();
-    this.cooldownTable = new CooldownTable(deps.clock);
   }
 
   get configFile(): string {
@@ -460,6 +460,8 @@ export class Host implements HostControl {
       }
     };
     const currentBot = () => this.bot;
+    const cooldowns = this.cooldownTables.get(r.name) ?? new CooldownTable(deps.clock);
+    this.cooldownTables.set(r.name, cooldowns);
     const serviceOf = (name: string, optional: boolean): unknown => {
       const listed = (d.dependsOn ?? []).includes(name) || (d.optionalDependsOn ?? []).includes(name);
       if (!listed) throw new HostError(`plugin ${r.name} asked for the service of "${name}", which is not in its dependsOn or optionalDependsOn`);
@@ -525,9 +527,9 @@ export class Host implements HostControl {
         },
       },
       cooldowns: {
-        take: (key, seconds) => this.cooldownTable.take(`${r.name}:${key}`, seconds),
-        remaining: (key) => this.cooldownTable.remaining(`${r.name}:${key}`),
-        reset: (key) => this.cooldownTable.reset(`${r.name}:${key}`),
+        take: (key, seconds) => cooldowns.take(key, seconds),
+        remaining: (key) => cooldowns.remaining(key),
+        reset: (key) => cooldowns.reset(key),
       },
       rateLimiter: (limit, windowMs) => new SlidingWindow(deps.clock, limit, windowMs),
       host: this,

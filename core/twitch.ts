@@ -74,16 +74,47 @@ export function senderOf(tags: ReadonlyMap<string, string>, userName: string): C
       else badges[badge.slice(0, slash)] = badge.slice(slash + 1);
     }
   }
-  const has = (b: string) => Object.prototype.hasOwnProperty.call(badges, b);
   const vip = tags.get('vip');
   const roles: Role[] = [];
-  if (has('broadcaster')) roles.push('broadcaster');
-  if (has('moderator') || has('lead_moderator')) roles.push('moderator');
+  if (hasBadge(badges, 'broadcaster')) roles.push('broadcaster');
+  if (hasBadge(badges, 'moderator') || hasBadge(badges, 'lead_moderator')) roles.push('moderator');
   if (vip != null && vip !== '0') roles.push('vip');
-  if (has('subscriber') || has('founder')) roles.push('subscriber');
-  if (has('founder')) roles.push('founder');
+  if (hasBadge(badges, 'subscriber') || hasBadge(badges, 'founder')) roles.push('subscriber');
+  if (hasBadge(badges, 'founder')) roles.push('founder');
   const login = userName.toLowerCase();
   return { id: tags.get('user-id') ?? '', login, displayName: tags.get('display-name') || login, roles, badges };
+}
+
+function hasBadge(badges: Record<string, string>, name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(badges, name);
+}
+
+/** Most chatters kept by `Senders`; past it the cache starts over (a raid of new names, say). */
+const SENDERS_MAX = 20_000;
+
+/**
+ * The sender of each message, built once per chatter and reused while the tags it comes from stay the same:
+ * a busy channel is a few hundred people talking many times. Frozen, since every plugin sees the same object.
+ */
+export class Senders {
+  private readonly byId = new Map<string, { badges: string; vip: string | undefined; display: string; name: string; user: ChatUser }>();
+
+  of(tags: ReadonlyMap<string, string>, userName: string): ChatUser {
+    const id = tags.get('user-id') ?? '';
+    const badges = tags.get('badges') ?? '';
+    const vip = tags.get('vip');
+    const display = tags.get('display-name') ?? '';
+    const known = this.byId.get(id);
+    if (known && known.badges === badges && known.vip === vip && known.display === display && known.name === userName) return known.user;
+    const user = senderOf(tags, userName);
+    Object.freeze(user.roles);
+    Object.freeze(user.badges);
+    Object.freeze(user);
+    if (!id) return user;
+    if (this.byId.size >= SENDERS_MAX) this.byId.clear();
+    this.byId.set(id, { badges, vip, display, name: userName, user });
+    return user;
+  }
 }
 
 export class TwitchTransport implements Transport {
@@ -152,6 +183,10 @@ export class TwitchTransport implements Transport {
       isAlwaysMod: true,
       requestMembershipEvents: true,
       rejoinChannelsOnReconnect: true,
+      // One WebSocket frame per event-loop turn. By default ws handles every frame already read in one go,
+      // and a busy channel's burst then held the loop for hundreds of milliseconds: database callbacks,
+      // timers and replies all waited behind it (test/chat/twitch.test.ts, "a frame at a time").
+      connectionOptions: { wsOptions: { allowSynchronousEvents: false } },
       ...(url ? { hostName: `${url.hostname}:${url.port || (url.protocol === 'wss:' ? 443 : 80)}/`, ssl: url.protocol === 'wss:', webSocket: true } : {}),
       logger: {
         minLevel: 'warning',
@@ -174,7 +209,18 @@ export class TwitchTransport implements Transport {
   private wire(client: ChatClient): void {
     const sink = (): TransportSink | undefined => this.sink;
     const emit = (e: ChatEvent) => sink()?.event(e);
-    const strip = (c: string) => c.replace(/^#/, '').toLowerCase();
+    // Every message names its channel as `#name`; remembered, as there are only a few.
+    const stripped = new Map<string, string>();
+    const strip = (c: string) => {
+      let name = stripped.get(c);
+      if (name === undefined) {
+        name = c.replace(/^#/, '').toLowerCase();
+        if (stripped.size < 1000) stripped.set(c, name);
+      }
+      return name;
+    };
+    // Per connection: a reconnect starts with fresh senders.
+    const senders = new Senders();
 
     client.onAuthenticationSuccess(() => this.setStatus('connected'));
     // With a refresh token twurple refreshes and retries by itself; give it a couple of tries first.
@@ -204,12 +250,13 @@ export class TwitchTransport implements Transport {
     client.onPart((channel, user) => emit({ type: 'part', channel: strip(channel), login: user }));
     const onText = (isAction: boolean) => (channel: string, user: string, text: string, msg: TwurpleMessage) => {
       const tags = msg.tags;
+      const bits = tags.get('bits');
       const m: ChatMessage = {
         id: tags.get('id') ?? '',
         channel: strip(channel),
-        user: senderOf(tags, user),
+        user: senders.of(tags, user),
         text,
-        bits: Number(tags.get('bits') ?? 0),
+        bits: bits ? Number(bits) : 0,
         firstMessage: tags.get('first-msg') === '1',
         isAction,
         time: this.o.clock.now(),

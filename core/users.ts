@@ -18,44 +18,51 @@ function toKnown(r: UserRow): KnownUser {
   return { id: r.id, login: r.login, displayName: r.display_name || r.login, firstSeen: r.first_seen, lastSeen: r.last_seen, banned: !!r.is_banned, notes: r.notes };
 }
 
-/** A sighting not yet committed; updated in place while it waits (a chatter's every message would otherwise allocate). */
-interface Sighting {
+/**
+ * A chatter seen this run, updated in place (a chatter's every message would otherwise allocate). `state`
+ * says where their latest sighting is: written (`idle`), waiting for the writer (`queued`), or in a batch being
+ * written (`writing`); a sighting during `writing` queues them again.
+ */
+interface Chatter {
   readonly id: string;
   login: string;
   displayName: string;
-  readonly firstSeen: number;
+  /** Of the sighting waiting to be written: the first time, for a new row. */
+  firstSeen: number;
   lastSeen: number;
-  /** Bumped on every update: a commit clears the sighting only if nothing newer came in meanwhile. */
-  version: number;
+  state: 'idle' | 'queued' | 'writing';
+  /** Name and display name the chatter was last announced with (`userSeen`). */
+  announcedLogin: string;
+  announcedDisplayName: string;
 }
 
 export class Users implements UserDirectory {
-  private readonly pending = new Map<string, Sighting>();
+  private readonly chatters = new Map<string, Chatter>();
+  /** Chatters whose sighting is not committed yet: lookups merge these over the table. */
+  private readonly waiting = new Set<Chatter>();
   private readonly banned = new Set<string>();
-  /** Name and display name each user was last announced with (`userSeen`) this run. */
-  private readonly seenThisRun = new Map<string, { login: string; displayName: string }>();
-  /** Ids whose sightings wait for the writer; the values are in `pending`. */
-  private readonly batch: BatchImpl<string>;
+  private readonly batch: BatchImpl<Chatter>;
 
   constructor(private readonly storage: Storage) {
-    this.batch = storage.batch<string>({
+    this.batch = storage.batch<Chatter>({
       maxItems: 2000,
-      key: (id) => id,
-      flush: async (ids, tx) => {
-        const written: [Sighting, number][] = [];
+      flush: async (chatters, tx) => {
         const rows: SqlValue[][] = [];
-        for (const id of ids) {
-          const u = this.pending.get(id);
-          if (!u) continue;
-          written.push([u, u.version]);
-          rows.push([u.id, u.login, u.displayName, u.firstSeen, u.lastSeen]);
+        for (const c of chatters) {
+          if (this.chatters.get(c.id) !== c) continue; // forgotten (a privacy request) while it waited
+          c.state = 'writing';
+          rows.push([c.id, c.login, c.displayName, c.firstSeen, c.lastSeen]);
         }
         await tx.insertMany('users', ['id', 'login', 'display_name', 'first_seen', 'last_seen'], rows, {
           suffix: 'ON CONFLICT(id) DO UPDATE SET login = excluded.login, display_name = excluded.display_name, last_seen = max(last_seen, excluded.last_seen)',
         });
-        // Until the commit, readers of the table do not see these rows: the sightings stay here until then.
+        // Until the commit, readers of the table do not see these rows: the chatters stay waiting until then.
         tx.afterCommit(() => {
-          for (const [u, version] of written) if (u.version === version && this.pending.get(u.id) === u) this.pending.delete(u.id);
+          for (const c of chatters) {
+            if (c.state !== 'writing') continue;
+            c.state = 'idle';
+            this.waiting.delete(c);
+          }
         });
       },
     });
@@ -70,38 +77,44 @@ export class Users implements UserDirectory {
    * `userSeen` hook fires.
    */
   seen(user: ChatUser, time: number): boolean {
-    const u = this.pending.get(user.id);
-    if (u) {
-      u.login = user.login;
-      u.displayName = user.displayName;
-      u.lastSeen = Math.max(u.lastSeen, time);
-      u.version++;
-    } else {
-      this.pending.set(user.id, { id: user.id, login: user.login, displayName: user.displayName, firstSeen: time, lastSeen: time, version: 0 });
+    let c = this.chatters.get(user.id);
+    if (!c) {
+      c = { id: user.id, login: user.login, displayName: user.displayName, firstSeen: time, lastSeen: time, state: 'idle', announcedLogin: '', announcedDisplayName: '' };
+      this.chatters.set(user.id, c);
     }
-    this.batch.push(user.id);
-    const announced = this.seenThisRun.get(user.id);
-    if (announced && announced.login === user.login && announced.displayName === user.displayName) return false;
-    this.seenThisRun.set(user.id, { login: user.login, displayName: user.displayName });
+    c.login = user.login;
+    c.displayName = user.displayName;
+    if (c.state === 'idle') {
+      c.firstSeen = time;
+      c.lastSeen = time;
+      this.waiting.add(c);
+    } else if (time > c.lastSeen) c.lastSeen = time;
+    if (c.state !== 'queued') {
+      c.state = 'queued';
+      this.batch.push(c);
+    }
+    if (c.announcedLogin === user.login && c.announcedDisplayName === user.displayName) return false;
+    c.announcedLogin = user.login;
+    c.announcedDisplayName = user.displayName;
     return true;
   }
 
-  private known(p: Sighting): KnownUser {
-    return { id: p.id, login: p.login, displayName: p.displayName, firstSeen: p.firstSeen, lastSeen: p.lastSeen, banned: this.banned.has(p.id), notes: '' };
+  private known(c: Chatter): KnownUser {
+    return { id: c.id, login: c.login, displayName: c.displayName, firstSeen: c.firstSeen, lastSeen: c.lastSeen, banned: this.banned.has(c.id), notes: '' };
   }
 
   async byId(id: string): Promise<KnownUser | undefined> {
-    // Taken before the read too: the sighting may be committed (and leave `pending`) while the read runs.
-    const before = this.pending.get(id);
+    // Asked before the read too: the sighting may be committed (and stop waiting) while the read runs.
+    const c = this.chatters.get(id);
+    const waitedBefore = c !== undefined && c.state !== 'idle';
     const row = await this.storage.get<UserRow>('SELECT * FROM users WHERE id = ?', [id]);
-    const p = this.pending.get(id) ?? before;
-    if (p) return row ? { ...toKnown(row), login: p.login, displayName: p.displayName, lastSeen: p.lastSeen } : this.known(p);
+    if (c && (waitedBefore || c.state !== 'idle')) return row ? { ...toKnown(row), login: c.login, displayName: c.displayName, lastSeen: Math.max(row.last_seen, c.lastSeen) } : this.known(c);
     return row && toKnown(row);
   }
 
   async byLogin(login: string): Promise<KnownUser | undefined> {
     const l = login.replace(/^@/, '').toLowerCase();
-    for (const p of this.pending.values()) if (p.login === l) return this.byId(p.id);
+    for (const c of this.waiting) if (c.login === l) return this.byId(c.id);
     const row = await this.storage.get<UserRow>('SELECT * FROM users WHERE login = ? ORDER BY last_seen DESC LIMIT 1', [l]);
     return row && toKnown(row);
   }
@@ -136,8 +149,9 @@ export class Users implements UserDirectory {
 
   async forget(id: string): Promise<boolean> {
     await this.batch.flush();
-    this.pending.delete(id);
-    this.seenThisRun.delete(id);
+    const c = this.chatters.get(id);
+    if (c) this.waiting.delete(c);
+    this.chatters.delete(id);
     this.banned.delete(id);
     const r = await this.storage.run('DELETE FROM users WHERE id = ?', [id]);
     return r.changes > 0;

@@ -1,6 +1,6 @@
 // The command router, outgoing rules and the user directory, through the local transport.
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cleanOutgoing, splitMessage } from '../../core/chat.ts';
@@ -28,11 +28,19 @@ export default {
 };
 `;
 
+// One folder for the whole file, removed at the end.
+let helperFolder: string | undefined;
 function helperDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bakebot-helper-'));
-  writeFileSync(path.join(dir, 'index.mjs'), HELPER);
-  return dir;
+  if (!helperFolder) {
+    helperFolder = mkdtempSync(path.join(os.tmpdir(), 'bakebot-helper-'));
+    writeFileSync(path.join(helperFolder, 'index.mjs'), HELPER);
+  }
+  return helperFolder;
 }
+after(() => {
+  if (helperFolder) rmSync(helperFolder, { recursive: true, force: true });
+  helperFolder = undefined;
+});
 
 describe('command router', () => {
   let t: TestBot;
