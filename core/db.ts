@@ -375,7 +375,10 @@ export class BatchImpl<T> implements Batch<T> {
   private list: T[] = [];
   private keyed = new Map<string, T>();
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  /** The write in progress: one at a time, in order. */
+  private writing: Promise<void> | undefined;
+  /** What flush() callers wait for while a write runs: the write that follows it. */
+  private next: { promise: Promise<void>; resolve: () => void } | undefined;
   private closed = false;
   private readonly intervalMs: number;
   private readonly maxItems: number;
@@ -415,17 +418,37 @@ export class BatchImpl<T> implements Batch<T> {
     }
   }
 
+  /** Resolves once every item pushed before the call is committed (or dropped after failed retries). */
   flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (!this.writing) return this.startWrite();
+    // Items that arrive while a write runs go together in the next one: under load, batches grow to what the
+    // writer takes per transaction instead of queueing many small ones (each commit rewrites the index pages
+    // it touched, and each step costs a turn of the event loop).
+    if (!this.next) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.next = { promise, resolve };
+    }
+    return this.next.promise;
+  }
+
+  private startWrite(): Promise<void> {
     const items = this.options.key ? [...this.keyed.values()] : this.list;
     this.list = [];
     this.keyed = new Map();
-    // Flushes are chained so batches reach the database in the order they were taken.
-    this.flushing = this.flushing.then(() => (items.length ? this.write(items) : undefined));
-    return this.flushing;
+    if (!items.length) return Promise.resolve();
+    const writing = this.write(items).then(() => {
+      this.writing = undefined;
+      const next = this.next;
+      this.next = undefined;
+      if (next) void this.startWrite().then(next.resolve);
+    });
+    this.writing = writing;
+    return writing;
   }
 
   async close(): Promise<void> {

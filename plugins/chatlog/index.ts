@@ -86,8 +86,16 @@ export default definePlugin({
         const where: string[] = [];
         const params: (string | number)[] = [];
         if (q.user) {
-          where.push('(username = ? OR user_id = ?)');
-          params.push(q.user.replace(/^@/, '').toLowerCase(), q.user);
+          // A user id, or a login: that viewer's messages under any name. A login nobody has now (a viewer
+          // renamed since) is searched in the stored names, without an index: slower, and rare.
+          const known = (await ctx.users.byId(q.user)) ?? (await ctx.users.byLogin(q.user));
+          if (known) {
+            where.push('user_id = ?');
+            params.push(known.id);
+          } else {
+            where.push('(user_id = ? OR username = ?)');
+            params.push(q.user, q.user.replace(/^@/, '').toLowerCase());
+          }
         }
         if (q.text) {
           where.push("message LIKE ? ESCAPE '\\'");

@@ -180,6 +180,23 @@ describe('command router', () => {
     }
   });
 
+  it('finds a viewer\'s chat logs by user id or login, also what they wrote under an earlier name', async () => {
+    const log = t.service('chatlog' as never) as ChatLogService;
+    t.say({ login: 'oldname', userId: 'r1' }, 'before the rename');
+    t.say({ login: 'someone', userId: 'r2' }, 'another viewer');
+    await log.flush();
+    await t.bot.users.flush();
+    t.say({ login: 'newname', userId: 'r1' }, 'after the rename');
+    await log.flush();
+    await t.bot.users.flush();
+    const texts = async (user: string) => (await log.query({ user })).map((m) => m.message);
+    expect(await texts('r1')).to.deep.equal(['after the rename', 'before the rename']);
+    expect(await texts('@NewName')).to.deep.equal(['after the rename', 'before the rename']);
+    // Nobody is called oldname now: the stored names are searched.
+    expect(await texts('oldname')).to.deep.equal(['before the rename']);
+    expect(await texts('nobody')).to.deep.equal([]);
+  });
+
   it('deletes chat logs past their retention, and one user on request', async () => {
     const log = t.service('chatlog' as never) as ChatLogService;
     t.say({ login: 'old', userId: 'u1' }, 'an old message');

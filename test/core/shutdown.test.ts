@@ -55,7 +55,7 @@ describe('core: shutdown', () => {
     expect(await db.get('PRAGMA integrity_check')).to.deep.equal({ integrity_check: 'ok' });
     const tables = (await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")).map((r) => r.name);
     expect(tables).to.include.members(['migrations_core', 'migrations_chatlog', 'users', 'chatlog_messages']);
-    expect(await db.all('SELECT id, name FROM migrations_chatlog')).to.deep.equal([{ id: 1, name: 'messages' }]);
+    expect(await db.all('SELECT id, name FROM migrations_chatlog ORDER BY id')).to.deep.equal([{ id: 1, name: 'messages' }, { id: 2, name: 'fewer-indexes' }]);
   });
 
   it('bot.stop() writes the chat log batch of messages posted just before it', async () => {
