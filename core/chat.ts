@@ -16,6 +16,8 @@ export interface TransportSink {
   status(status: ChatStatus, detail?: string): void;
   /** The transport can send again (connected, channel joined): the outbox retries. */
   writable(): void;
+  /** Messages send() took that the connection could not deliver after all (it dropped meanwhile): sent again first. */
+  unsent(messages: readonly { channel: string; text: string; replyTo?: string }[]): void;
 }
 
 export interface Transport {
@@ -158,6 +160,13 @@ class Outbox {
     this.pump();
   }
 
+  /** Puts messages back at the front, in their order (they were taken, then not delivered). */
+  requeue(messages: readonly { channel: string; text: string; replyTo?: string }[]): void {
+    const at = Date.now();
+    this.queue.unshift(...messages.map((m) => ({ channel: m.channel, text: m.text, replyTo: m.replyTo, at })));
+    this.pump();
+  }
+
   /** Resolves when everything queued was sent, or after `ms`. */
   drained(ms: number): Promise<void> {
     if (!this.queue.length) return Promise.resolve();
@@ -295,6 +304,7 @@ export class ChatHub {
         for (const l of this.statusListeners) l(s, detail);
       },
       writable: () => outbox.pump(),
+      unsent: (messages) => outbox.requeue(messages),
     });
   }
 

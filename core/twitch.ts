@@ -1,10 +1,12 @@
-// Twitch chat through @twurple/chat. We send with the IRC client directly (`client.irc.say`) and pace
-// messages in our own outbox: twurple's queue is cleared on disconnect and would lose replies.
+// Twitch chat through @twurple/chat, which runs in a worker thread (core/twitch-thread.ts); this side turns
+// what it reads into chat messages for the plugins and hands it what to send. We send with the IRC client
+// directly (`client.irc.say`) and pace messages in our own outbox: twurple's queue is cleared on disconnect
+// and would lose replies.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import { getTokenInfo, RefreshingAuthProvider, StaticAuthProvider, type AccessToken, type AuthProvider } from '@twurple/auth';
-import { ChatClient, UserState, type ChatMessage as TwurpleMessage } from '@twurple/chat';
+import { Worker } from 'node:worker_threads';
+import type { AccessToken } from '@twurple/auth';
 import type { Transport, TransportSink } from './chat.ts';
 import type { ChatEvent, ChatMessage, ChatStatus, ChatUser, Clock, Logger, Role } from './types.ts';
 
@@ -100,12 +102,14 @@ export class Senders {
   private readonly byId = new Map<string, { badges: string; vip: string | undefined; display: string; name: string; user: ChatUser }>();
 
   of(tags: ReadonlyMap<string, string>, userName: string): ChatUser {
-    const id = tags.get('user-id') ?? '';
-    const badges = tags.get('badges') ?? '';
-    const vip = tags.get('vip');
-    const display = tags.get('display-name') ?? '';
+    return this.from(tags.get('user-id') ?? '', tags.get('badges') ?? '', tags.get('vip'), tags.get('display-name') ?? '', userName);
+  }
+
+  from(id: string, badges: string, vip: string | undefined, display: string, userName: string): ChatUser {
     const known = this.byId.get(id);
     if (known && known.badges === badges && known.vip === vip && known.display === display && known.name === userName) return known.user;
+    const tags = new Map([['user-id', id], ['badges', badges], ['display-name', display]]);
+    if (vip !== undefined) tags.set('vip', vip);
     const user = senderOf(tags, userName);
     Object.freeze(user.roles);
     Object.freeze(user.badges);
@@ -117,14 +121,46 @@ export class Senders {
   }
 }
 
+/** What the Twitch thread needs to connect: TwitchOptions without the parts that live on this side. */
+export type ThreadOptions = Omit<TwitchOptions, 'log' | 'clock' | 'fixHint'>;
+
+/** Messages from the Twitch thread. */
+export type FromThread =
+  /** The chat of one frame. */
+  | { readonly t: 'chat'; readonly rows: readonly ChatRow[] }
+  | { readonly t: 'event'; readonly event: ChatEvent }
+  | { readonly t: 'status'; readonly status: ChatStatus; readonly detail?: string }
+  /** Connection, joined channels and where the bot is a moderator: what canSend() and isMod() answer from. */
+  | { readonly t: 'state'; readonly connected: boolean; readonly channels: readonly string[]; readonly mod: readonly string[] }
+  | { readonly t: 'writable' }
+  | { readonly t: 'said'; readonly seq: number; readonly ok: boolean }
+  | { readonly t: 'authFailed'; readonly reason: string }
+  | { readonly t: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly text: string };
+
+/** Messages to the Twitch thread. */
+export type ToThread = { readonly t: 'say'; readonly seq: number; readonly channel: string; readonly text: string; readonly replyTo?: string } | { readonly t: 'quit' };
+
+/** One chat message as the thread sends it: channel, user name, text, action (1/0), then tags. */
+export type ChatRow = [channel: string, userName: string, text: string, action: 0 | 1, id: string, userId: string, displayName: string, badges: string, vip: string | null, bits: string, firstMessage: 0 | 1];
+
+// Worker threads do not inherit tsx's loader: the thread registers it, then loads the connection.
+const THREAD_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./twitch-thread.ts', import.meta.url).href)}); })`;
+
 export class TwitchTransport implements Transport {
   readonly kind = 'twitch';
   readonly limited = true;
   private state: ChatStatus = 'stopped';
-  private client: ChatClient | undefined;
+  private thread: Worker | undefined;
   private sink: TransportSink | undefined;
-  private readonly modIn = new Set<string>();
-  private hasStoredRefresh = false;
+  private connected = false;
+  private joined = new Set<string>();
+  private modIn = new Set<string>();
+  private readonly senders = new Senders();
+  /** Sent to the thread, not yet confirmed: one that could not go out returns to the outbox. */
+  private readonly unconfirmed = new Map<number, { channel: string; text: string; replyTo?: string }>();
+  private seq = 0;
+  private stopping = false;
+  private restarts = 0;
 
   constructor(private readonly o: TwitchOptions) {}
 
@@ -143,159 +179,118 @@ export class TwitchTransport implements Transport {
 
   async start(sink: TransportSink): Promise<void> {
     this.sink = sink;
-    const { log } = this.o;
-    const envToken = normalizeToken(this.o.token);
-    const stored = readTokenFile(this.o.dataDir);
-    // The stored token wins if it was refreshed from this same TWITCH_TOKEN, or came from the setup wizard.
-    const useStored = stored && (stored.source === tokenHash(envToken) || stored.source === 'wizard');
-    // The token's real scopes, when it is valid: twurple refreshes a token it believes has none.
-    const scope = useStored ? stored.scope : await getTokenInfo(envToken).then((i) => i.scopes, () => []);
-    const token: AccessToken = useStored
-      ? stored
-      : { accessToken: envToken, refreshToken: this.o.refreshToken ?? null, expiresIn: null, obtainmentTimestamp: this.o.clock.now(), scope };
-    this.hasStoredRefresh = !!(useStored && stored.refreshToken);
+    this.stopping = false;
     this.setStatus('connecting');
-    let auth: AuthProvider;
-    try {
-      if (token.refreshToken) {
-        const refreshing = new RefreshingAuthProvider({ clientId: this.o.clientId, clientSecret: this.o.clientSecret ?? '' });
-        refreshing.onRefresh((_userId, fresh) => {
-          writeTokenFile(this.o.dataDir, { ...fresh, clientId: this.o.clientId }, useStored && stored.source === 'wizard' ? 'wizard' : envToken);
-          log.info('Twitch token refreshed and saved');
-        });
-        refreshing.onRefreshFailure((_userId, err) => log.error(`refreshing the Twitch token failed: ${err.message}`));
-        await refreshing.addUserForToken(token, ['chat']);
-        auth = refreshing;
-      } else {
-        // A bare access token cannot be refreshed: check it now so a bad one fails once, clearly.
-        const info = await getTokenInfo(token.accessToken);
-        auth = new StaticAuthProvider(this.o.clientId || info.clientId, token.accessToken, info.scopes);
-      }
-    } catch (err) {
-      this.authFailed((err as Error).message);
-      return;
-    }
-    const url = this.o.chatUrl ? new URL(this.o.chatUrl) : undefined;
-    const client = new ChatClient({
-      authProvider: auth,
-      channels: [...this.channels],
-      // Our outbox paces messages; isAlwaysMod keeps twurple's own limiter from queueing on top of it.
-      isAlwaysMod: true,
-      requestMembershipEvents: true,
-      rejoinChannelsOnReconnect: true,
-      // One WebSocket frame per event-loop turn. By default ws handles every frame already read in one go,
-      // and a busy channel's burst then held the loop for hundreds of milliseconds: database callbacks,
-      // timers and replies all waited behind it (test/chat/twitch.test.ts, "a frame at a time").
-      connectionOptions: { wsOptions: { allowSynchronousEvents: false } },
-      ...(url ? { hostName: `${url.hostname}:${url.port || (url.protocol === 'wss:' ? 443 : 80)}/`, ssl: url.protocol === 'wss:', webSocket: true } : {}),
-      logger: {
-        minLevel: 'warning',
-        custom: (level, message) => (level <= 1 ? log.error(`twurple: ${message}`) : log.warn(`twurple: ${message}`)),
-      },
+    this.spawn();
+  }
+
+  private spawn(): void {
+    const options: ThreadOptions = {
+      token: this.o.token,
+      refreshToken: this.o.refreshToken,
+      clientId: this.o.clientId,
+      clientSecret: this.o.clientSecret,
+      channels: this.channels,
+      dataDir: this.o.dataDir,
+      chatUrl: this.o.chatUrl,
+    };
+    const thread = new Worker(THREAD_BOOT, { eval: true, workerData: options });
+    this.thread = thread;
+    thread.on('message', (m: FromThread) => this.receive(m));
+    thread.on('error', (err) => this.o.log.error(`the Twitch chat thread failed: ${err.message}`, { err }));
+    thread.on('exit', () => {
+      if (this.thread !== thread) return;
+      this.thread = undefined;
+      this.lost();
+      if (this.stopping || this.state === 'auth-failed') return;
+      // Not asked to stop: start it again, waiting longer each time it fails.
+      const wait = Math.min(30_000, 1000 * 2 ** this.restarts++);
+      this.setStatus('disconnected', 'the Twitch chat thread stopped');
+      this.o.log.warn(`the Twitch chat thread stopped; starting it again in ${wait / 1000} s`);
+      setTimeout(() => {
+        if (!this.stopping && !this.thread && this.state !== 'auth-failed') this.spawn();
+      }, wait).unref();
     });
-    this.client = client;
-    this.wire(client);
-    client.connect();
+  }
+
+  /** The connection is gone: nothing can be sent, and what the thread had not confirmed goes back to the outbox. */
+  private lost(): void {
+    this.connected = false;
+    this.joined.clear();
+    const back = [...this.unconfirmed.values()];
+    this.unconfirmed.clear();
+    if (back.length) this.sink?.unsent(back);
+  }
+
+  private receive(m: FromThread): void {
+    switch (m.t) {
+      case 'chat':
+        this.chat(m.rows);
+        return;
+      case 'event':
+        this.sink?.event(m.event);
+        return;
+      case 'status':
+        if (m.status === 'connected') this.restarts = 0;
+        if (this.state !== 'auth-failed' && this.state !== 'stopped') this.setStatus(m.status, m.detail);
+        return;
+      case 'state':
+        this.connected = m.connected;
+        this.joined = new Set(m.channels);
+        this.modIn = new Set(m.mod);
+        return;
+      case 'writable':
+        this.sink?.writable();
+        return;
+      case 'said': {
+        const sent = this.unconfirmed.get(m.seq);
+        this.unconfirmed.delete(m.seq);
+        if (!m.ok && sent) this.sink?.unsent([sent]);
+        return;
+      }
+      case 'authFailed':
+        this.authFailed(m.reason);
+        return;
+      case 'log':
+        this.o.log[m.level](m.text);
+        return;
+    }
+  }
+
+  private chat(rows: readonly ChatRow[]): void {
+    const sink = this.sink;
+    if (!sink) return;
+    const time = this.o.clock.now();
+    for (const row of rows) {
+      const [channel, userName, text, action, id, userId, displayName, badges, vip, bits, firstMessage] = row;
+      const m: ChatMessage = {
+        id,
+        channel,
+        user: this.senders.from(userId, badges, vip ?? undefined, displayName, userName),
+        text,
+        bits: bits ? Number(bits) : 0,
+        firstMessage: firstMessage === 1,
+        isAction: action === 1,
+        time,
+        transport: 'twitch',
+      };
+      sink.message(m);
+    }
   }
 
   private authFailed(reason: string): void {
     const hint = this.o.fixHint?.() ?? 'Get a new token (scopes chat:read chat:edit) and put it in TWITCH_TOKEN in .env, then restart the bot.';
     this.o.log.error(`Twitch rejected the bot's token (${reason}). The bot keeps running in local mode. To fix it: ${hint}`);
-    this.client?.quit();
-    this.client = undefined;
     this.setStatus('auth-failed', `Twitch rejected the token: ${reason}`);
+    this.post({ t: 'quit' });
   }
 
-  private wire(client: ChatClient): void {
-    const sink = (): TransportSink | undefined => this.sink;
-    const emit = (e: ChatEvent) => sink()?.event(e);
-    // Every message names its channel as `#name`; remembered, as there are only a few.
-    const stripped = new Map<string, string>();
-    const strip = (c: string) => {
-      let name = stripped.get(c);
-      if (name === undefined) {
-        name = c.replace(/^#/, '').toLowerCase();
-        if (stripped.size < 1000) stripped.set(c, name);
-      }
-      return name;
-    };
-    // Per connection: a reconnect starts with fresh senders.
-    const senders = new Senders();
-
-    client.onAuthenticationSuccess(() => this.setStatus('connected'));
-    // With a refresh token twurple refreshes and retries by itself; give it a couple of tries first.
-    client.onAuthenticationFailure((text, retries) => {
-      if (retries > (this.o.refreshToken || this.hasStoredRefresh ? 2 : 0)) this.authFailed(text);
-    });
-    client.onTokenFetchFailure((err) => this.authFailed(err.message));
-    client.onDisconnect((manually, reason) => {
-      if (this.state === 'auth-failed' || this.state === 'stopped') return;
-      this.setStatus('disconnected', reason?.message);
-      if (!manually) this.o.log.warn(`disconnected from Twitch chat${reason ? `: ${reason.message}` : ''}; reconnecting`);
-    });
-    const me = () => client.irc.currentNick.toLowerCase();
-    client.irc.onTypedMessage(UserState, (msg) => {
-      const channel = strip(msg.channel);
-      const badges = msg.tags.get('badges') ?? '';
-      if (/(^|,)(moderator|broadcaster)\//.test(badges) || msg.tags.get('mod') === '1' || channel === me()) this.modIn.add(channel);
-      else this.modIn.delete(channel);
-    });
-    client.onJoin((channel, user) => {
-      if (user.toLowerCase() === me()) {
-        if (this.state !== 'connected') this.setStatus('connected');
-        sink()?.writable();
-      }
-      emit({ type: 'join', channel: strip(channel), login: user });
-    });
-    client.onPart((channel, user) => emit({ type: 'part', channel: strip(channel), login: user }));
-    const onText = (isAction: boolean) => (channel: string, user: string, text: string, msg: TwurpleMessage) => {
-      const tags = msg.tags;
-      const bits = tags.get('bits');
-      const m: ChatMessage = {
-        id: tags.get('id') ?? '',
-        channel: strip(channel),
-        user: senders.of(tags, user),
-        text,
-        bits: bits ? Number(bits) : 0,
-        firstMessage: tags.get('first-msg') === '1',
-        isAction,
-        time: this.o.clock.now(),
-        transport: 'twitch',
-      };
-      sink()?.message(m);
-    };
-    client.onMessage(onText(false));
-    client.onAction(onText(true));
-    client.onSub((channel, user, info) =>
-      emit({ type: 'sub', channel: strip(channel), user: { id: info.userId, login: user, displayName: info.displayName }, months: info.months, plan: info.plan, message: info.message }),
-    );
-    client.onResub((channel, user, info) =>
-      emit({ type: 'resub', channel: strip(channel), user: { id: info.userId, login: user, displayName: info.displayName }, months: info.months, plan: info.plan, message: info.message }),
-    );
-    client.onSubGift((channel, user, info) =>
-      emit({
-        type: 'subgift',
-        channel: strip(channel),
-        user: { id: info.gifterUserId, login: info.gifter ?? 'anonymous', displayName: info.gifterDisplayName },
-        recipient: { id: info.userId, login: user, displayName: info.displayName },
-        plan: info.plan,
-        months: info.months,
-      }),
-    );
-    client.onRaid((channel, user, info, msg) =>
-      emit({ type: 'raid', channel: strip(channel), from: { id: msg.userInfo.userId, login: user, displayName: info.displayName }, viewers: info.viewerCount }),
-    );
-    client.onBan((channel, user, msg) => emit({ type: 'ban', channel: strip(channel), user: { id: msg.targetUserId ?? undefined, login: user } }));
-    client.onTimeout((channel, user, duration, msg) =>
-      emit({ type: 'timeout', channel: strip(channel), user: { id: msg.targetUserId ?? undefined, login: user }, durationSec: duration }),
-    );
-    client.onChatClear((channel) => emit({ type: 'clear', channel: strip(channel) }));
-    client.onMessageFailed((channel, reason) => this.o.log.warn(`Twitch did not deliver a message to #${strip(channel)}: ${reason}`));
+  private post(m: ToThread): void {
+    this.thread?.postMessage(m);
   }
 
   canSend(channel: string): boolean {
-    const c = this.client;
-    return !!c && c.irc.isConnected && c.currentChannels.includes(`#${channel}`);
+    return this.connected && this.joined.has(channel);
   }
 
   isMod(channel: string): boolean {
@@ -303,15 +298,24 @@ export class TwitchTransport implements Transport {
   }
 
   send(channel: string, text: string, replyTo?: string): boolean {
-    if (!this.canSend(channel)) return false;
-    this.client?.irc.say(`#${channel}`, text, replyTo ? { 'reply-parent-msg-id': replyTo } : {});
+    if (!this.canSend(channel) || !this.thread) return false;
+    const seq = ++this.seq;
+    this.unconfirmed.set(seq, { channel, text, replyTo });
+    this.post({ t: 'say', seq, channel, text, replyTo });
     return true;
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.setStatus('stopped');
-    this.client?.quit();
-    this.client = undefined;
+    const thread = this.thread;
     this.sink = undefined;
+    if (!thread) return;
+    const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+    this.post({ t: 'quit' });
+    // twurple's quit waits for the socket to close; a thread that does not end by itself is ended.
+    const timer = setTimeout(() => void thread.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
   }
 }
