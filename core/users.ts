@@ -1,7 +1,7 @@
 // The user directory every plugin shares: who has chatted, by Twitch user id, with login and display
 // name kept current. Sightings are written behind in batches (one per chat message would cost a write
 // each); lookups see the pending ones too, so `!give @newcomer` works right after their first message.
-import type { Storage, BatchImpl } from './db.ts';
+import type { BatchImpl, PreparedQuery, Storage } from './db.ts';
 import type { ChatUser, KnownUser, SqlValue, UserDirectory, UserRef } from './types.ts';
 
 interface UserRow {
@@ -38,12 +38,17 @@ interface Chatter {
 
 export class Users implements UserDirectory {
   private readonly chatters = new Map<string, Chatter>();
-  /** Chatters whose sighting is not committed yet: lookups merge these over the table. */
-  private readonly waiting = new Set<Chatter>();
+  /** Chatters whose sighting is not committed yet, by login: lookups merge these over the table. */
+  private readonly waiting = new Map<string, Chatter>();
   private readonly banned = new Set<string>();
   private readonly batch: BatchImpl<Chatter>;
+  // Prepared once: `!give @someone` and the like ask for every message they answer.
+  private readonly byIdRead: PreparedQuery<UserRow>;
+  private readonly byLoginRead: PreparedQuery<UserRow>;
 
   constructor(private readonly storage: Storage) {
+    this.byIdRead = storage.prepare<UserRow>('SELECT * FROM users WHERE id = ?');
+    this.byLoginRead = storage.prepare<UserRow>('SELECT * FROM users WHERE login = ? ORDER BY last_seen DESC LIMIT 1');
     this.batch = storage.batch<Chatter>({
       maxItems: 2000,
       flush: async (chatters, tx) => {
@@ -61,7 +66,7 @@ export class Users implements UserDirectory {
           for (const c of chatters) {
             if (c.state !== 'writing') continue;
             c.state = 'idle';
-            this.waiting.delete(c);
+            if (this.waiting.get(c.login) === c) this.waiting.delete(c.login);
           }
         });
       },
@@ -82,12 +87,14 @@ export class Users implements UserDirectory {
       c = { id: user.id, login: user.login, displayName: user.displayName, firstSeen: time, lastSeen: time, state: 'idle', announcedLogin: '', announcedDisplayName: '' };
       this.chatters.set(user.id, c);
     }
+    const renamed = c.login !== user.login;
+    if (renamed && this.waiting.get(c.login) === c) this.waiting.delete(c.login);
+    if (c.state === 'idle' || renamed) this.waiting.set(user.login, c);
     c.login = user.login;
     c.displayName = user.displayName;
     if (c.state === 'idle') {
       c.firstSeen = time;
       c.lastSeen = time;
-      this.waiting.add(c);
     } else if (time > c.lastSeen) c.lastSeen = time;
     if (c.state !== 'queued') {
       c.state = 'queued';
@@ -107,15 +114,16 @@ export class Users implements UserDirectory {
     // Asked before the read too: the sighting may be committed (and stop waiting) while the read runs.
     const c = this.chatters.get(id);
     const waitedBefore = c !== undefined && c.state !== 'idle';
-    const row = await this.storage.get<UserRow>('SELECT * FROM users WHERE id = ?', [id]);
+    const row = await this.byIdRead.get([id]);
     if (c && (waitedBefore || c.state !== 'idle')) return row ? { ...toKnown(row), login: c.login, displayName: c.displayName, lastSeen: Math.max(row.last_seen, c.lastSeen) } : this.known(c);
     return row && toKnown(row);
   }
 
   async byLogin(login: string): Promise<KnownUser | undefined> {
     const l = login.replace(/^@/, '').toLowerCase();
-    for (const c of this.waiting) if (c.login === l) return this.byId(c.id);
-    const row = await this.storage.get<UserRow>('SELECT * FROM users WHERE login = ? ORDER BY last_seen DESC LIMIT 1', [l]);
+    const c = this.waiting.get(l);
+    if (c) return this.byId(c.id);
+    const row = await this.byLoginRead.get([l]);
     return row && toKnown(row);
   }
 
@@ -150,7 +158,7 @@ export class Users implements UserDirectory {
   async forget(id: string): Promise<boolean> {
     await this.batch.flush();
     const c = this.chatters.get(id);
-    if (c) this.waiting.delete(c);
+    if (c && this.waiting.get(c.login) === c) this.waiting.delete(c.login);
     this.chatters.delete(id);
     this.banned.delete(id);
     const r = await this.storage.run('DELETE FROM users WHERE id = ?', [id]);

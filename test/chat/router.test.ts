@@ -150,6 +150,14 @@ describe('command router', () => {
     await t.bot.users.flush();
     const rows = await t.storage.all<{ id: string; login: string }>('SELECT id, login FROM users WHERE id = ?', ['77']);
     expect(rows).to.deep.equal([{ id: '77', login: 'newname' }]);
+    // Renamed again before anything was written: only the newest name finds them.
+    t.say({ login: 'third', userId: '77' }, 'again');
+    t.say({ login: 'fourth', userId: '77' }, 'and again');
+    expect((await t.bot.users.byLogin('@Fourth'))?.id).to.equal('77');
+    expect(await t.bot.users.byLogin('third')).to.equal(undefined);
+    await t.bot.users.flush();
+    expect((await t.bot.users.byLogin('fourth'))?.id).to.equal('77');
+    expect(await t.bot.users.byLogin('third')).to.equal(undefined);
   });
 
   it('knows a new chatter at every moment, also while their sighting is being committed', async () => {
