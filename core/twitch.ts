@@ -101,10 +101,6 @@ const SENDERS_MAX = 20_000;
 export class Senders {
   private readonly byId = new Map<string, { badges: string; vip: string | undefined; display: string; name: string; user: ChatUser }>();
 
-  of(tags: ReadonlyMap<string, string>, userName: string): ChatUser {
-    return this.from(tags.get('user-id') ?? '', tags.get('badges') ?? '', tags.get('vip'), tags.get('display-name') ?? '', userName);
-  }
-
   from(id: string, badges: string, vip: string | undefined, display: string, userName: string): ChatUser {
     const known = this.byId.get(id);
     if (known && known.badges === badges && known.vip === vip && known.display === display && known.name === userName) return known.user;
