@@ -1,7 +1,7 @@
 // The Twitch chat connection, run in a worker thread by TwitchTransport (core/twitch.ts). twurple parses every
 // line a busy channel sends (about 15 µs each, more than everything the bot then does with it); here that work
 // runs beside the plugins instead of before them, and a plugin that holds the event loop cannot make twurple
-// miss its pings. Chat goes to the main thread a frame at a time, as one JSON text.
+// miss its pings. Chat goes to the main thread a frame at a time, as compact rows.
 import { parentPort, workerData } from 'node:worker_threads';
 import { getTokenInfo, RefreshingAuthProvider, StaticAuthProvider, type AccessToken, type AuthProvider } from '@twurple/auth';
 import { ChatClient, RoomState, UserState, type ChatMessage as TwurpleMessage } from '@twurple/chat';
