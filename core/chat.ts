@@ -17,7 +17,14 @@ export interface TransportSink {
   /** The transport can send again (connected, channel joined): the outbox retries. */
   writable(): void;
   /** Messages send() took that the connection could not deliver after all (it dropped meanwhile): sent again first. */
-  unsent(messages: readonly { channel: string; text: string; replyTo?: string }[]): void;
+  unsent(messages: readonly OutgoingLine[]): void;
+}
+
+/** One line for a transport to send. */
+export interface OutgoingLine {
+  readonly channel: string;
+  readonly text: string;
+  readonly replyTo?: string;
 }
 
 export interface Transport {
@@ -95,10 +102,7 @@ export function splitMessage(text: string, max: number, maxParts = 3): string[] 
   return parts;
 }
 
-interface Pending {
-  readonly channel: string;
-  readonly text: string;
-  readonly replyTo?: string;
+interface Pending extends OutgoingLine {
   readonly at: number;
 }
 
@@ -161,7 +165,7 @@ class Outbox {
   }
 
   /** Puts messages back at the front, in their order (they were taken, then not delivered). */
-  requeue(messages: readonly { channel: string; text: string; replyTo?: string }[]): void {
+  requeue(messages: readonly OutgoingLine[]): void {
     const at = Date.now();
     this.queue.unshift(...messages.map((m) => ({ channel: m.channel, text: m.text, replyTo: m.replyTo, at })));
     this.pump();

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AccessToken } from '@twurple/auth';
-import type { Transport, TransportSink } from './chat.ts';
+import type { OutgoingLine, Transport, TransportSink } from './chat.ts';
 import type { ChatEvent, ChatMessage, ChatStatus, ChatUser, Clock, Logger, Role } from './types.ts';
 
 export interface TwitchOptions {
@@ -67,16 +67,19 @@ export function readTokenFile(dataDir: string): StoredToken | undefined {
  * that sets a timer per message: at a thousand messages a second that was half of what the bot allocated.
  */
 export function senderOf(tags: ReadonlyMap<string, string>, userName: string): ChatUser {
+  return senderFrom(tags.get('user-id') ?? '', tags.get('badges') ?? '', tags.get('vip'), tags.get('display-name') ?? '', userName);
+}
+
+/** The same, from the tag values the Twitch thread sends over. */
+function senderFrom(id: string, badgeList: string, vip: string | undefined, display: string, userName: string): ChatUser {
   const badges: Record<string, string> = {};
-  const list = tags.get('badges');
-  if (list) {
-    for (const badge of list.split(',')) {
+  if (badgeList) {
+    for (const badge of badgeList.split(',')) {
       const slash = badge.indexOf('/');
       if (slash === -1) badges[badge] = '';
       else badges[badge.slice(0, slash)] = badge.slice(slash + 1);
     }
   }
-  const vip = tags.get('vip');
   const roles: Role[] = [];
   if (hasBadge(badges, 'broadcaster')) roles.push('broadcaster');
   if (hasBadge(badges, 'moderator') || hasBadge(badges, 'lead_moderator')) roles.push('moderator');
@@ -84,7 +87,7 @@ export function senderOf(tags: ReadonlyMap<string, string>, userName: string): C
   if (hasBadge(badges, 'subscriber') || hasBadge(badges, 'founder')) roles.push('subscriber');
   if (hasBadge(badges, 'founder')) roles.push('founder');
   const login = userName.toLowerCase();
-  return { id: tags.get('user-id') ?? '', login, displayName: tags.get('display-name') || login, roles, badges };
+  return { id, login, displayName: display || login, roles, badges };
 }
 
 function hasBadge(badges: Record<string, string>, name: string): boolean {
@@ -104,9 +107,7 @@ export class Senders {
   from(id: string, badges: string, vip: string | undefined, display: string, userName: string): ChatUser {
     const known = this.byId.get(id);
     if (known && known.badges === badges && known.vip === vip && known.display === display && known.name === userName) return known.user;
-    const tags = new Map([['user-id', id], ['badges', badges], ['display-name', display]]);
-    if (vip !== undefined) tags.set('vip', vip);
-    const user = senderOf(tags, userName);
+    const user = senderFrom(id, badges, vip, display, userName);
     Object.freeze(user.roles);
     Object.freeze(user.badges);
     Object.freeze(user);
@@ -153,7 +154,7 @@ export class TwitchTransport implements Transport {
   private modIn = new Set<string>();
   private readonly senders = new Senders();
   /** Sent to the thread, not yet confirmed: one that could not go out returns to the outbox. */
-  private readonly unconfirmed = new Map<number, { channel: string; text: string; replyTo?: string }>();
+  private readonly unconfirmed = new Map<number, OutgoingLine>();
   private seq = 0;
   private stopping = false;
   private restarts = 0;
