@@ -1,6 +1,6 @@
 // Pieces the benchmarks share: the bot as its own process against the fake Twitch chat server, a bare
 // twurple client for comparison, polling the database from outside, and statistics.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -102,8 +102,19 @@ function nodeArgs(name: string): string[] {
   return [...profile, ...extra];
 }
 
+/**
+ * Writes every dirty page to disk (sync(1)). The kernel writes dirty pages back 30 s after they were written:
+ * without this, the pages of a seeding or of an earlier round were written back in the middle of a later
+ * measurement, and took the machine's two cores and its disk with them (the first !top samples after seeding
+ * a million accounts took 10-40 ms, each in a different stage, the benchmark's own process included).
+ */
+export function settleDisk(): void {
+  execFileSync('sync');
+}
+
 /** Starts `npm start`'s entry point as its own process; resolves when it has joined the channel. */
 export async function startBot(world: BenchWorld): Promise<BotProcess> {
+  settleDisk();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -229,8 +240,17 @@ export async function progress(args: string[], env: NodeJS.ProcessEnv = process.
 
 /** A bare twurple client that only counts messages, in its own process like the bot: the ingest baseline. */
 export function bareClient(world: BenchWorld): Promise<Progress> {
+  settleDisk();
   world.fake.acceptToken('baretoken', { login: 'barebot', userId: '2', expiresIn: 86_400 });
   return progress(['bare', String(world.fake.port), CHANNEL, 'baretoken'], { ...process.env, TWURPLE_MOCK_API_PORT: String(world.fake.port) });
+}
+
+/** A bare twurple client, a moderator like the bot, that answers every `!balance` at once: the latency baseline. */
+export function echoClient(world: BenchWorld): Promise<Progress> {
+  settleDisk();
+  world.fake.acceptToken('echotoken', { login: 'echobot', userId: '3', expiresIn: 86_400 });
+  world.fake.setMod(CHANNEL, 'echobot', true);
+  return progress(['echo', String(world.fake.port), CHANNEL, 'echotoken'], { ...process.env, TWURPLE_MOCK_API_PORT: String(world.fake.port) });
 }
 
 /** Polls a count on the bot's database from its own process. */

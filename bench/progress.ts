@@ -1,6 +1,8 @@
 // A progress reporter in its own process, so that what the benchmark measures is never delayed by the
 // benchmark's own event loop (busy pushing messages). Prints `<count> <epoch ms>` lines as the count changes.
 //   bare <port> <channel> <token>   a bare @twurple/chat client that only counts messages (the ingest baseline)
+//   echo <port> <channel> <token>   a bare @twurple/chat client that answers every `!balance` at once, in a
+//                                   thread under it (the latency baseline: the same round trip, no bot)
 //   db <file> <sql>                 polls a read-only query on the bot's database (`SELECT … AS n`)
 import { performance } from 'node:perf_hooks';
 import { StaticAuthProvider } from '@twurple/auth';
@@ -18,22 +20,38 @@ const report = (n: number) => {
 };
 process.on('SIGTERM', () => process.exit(0));
 
-if (mode === 'bare') {
-  const [port, channel, token] = args;
-  const client = new ChatClient({
-    authProvider: new StaticAuthProvider('benchclient', token ?? ''),
-    channels: [channel ?? ''],
+const bareClient = (port = '', channel = '', token = '') =>
+  new ChatClient({
+    authProvider: new StaticAuthProvider('benchclient', token),
+    channels: [channel],
     hostName: `127.0.0.1:${port}/`,
     ssl: false,
     webSocket: true,
     logger: { minLevel: 'critical' },
   });
+
+if (mode === 'bare') {
+  const client = bareClient(...args);
   let n = 0;
   client.onMessage(() => {
     n++;
   });
   client.onJoin(() => process.stdout.write('joined\n'));
   setInterval(() => report(n), 1);
+  client.connect();
+} else if (mode === 'echo') {
+  const client = bareClient(...args);
+  let n = 0;
+  client.onMessage((channel, user, text, msg) => {
+    if (!text.startsWith('!balance')) return;
+    // Straight to the connection, as the bot's Twitch thread sends (twurple's own limiter would queue).
+    client.irc.say(channel.startsWith('#') ? channel : `#${channel}`, `@${user}, pong`, { 'reply-parent-msg-id': msg.id });
+    report(++n);
+  });
+  client.onJoin(() => {
+    process.stdout.write('joined\n');
+    report(0);
+  });
   client.connect();
 } else if (mode === 'db') {
   const [file, sql] = args;
@@ -46,6 +64,6 @@ if (mode === 'bare') {
     await new Promise((r) => setTimeout(r, 5));
   }
 } else {
-  process.stderr.write('usage: progress.ts bare <port> <channel> <token> | db <file> <sql>\n');
+  process.stderr.write('usage: progress.ts bare|echo <port> <channel> <token> | db <file> <sql>\n');
   process.exit(2);
 }

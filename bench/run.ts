@@ -9,7 +9,7 @@ import { open } from 'sqlite';
 import sqlite3 from 'sqlite3';
 import { PROJECT_ROOT } from '../core/bot.ts';
 import {
-  API_TOKEN, backgroundChat, bareClient, CHANNEL, count, dbProgress, makeWorld, median, openDb, percentile, sleep, startBot, timeReplies, waitUntil, type BenchWorld, type BotProcess,
+  API_TOKEN, backgroundChat, bareClient, CHANNEL, count, dbProgress, echoClient, settleDisk, makeWorld, median, openDb, percentile, sleep, startBot, timeReplies, waitUntil, type BenchWorld, type BotProcess,
 } from './harness.ts';
 
 const smoke = process.argv.includes('--smoke');
@@ -37,6 +37,10 @@ const notes: string[] = [];
 const startups: number[] = [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+/** BENCH_SAMPLES=1 prints every sample of a percentile figure, in the order taken (to see where the slow ones fall). */
+const samples = (what: string, xs: readonly number[]) => {
+  if (process.env.BENCH_SAMPLES) log(`${what} samples (ms): ${xs.map((x) => x.toFixed(1)).join(' ')}`);
+};
 
 async function withBot<T>(world: BenchWorld, fn: (bot: BotProcess) => Promise<T>): Promise<T> {
   const bot = await startBot(world);
@@ -65,6 +69,7 @@ async function seedAccounts(world: BenchWorld, n: number, tokens: number, prefix
   );
   await db.exec('COMMIT');
   await db.close();
+  settleDisk();
 }
 
 async function prepare(world: BenchWorld): Promise<void> {
@@ -101,24 +106,36 @@ async function ingest(world: BenchWorld): Promise<void> {
 
 async function latency(world: BenchWorld): Promise<void> {
   const all: number[] = [];
+  const bare: number[] = [];
+  // The same commands, under the same chat, to the bot and then to a bare client that answers at once.
+  const measure = async (r: number, into: number[]) => {
+    const chat = backgroundChat(world.fake, SIZES.chatRate);
+    // Warm-up: the first commands compile code paths and fill caches; they are not measured.
+    await timeReplies(world.fake, 5, COMMAND_SPACING_MS, (i) => ({ login: `giver${4900 + r * 10 + i}`, text: '!balance' }), []);
+    // Spaced under the moderator limit (100 per 30 s), so the outbox never has to hold a reply back.
+    await timeReplies(world.fake, SIZES.latency, COMMAND_SPACING_MS, (i) => ({ login: `giver${r * 1000 + i}`, text: '!balance' }), into);
+    chat.stop();
+  };
   for (let r = 0; r < ROUNDS; r++) {
-    await withBot(world, async () => {
-      const chat = backgroundChat(world.fake, SIZES.chatRate);
-      // Warm-up: the first commands compile code paths and fill caches; they are not measured.
-      await timeReplies(world.fake, 5, COMMAND_SPACING_MS, (i) => ({ login: `giver${4900 + r * 10 + i}`, text: '!balance' }), []);
-      // Spaced under the moderator limit (100 per 30 s), so the outbox never has to hold a reply back.
-      await timeReplies(world.fake, SIZES.latency, COMMAND_SPACING_MS, (i) => ({ login: `giver${r * 1000 + i}`, text: '!balance' }), all);
-      chat.stop();
-    });
+    await withBot(world, () => measure(r, all));
+    const echo = await echoClient(world);
+    await measure(r, bare);
+    echo.stop();
+    await sleep(100);
   }
+  samples('!balance', all);
+  samples('!balance, bare echo', bare);
   const p99 = percentile(all, 99);
+  const spread = (xs: number[]) => `${fmt(percentile(xs, 50), 2)} / ${fmt(percentile(xs, 95), 2)} / ${fmt(percentile(xs, 99), 2)}`;
   rows.push({
     name: `!balance latency under ${SIZES.chatRate} msg/s chat (ms; p50 / p95 / p99)`,
-    value: `${fmt(percentile(all, 50), 2)} / ${fmt(percentile(all, 95), 2)} / ${fmt(p99, 2)}`,
+    value: spread(all),
+    baseline: `${spread(bare)} bare echo`,
     target: 'p99 ≤ 5 ms',
     ok: p99 <= 5,
   });
   if (all.length < ROUNDS * SIZES.latency) notes.push(`latency: only ${all.length} of ${ROUNDS * SIZES.latency} replies arrived`);
+  if (bare.length < ROUNDS * SIZES.latency) notes.push(`latency baseline: only ${bare.length} of ${ROUNDS * SIZES.latency} replies arrived`);
 }
 
 /** Waits until the bot's sends still in Twitch's window leave room for `room` more (a bot that is a moderator). */
@@ -242,6 +259,8 @@ async function scale(world: BenchWorld): Promise<void> {
       rss.push(bot.rssMb());
     });
   }
+  samples('!top', top);
+  samples('GET /api/leaderboard', api);
   const p99Top = percentile(top, 99);
   const p99Api = percentile(api, 99);
   const users = SIZES.scaleUsers.toLocaleString('en');

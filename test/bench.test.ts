@@ -14,7 +14,7 @@ describe('benchmark harness (smoke run)', function () {
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code, out).to.equal(0);
-    for (const row of ['ingest', '!balance latency', 'durable !give', 'hot reload', 'lost during reloads', '!top with', 'GET /api/leaderboard', 'resident memory', 'start-up']) {
+    for (const row of ['ingest', '!balance latency', 'bare echo', 'durable !give', 'hot reload', 'lost during reloads', '!top with', 'GET /api/leaderboard', 'resident memory', 'start-up']) {
       expect(out, out).to.include(row);
     }
     // Every figure was measured (a broken section shows n/a).
