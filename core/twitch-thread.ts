@@ -4,13 +4,14 @@
 // miss its pings. Chat goes to the main thread a frame at a time, as compact rows.
 import { parentPort, workerData } from 'node:worker_threads';
 import { getTokenInfo, RefreshingAuthProvider, StaticAuthProvider, type AccessToken, type AuthProvider } from '@twurple/auth';
-import { ChatClient, RoomState, UserState, type ChatMessage as TwurpleMessage } from '@twurple/chat';
+import { ChatClient, parseTwitchMessage, RoomState, UserState, type ChatMessage as TwurpleMessage } from '@twurple/chat';
 import type { ChatEvent } from './types.ts';
-import { normalizeToken, readTokenFile, tokenHash, writeTokenFile, type ChatRow, type FromThread, type ThreadOptions, type ToThread } from './twitch.ts';
+import { cheapTraceLines, normalizeToken, readTokenFile, tokenHash, writeTokenFile, type ChatRow, type FromThread, type ThreadOptions, type ToThread } from './twitch.ts';
 
 const port = parentPort;
 if (!port) throw new Error('core/twitch-thread.ts runs in a worker thread started by TwitchTransport');
 const o = workerData as ThreadOptions;
+cheapTraceLines(parseTwitchMessage('PING :tmi.twitch.tv'));
 
 const post = (m: FromThread) => port.postMessage(m);
 const log = (level: 'info' | 'warn' | 'error', text: string) => post({ t: 'log', level, text });

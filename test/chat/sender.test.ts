@@ -1,8 +1,8 @@
 // The sender of a Twitch chat message is read from the message's tags (core/twitch.ts senderOf) rather than
 // through twurple's ChatUser, which allocates a lot per message. Same meaning: checked against ChatUser.
 import { expect } from 'chai';
-import { ChatUser } from '@twurple/chat';
-import { Senders, senderOf } from '../../core/twitch.ts';
+import { ChatUser, parseTwitchMessage } from '@twurple/chat';
+import { cheapTraceLines, Senders, senderOf } from '../../core/twitch.ts';
 import type { Role } from '../../core/types.ts';
 
 function viaTwurple(name: string, tags: Map<string, string>) {
@@ -56,5 +56,24 @@ describe('twitch: senders are built once per chatter', () => {
     }
     // Another chatter is their own sender.
     expect(of(new Map([['user-id', '43']]), 'bob')).to.deep.include({ id: '43', login: 'bob' });
+  });
+});
+
+describe("twitch: twurple's trace line per message is cheap", () => {
+  // The Twitch thread calls this; here it changes this test process's twurple the same way (nothing else here
+  // serializes twurple's messages).
+  it('makes a parsed message serialize to its command, and leaves other objects alone', () => {
+    const line = '@badges=subscriber/3;display-name=Viewer;id=m1;user-id=7 :viewer!viewer@viewer.tmi.twitch.tv PRIVMSG #streamer :hello there';
+    const before = JSON.stringify(parseTwitchMessage(line));
+    expect(before.length).to.be.greaterThan(100); // what twurple formats for every line, unless…
+    cheapTraceLines({}); // a plain object: nothing to do
+    expect(JSON.stringify({ a: 1, nested: { b: [2] } })).to.equal('{"a":1,"nested":{"b":[2]}}');
+    cheapTraceLines(parseTwitchMessage('PING :tmi.twitch.tv'));
+    cheapTraceLines(parseTwitchMessage('PING :tmi.twitch.tv')); // twice is once
+    const msg = parseTwitchMessage(line);
+    expect(JSON.stringify(msg)).to.equal('"PRIVMSG"');
+    expect(JSON.stringify(parseTwitchMessage('@room-id=1 :tmi.twitch.tv ROOMSTATE #streamer'))).to.equal('"ROOMSTATE"');
+    expect([msg.command, ...msg.rawParamValues]).to.deep.equal(['PRIVMSG', '#streamer', 'hello there']); // the message itself is untouched
+    expect(JSON.stringify({ a: 1, nested: { b: [2] } })).to.equal('{"a":1,"nested":{"b":[2]}}');
   });
 });
