@@ -1,7 +1,7 @@
 // A progress reporter in its own process, so that what the benchmark measures is never delayed by the
 // benchmark's own event loop (busy pushing messages). Prints `<count> <epoch ms>` lines as the count changes.
 //   bare <port> <channel> <token>   a bare @twurple/chat client that only counts messages (the ingest baseline)
-//   echo <port> <channel> <token>   a bare @twurple/chat client that answers every `!balance` at once, in a
+//   echo <port> <channel> <token>   a bare @twurple/chat client that answers every `!echo` at once, in a
 //                                   thread under it (the latency baseline: the same round trip, no bot)
 //   db <file> <sql>                 polls a read-only query on the bot's database (`SELECT … AS n`)
 import { performance } from 'node:perf_hooks';
@@ -43,7 +43,7 @@ if (mode === 'bare') {
   const client = bareClient(...args);
   let n = 0;
   client.onMessage((channel, user, text, msg) => {
-    if (!text.startsWith('!balance')) return;
+    if (!text.startsWith('!echo')) return;
     // Straight to the connection, as the bot's Twitch thread sends (twurple's own limiter would queue).
     client.irc.say(channel.startsWith('#') ? channel : `#${channel}`, `@${user}, pong`, { 'reply-parent-msg-id': msg.id });
     report(++n);

@@ -107,21 +107,25 @@ async function ingest(world: BenchWorld): Promise<void> {
 async function latency(world: BenchWorld): Promise<void> {
   const all: number[] = [];
   const bare: number[] = [];
-  // The same commands, under the same chat, to the bot and then to a bare client that answers at once.
-  const measure = async (r: number, into: number[]) => {
-    const chat = backgroundChat(world.fake, SIZES.chatRate);
-    // Warm-up: the first commands compile code paths and fill caches; they are not measured.
-    await timeReplies(world.fake, 5, COMMAND_SPACING_MS, (i) => ({ login: `giver${4900 + r * 10 + i}`, text: '!balance' }), []);
-    // Spaced under the moderator limit (100 per 30 s), so the outbox never has to hold a reply back.
-    await timeReplies(world.fake, SIZES.latency, COMMAND_SPACING_MS, (i) => ({ login: `giver${r * 1000 + i}`, text: '!balance' }), into);
-    chat.stop();
-  };
   for (let r = 0; r < ROUNDS; r++) {
-    await withBot(world, () => measure(r, all));
-    const echo = await echoClient(world);
-    await measure(r, bare);
-    echo.stop();
-    await sleep(100);
+    await withBot(world, async () => {
+      // The baseline runs in the same rounds, under the same chat, so both see the same machine: a bare client
+      // that answers `!echo` at once (the bot ignores it), asked half-way between two `!balance`.
+      const echo = await echoClient(world);
+      const chat = backgroundChat(world.fake, SIZES.chatRate);
+      try {
+        // Warm-up: the first commands compile code paths and fill caches; they are not measured.
+        await timeReplies(world.fake, 5, COMMAND_SPACING_MS, (i) => ({ login: `giver${4900 + r * 10 + i}`, text: '!balance' }), []);
+        // Spaced under the moderator limit (100 per 30 s), so the outbox never has to hold a reply back.
+        await Promise.all([
+          timeReplies(world.fake, SIZES.latency, COMMAND_SPACING_MS, (i) => ({ login: `giver${r * 1000 + i}`, text: '!balance' }), all),
+          sleep(COMMAND_SPACING_MS / 2).then(() => timeReplies(world.fake, SIZES.latency, COMMAND_SPACING_MS, (i) => ({ login: `echoer${r * 1000 + i}`, text: '!echo' }), bare)),
+        ]);
+      } finally {
+        chat.stop();
+        echo.stop();
+      }
+    });
   }
   samples('!balance', all);
   samples('!balance, bare echo', bare);
