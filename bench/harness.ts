@@ -245,7 +245,7 @@ export function bareClient(world: BenchWorld): Promise<Progress> {
   return progress(['bare', String(world.fake.port), CHANNEL, 'baretoken'], { ...process.env, TWURPLE_MOCK_API_PORT: String(world.fake.port) });
 }
 
-/** A bare twurple client, a moderator like the bot, that answers every `!echo` at once: the latency baseline. */
+/** A bare twurple client, a moderator like the bot, that answers every `!echo` at once: the round trips' baseline. */
 export function echoClient(world: BenchWorld): Promise<Progress> {
   settleDisk();
   world.fake.acceptToken('echotoken', { login: 'echobot', userId: '3', expiresIn: 86_400 });

@@ -2,7 +2,7 @@
 // benchmark's own event loop (busy pushing messages). Prints `<count> <epoch ms>` lines as the count changes.
 //   bare <port> <channel> <token>   a bare @twurple/chat client that only counts messages (the ingest baseline)
 //   echo <port> <channel> <token>   a bare @twurple/chat client that answers every `!echo` at once, in a
-//                                   thread under it (the latency baseline: the same round trip, no bot)
+//                                   thread under it (the round trips' baseline: the same trip, no bot)
 //   db <file> <sql>                 polls a read-only query on the bot's database (`SELECT … AS n`)
 import { performance } from 'node:perf_hooks';
 import { StaticAuthProvider } from '@twurple/auth';

@@ -104,26 +104,38 @@ async function ingest(world: BenchWorld): Promise<void> {
   rows.push({ name: 'ingest (messages/s, chat log committed)', value: fmt(bot), baseline: `${fmt(bare)} bare twurple`, ratio: fmt(bot / bare, 2), target: 'ratio ≥ 0.8', ok: bot / bare >= 0.8 });
 }
 
+/**
+ * Times `n` commands to the bot into `into` and, half-way between each two, `n` `!echo` into `bare`: a bare
+ * twurple client answers those at once (the same round trip with no bot in it; the bot ignores `!echo`), so
+ * the bot and its baseline are measured in the same rounds, on the same machine.
+ */
+async function timeBesideEcho(world: BenchWorld, echoer: string, n: number, command: (i: number) => { login: string; text: string }, into: number[], bare: number[]): Promise<void> {
+  const echo = await echoClient(world);
+  const before = bare.length;
+  try {
+    await Promise.all([
+      timeReplies(world.fake, n, COMMAND_SPACING_MS, command, into),
+      sleep(COMMAND_SPACING_MS / 2).then(() => timeReplies(world.fake, n, COMMAND_SPACING_MS, (i) => ({ login: `${echoer}${i}`, text: '!echo' }), bare)),
+    ]);
+  } finally {
+    echo.stop();
+  }
+  if (bare.length - before < n) notes.push(`bare echo: only ${bare.length - before} of ${n} replies arrived`);
+}
+
 async function latency(world: BenchWorld): Promise<void> {
   const all: number[] = [];
   const bare: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     await withBot(world, async () => {
-      // The baseline runs in the same rounds, under the same chat, so both see the same machine: a bare client
-      // that answers `!echo` at once (the bot ignores it), asked half-way between two `!balance`.
-      const echo = await echoClient(world);
       const chat = backgroundChat(world.fake, SIZES.chatRate);
       try {
         // Warm-up: the first commands compile code paths and fill caches; they are not measured.
         await timeReplies(world.fake, 5, COMMAND_SPACING_MS, (i) => ({ login: `giver${4900 + r * 10 + i}`, text: '!balance' }), []);
         // Spaced under the moderator limit (100 per 30 s), so the outbox never has to hold a reply back.
-        await Promise.all([
-          timeReplies(world.fake, SIZES.latency, COMMAND_SPACING_MS, (i) => ({ login: `giver${r * 1000 + i}`, text: '!balance' }), all),
-          sleep(COMMAND_SPACING_MS / 2).then(() => timeReplies(world.fake, SIZES.latency, COMMAND_SPACING_MS, (i) => ({ login: `echoer${r * 1000 + i}`, text: '!echo' }), bare)),
-        ]);
+        await timeBesideEcho(world, `echoer${r}x`, SIZES.latency, (i) => ({ login: `giver${r * 1000 + i}`, text: '!balance' }), all, bare);
       } finally {
         chat.stop();
-        echo.stop();
       }
     });
   }
@@ -139,7 +151,6 @@ async function latency(world: BenchWorld): Promise<void> {
     ok: p99 <= 5,
   });
   if (all.length < ROUNDS * SIZES.latency) notes.push(`latency: only ${all.length} of ${ROUNDS * SIZES.latency} replies arrived`);
-  if (bare.length < ROUNDS * SIZES.latency) notes.push(`latency baseline: only ${bare.length} of ${ROUNDS * SIZES.latency} replies arrived`);
 }
 
 /** Waits until the bot's sends still in Twitch's window leave room for `room` more (a bot that is a moderator). */
@@ -253,16 +264,8 @@ async function scale(world: BenchWorld): Promise<void> {
   // Several rounds, each a fresh bot process (the first !top after a start is part of what is measured).
   for (let r = 0; r < ROUNDS; r++) {
     await withBot(world, async (bot) => {
-      // The bare echo again, asked half-way between two !top: the machine's own round trip, with no chat flowing.
-      const echo = await echoClient(world);
-      try {
-        await Promise.all([
-          timeReplies(world.fake, SIZES.scaleSamples, COMMAND_SPACING_MS, (i) => ({ login: `giver${2000 + r * 100 + i}`, text: i % 2 ? '!top tokens' : '!top' }), top),
-          sleep(COMMAND_SPACING_MS / 2).then(() => timeReplies(world.fake, SIZES.scaleSamples, COMMAND_SPACING_MS, (i) => ({ login: `echoer${5000 + r * 1000 + i}`, text: '!echo' }), bare)),
-        ]);
-      } finally {
-        echo.stop();
-      }
+      // No chat flowing here: the echo is the machine's round trip from idle.
+      await timeBesideEcho(world, `topechoer${r}x`, SIZES.scaleSamples, (i) => ({ login: `giver${2000 + r * 100 + i}`, text: i % 2 ? '!top tokens' : '!top' }), top, bare);
       for (let i = 0; i < SIZES.scaleSamples * 3; i++) {
         const t0 = performance.now();
         const res = await fetch(`http://127.0.0.1:${world.webPort}/api/leaderboard`, { headers: { authorization: `Bearer ${API_TOKEN}`, host: `127.0.0.1:${world.webPort}` } });
