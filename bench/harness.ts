@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { open, type Database } from 'sqlite';
 import sqlite3 from 'sqlite3';
 import { stringify } from 'yaml';
-import { PROJECT_ROOT } from '../core/bot.ts';
+import { BOT_NODE_FLAGS, PROJECT_ROOT } from '../core/bot.ts';
 import { startFakeTwitch, type FakeTwitch } from '../test/support/fake-twitch.ts';
 
 export const CHANNEL = 'benchchannel';
@@ -131,7 +131,7 @@ export async function startBot(world: BenchWorld): Promise<BotProcess> {
   };
   const joinsBefore = world.fake.joins.length;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs('bot'), '--import', 'tsx', path.join(PROJECT_ROOT, 'core', 'main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...BOT_NODE_FLAGS, ...nodeArgs('bot'), '--import', 'tsx', path.join(PROJECT_ROOT, 'core', 'main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
@@ -281,20 +281,35 @@ export function backgroundChat(fake: FakeTwitch, perSecond: number): { stop: () 
 }
 
 /**
+ * BENCH_TRACE=<file>: a line per timed round trip (`<viewer> <ms> <send time, CLOCK_MONOTONIC ns>`), written at
+ * exit, to line slow samples up with a kernel scheduler trace taken with the same clock (ftrace's
+ * `trace_clock` mono, with sched_switch and sched_waking): docs/benchmarks.md says how.
+ */
+const traced: string[] = [];
+function traceRoundTrip(login: string, ms: number): void {
+  if (!process.env.BENCH_TRACE) return;
+  if (!traced.length) process.once('exit', () => writeFileSync(process.env.BENCH_TRACE ?? '', `${traced.join('\n')}\n`));
+  traced.push(`${login} ${ms.toFixed(3)} ${process.hrtime.bigint() - BigInt(Math.round(ms * 1e6))}`);
+}
+
+/**
  * Sends `n` commands, `spacingMs` apart, each from the viewer `command(i)` names, and adds the round trip of
  * each threaded reply (server sends the command -> the reply arrives) to `into`.
  */
 export async function timeReplies(fake: FakeTwitch, n: number, spacingMs: number, command: (i: number) => { login: string; text: string }, into: number[]): Promise<void> {
-  const sentAt = new Map<string, number>();
+  const sentAt = new Map<string, { at: number; login: string }>();
   const off = fake.onBotSays((m) => {
     const id = m.tags['reply-parent-msg-id'];
-    const t0 = id && !m.dropped ? sentAt.get(id) : undefined;
-    if (t0 !== undefined) into.push(performance.now() - t0);
+    const sent = id && !m.dropped ? sentAt.get(id) : undefined;
+    if (!sent) return;
+    const ms = performance.now() - sent.at;
+    into.push(ms);
+    traceRoundTrip(sent.login, ms);
   });
   try {
     for (let i = 0; i < n; i++) {
       const { login, text } = command(i);
-      sentAt.set(fake.say(CHANNEL, { login, userId: login, text }), performance.now());
+      sentAt.set(fake.say(CHANNEL, { login, userId: login, text }), { at: performance.now(), login });
       await sleep(spacingMs);
     }
     await sleep(300); // the last reply

@@ -105,22 +105,24 @@ async function ingest(world: BenchWorld): Promise<void> {
 }
 
 /**
- * Times `n` commands to the bot into `into` and, half-way between each two, `n` `!echo` into `bare`: a bare
- * twurple client answers those at once (the same round trip with no bot in it; the bot ignores `!echo`), so
- * the bot and its baseline are measured in the same rounds, on the same machine.
+ * The round trips' baseline: a bare twurple client that answers `!echo` at once (the same trip with no bot in
+ * it), `n` times at the bots' spacing, under the same chat as the bot had (`chatRate`, or none). It runs in its
+ * own round right after the bot's, with the bot stopped. Measured beside the bot (session 4), the second client
+ * parsed the same chat and collected its garbage on the same two cores: traced with `perf sched`, its
+ * collections took a core during a third of the bot's slowest round trips.
  */
-async function timeBesideEcho(world: BenchWorld, echoer: string, n: number, command: (i: number) => { login: string; text: string }, into: number[], bare: number[]): Promise<void> {
+async function echoRound(world: BenchWorld, echoer: string, chatRate: number, n: number, into: number[]): Promise<void> {
   const echo = await echoClient(world);
-  const before = bare.length;
+  const chat = chatRate ? backgroundChat(world.fake, chatRate) : undefined;
+  const before = into.length;
   try {
-    await Promise.all([
-      timeReplies(world.fake, n, COMMAND_SPACING_MS, command, into),
-      sleep(COMMAND_SPACING_MS / 2).then(() => timeReplies(world.fake, n, COMMAND_SPACING_MS, (i) => ({ login: `${echoer}${i}`, text: '!echo' }), bare)),
-    ]);
+    await timeReplies(world.fake, 5, COMMAND_SPACING_MS, (i) => ({ login: `${echoer}w${i}`, text: '!echo' }), []);
+    await timeReplies(world.fake, n, COMMAND_SPACING_MS, (i) => ({ login: `${echoer}${i}`, text: '!echo' }), into);
   } finally {
+    chat?.stop();
     echo.stop();
   }
-  if (bare.length - before < n) notes.push(`bare echo: only ${bare.length - before} of ${n} replies arrived`);
+  if (into.length - before < n) notes.push(`bare echo: only ${into.length - before} of ${n} replies arrived`);
 }
 
 async function latency(world: BenchWorld): Promise<void> {
@@ -133,11 +135,12 @@ async function latency(world: BenchWorld): Promise<void> {
         // Warm-up: the first commands compile code paths and fill caches; they are not measured.
         await timeReplies(world.fake, 5, COMMAND_SPACING_MS, (i) => ({ login: `giver${4900 + r * 10 + i}`, text: '!balance' }), []);
         // Spaced under the moderator limit (100 per 30 s), so the outbox never has to hold a reply back.
-        await timeBesideEcho(world, `echoer${r}x`, SIZES.latency, (i) => ({ login: `giver${r * 1000 + i}`, text: '!balance' }), all, bare);
+        await timeReplies(world.fake, SIZES.latency, COMMAND_SPACING_MS, (i) => ({ login: `giver${r * 1000 + i}`, text: '!balance' }), all);
       } finally {
         chat.stop();
       }
     });
+    await echoRound(world, `echoer${r}x`, SIZES.chatRate, SIZES.latency, bare);
   }
   samples('!balance', all);
   samples('!balance, bare echo', bare);
@@ -264,8 +267,7 @@ async function scale(world: BenchWorld): Promise<void> {
   // Several rounds, each a fresh bot process (the first !top after a start is part of what is measured).
   for (let r = 0; r < ROUNDS; r++) {
     await withBot(world, async (bot) => {
-      // No chat flowing here: the echo is the machine's round trip from idle.
-      await timeBesideEcho(world, `topechoer${r}x`, SIZES.scaleSamples, (i) => ({ login: `giver${2000 + r * 100 + i}`, text: i % 2 ? '!top tokens' : '!top' }), top, bare);
+      await timeReplies(world.fake, SIZES.scaleSamples, COMMAND_SPACING_MS, (i) => ({ login: `giver${2000 + r * 100 + i}`, text: i % 2 ? '!top tokens' : '!top' }), top);
       for (let i = 0; i < SIZES.scaleSamples * 3; i++) {
         const t0 = performance.now();
         const res = await fetch(`http://127.0.0.1:${world.webPort}/api/leaderboard`, { headers: { authorization: `Bearer ${API_TOKEN}`, host: `127.0.0.1:${world.webPort}` } });
@@ -275,6 +277,8 @@ async function scale(world: BenchWorld): Promise<void> {
       }
       rss.push(bot.rssMb());
     });
+    // No chat flows in this section: the echo is the machine's round trip from idle, as `!top`'s is.
+    await echoRound(world, `topechoer${r}x`, 0, SIZES.scaleSamples, bare);
   }
   samples('!top', top);
   samples('!top, bare echo', bare);

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../core/bot.ts';
+import { BOT_NODE_FLAGS, PROJECT_ROOT } from '../../core/bot.ts';
 
 function run(script: string, dir: string): ChildProcess & { output: () => string } {
   const env: NodeJS.ProcessEnv = {
@@ -15,7 +15,8 @@ function run(script: string, dir: string): ChildProcess & { output: () => string
     BAKEBOT_NO_WEB: '1',
     LOG_LEVEL: 'info',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'core', script)], { cwd: PROJECT_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const flags = script === 'main.ts' ? BOT_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(PROJECT_ROOT, 'core', script)], { cwd: PROJECT_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -41,6 +42,11 @@ describe('command line', function () {
     dir = mkdtempSync(path.join(os.tmpdir(), 'bakebot-cli-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('npm start runs the bot with the node flags the tests and the benchmark start it with', () => {
+    const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).to.equal(['node', ...BOT_NODE_FLAGS, '--import', 'tsx', 'core/main.ts'].join(' '));
+  });
 
   it('npm start without credentials creates the config, runs in local mode and says how to connect, and stops on SIGTERM', async () => {
     const p = run('main.ts', dir);

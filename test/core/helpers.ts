@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../core/bot.ts';
+import { BOT_NODE_FLAGS, PROJECT_ROOT } from '../../core/bot.ts';
 import type { Clock, LogEntry } from '../../core/types.ts';
 import { startTestBot, type TestBot } from '../support/kit.ts';
 
@@ -232,9 +232,9 @@ export interface Spawned {
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** `npm start` as a child process: `node --import tsx core/main.ts` with the given config and data folder. */
+/** `npm start` as a child process: `node <flags> --import tsx core/main.ts` with the given config and data folder. */
 export function spawnMain(configFile: string, dataDir: string, extraEnv: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], {
+  const child = spawn(process.execPath, [...BOT_NODE_FLAGS, '--import', 'tsx', 'core/main.ts'], {
     cwd: PROJECT_ROOT,
     // A clean environment: no TWITCH_TOKEN from the developer's shell (an empty one also beats a .env file).
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), BAKEBOT_CONFIG: configFile, BAKEBOT_DATA_DIR: dataDir, TWITCH_TOKEN: '', ...extraEnv },
