@@ -108,8 +108,8 @@ async function ingest(world: BenchWorld): Promise<void> {
  * The round trips' baseline: a bare twurple client that answers `!echo` at once (the same trip with no bot in
  * it), `n` times at the bots' spacing, under the same chat as the bot had (`chatRate`, or none). It runs in its
  * own round right after the bot's, with the bot stopped. Measured beside the bot (session 4), the second client
- * parsed the same chat and collected its garbage on the same two cores: traced with `perf sched`, its
- * collections took a core during a third of the bot's slowest round trips.
+ * parsed the same chat and collected its garbage on the same two cores: a scheduler trace found its collection
+ * threads running during several of the bot's slowest round trips.
  */
 async function echoRound(world: BenchWorld, echoer: string, chatRate: number, n: number, into: number[]): Promise<void> {
   const echo = await echoClient(world);
