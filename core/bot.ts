@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ChatHub, LocalTransport, sendTimesFile, type ChatLimits } from './chat.ts';
 import { CommandRouter } from './commands.ts';
 import { displayPath, ensureConfigFile, type BotConfig } from './config.ts';
+import { dailyBackup } from './backup.ts';
 import { Storage } from './db.ts';
 import { createHooks, type CoreHooks, type TapOwner } from './hooks.ts';
 import { Host } from './host.ts';
@@ -17,6 +18,8 @@ import type { BotRuntime, BotStatus, Clock, Logger, TwitchCredentials } from './
 import { Users } from './users.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** How often the bot looks whether today's backup is due. */
+const HOUR = 3_600_000;
 
 /**
  * Node flags of the bot process, as `npm start` passes them (package.json; a test keeps the two equal).
@@ -91,6 +94,7 @@ export class Bot {
     this.storage = await Storage.open(this.databaseFile, this.logs.logger('db'));
     try {
       await this.storage.migrate('core', path.join(this.root, 'core', 'migrations'));
+      await this.storage.probeWrite(this.clock.now());
       this.users = new Users(this.storage);
       await this.users.load();
       this.router = new CommandRouter({
@@ -143,12 +147,34 @@ export class Bot {
       else this.log.info(this.localModeNotice());
       resume();
       await this.hooks.ready.promise();
+      this.scheduleBackups();
       this.log.info(`ready: ${this.host.plugins().filter((p) => p.state === 'enabled').map((p) => p.name).join(', ') || 'no plugins enabled'}`);
     } catch (err) {
       await this.host?.stop().catch(() => undefined);
       await this.storage.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  get backupFolder(): string {
+    return path.join(this.dataDir, 'backups');
+  }
+
+  private backupTimer: unknown;
+  private backupRunning: Promise<unknown> = Promise.resolve();
+  private scheduleBackups(): void {
+    const run = (): void => {
+      this.backupRunning = dailyBackup({
+        folder: this.backupFolder,
+        keep: () => this.settings.backupKeep,
+        now: () => this.clock.now(),
+        backup: (target) => this.storage.backup(target),
+        log: this.log,
+      }).finally(() => {
+        if (this.running) this.backupTimer = this.clock.setTimeout(run, HOUR);
+      });
+    };
+    run();
   }
 
   localModeNotice(): string {
@@ -261,6 +287,8 @@ export class Bot {
     if (!this.running) return;
     this.running = false;
     this.log.info('shutting down');
+    this.clock.clearTimeout(this.backupTimer);
+    await this.backupRunning;
     await this.chat.stop();
     await this.hooks.shutdown.promise().catch((err: unknown) => this.log.error(`shutdown hook failed: ${(err as Error).message}`));
     await this.host.stop();

@@ -27,6 +27,7 @@ export const BOT_SCHEMA = {
     pluginPaths: { type: 'array', items: { type: 'string' }, default: [], description: 'Folders with third-party plugins.' },
     pluginPackages: { type: 'array', items: { type: 'string' }, default: [], description: 'Installed npm packages that are plugins.' },
     watch: { type: 'boolean', default: true, description: 'Apply edits of this file and of plugin sources while running.' },
+    backupKeep: { type: 'integer', minimum: 0, maximum: 365, default: 7, description: 'Daily backups of the database kept in data/backups (0: no automatic backup).' },
     commands: {
       type: 'object',
       default: {},
@@ -65,6 +66,7 @@ export interface BotConfig {
   readonly pluginPaths: readonly string[];
   readonly pluginPackages: readonly string[];
   readonly watch: boolean;
+  readonly backupKeep: number;
   readonly commands: Readonly<Record<string, CommandOverride>>;
 }
 

@@ -6,6 +6,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database } from 'sqlite';
 import sqlite3 from 'sqlite3';
+import { onlineBackup } from './backup.ts';
+import { DatabaseError, damageReport, openError } from './db-health.ts';
 import type { Batch, BatchOptions, Logger, PluginDb, PreparedRead, Row, RunResult, SqlParams, SqlTx, SqlValue } from './types.ts';
 
 /** Statements kept per prepared read: reads of one query asked at once do not queue behind each other. */
@@ -145,14 +147,40 @@ export class Storage {
   ) {}
 
   static async open(file: string, log: Logger, options: { stallWarningMs?: number } = {}): Promise<Storage> {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const writer = await open({ filename: file, driver: sqlite3.Database });
-    // WAL lets the reader see the last commit while the writer works; NORMAL sync is durable across
-    // process crashes (only an OS crash can lose the last commits), which is what a chat bot needs.
-    await writer.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;');
-    const reader = await open({ filename: file, driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY });
-    await reader.exec('PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;');
+    let writer: Database | undefined;
+    let reader: Database | undefined;
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writer = await open({ filename: file, driver: sqlite3.Database });
+      // WAL lets the reader see the last commit while the writer works; NORMAL sync is durable across
+      // process crashes (only an OS crash can lose the last commits), which is what a chat bot needs.
+      // journal_size_limit: the WAL is truncated back to 4 MB after a checkpoint instead of keeping its peak.
+      await writer.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA journal_size_limit=4194304;');
+      // A damaged file must stop the start: a bot that says `ready` on it answers wrong balances.
+      const damage = damageReport(file, await writer.all('PRAGMA quick_check'));
+      if (damage) throw damage;
+      reader = await open({ filename: file, driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY });
+      await reader.exec('PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;');
+    } catch (err) {
+      await reader?.close().catch(() => undefined);
+      await writer?.close().catch(() => undefined);
+      throw err instanceof DatabaseError ? err : openError(file, err);
+    }
     return new Storage(file, writer, reader, log, options.stallWarningMs ?? 10_000);
+  }
+
+  /** Proves the file takes writes before the bot says `ready` (a read-only file opens, then fails every write). */
+  async probeWrite(now: number): Promise<void> {
+    try {
+      await this.run("INSERT INTO core_meta (key, value) VALUES ('last_start', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(now)]);
+    } catch (err) {
+      throw openError(this.file, err);
+    }
+  }
+
+  /** A consistent copy of the database to `target` through SQLite's online backup (safe while writing). */
+  backup(target: string): Promise<void> {
+    return onlineBackup(this.writer.getDatabaseInstance(), target);
   }
 
   get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Bot, PROJECT_ROOT } from './bot.ts';
 import { ConfigError } from './config.ts';
+import { DatabaseError } from './db-health.ts';
 
 process.setSourceMapsEnabled(true);
 const envFile = path.join(PROJECT_ROOT, '.env');
@@ -36,6 +37,8 @@ try {
 } catch (err) {
   if (err instanceof ConfigError) {
     process.stderr.write(`BakeBot cannot start: the configuration has errors.\n${err.message}\n`);
+  } else if (err instanceof DatabaseError) {
+    process.stderr.write(`BakeBot cannot start: ${err.message}\n`);
   } else {
     process.stderr.write(`BakeBot cannot start: ${(err as Error).stack ?? String(err)}\n`);
   }

@@ -1,5 +1,5 @@
 // `npm run economy:check`: proves, on the bot's database, that every balance equals the sum of its ledger
-// rows (and every escrow its rows). Opens the database read-only, so it is safe while the bot runs.
+// rows (and every escrow its rows), and that the file itself is sound (integrity_check). Opens the database read-only, so it is safe while the bot runs.
 // Prints one line per problem and exits 1 if there is any; 2 if the database cannot be read.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -25,9 +25,17 @@ async function main(): Promise<number> {
       process.stdout.write(`economy:check: ${file} has no economy tables yet (the economy plugin never ran); nothing to check.\n`);
       return 0;
     }
+    // integrity_check also compares every index with its table: a row and its index entry that disagree
+    // are damage the books alone would not show.
+    const integrity = (await db.all<{ integrity_check: string }[]>('PRAGMA integrity_check')).map((r) => r.integrity_check);
+    const sound = integrity.length === 1 && integrity[0] === 'ok';
+    if (!sound) {
+      for (const line of integrity.slice(0, 20)) process.stdout.write(`database: ${line}\n`);
+      process.stdout.write('The database file is damaged: restore a backup or run `npm run db:recover` (README: "Backups and recovery").\n');
+    }
     const result = await checkBooks({ all: <T>(sql: string) => db.all<T[]>(sql) });
     process.stdout.write(`${describeCheck(result)}\n`);
-    return result.ok ? 0 : 1;
+    return result.ok && sound ? 0 : 1;
   } finally {
     await db.close();
   }

@@ -2,6 +2,9 @@
 // finds every account whose balance differs from the sum of its ledger rows, every escrow whose held amount
 // differs from minus the sum of the ledger rows that name it, and every account whose `held` differs from
 // its open escrows. Shared by the service's check() and the `npm run economy:check` command line.
+// Accounts are read through the table's own primary key (INDEXED BY its autoindex: NOT INDEXED is ignored on a
+// WITHOUT ROWID table): the balance index covers `tokens`, and SQLite would otherwise read the balances from
+// the index, so a damaged table row (a balance that no longer matches its ledger) went unseen.
 import type { CheckResult } from './service.ts';
 
 export const CHECK_SQL = `
@@ -9,7 +12,7 @@ WITH l AS (SELECT user_id, sum(delta) AS s FROM economy_ledger GROUP BY user_id)
      el AS (SELECT escrow_id, -sum(delta) AS s FROM economy_ledger WHERE escrow_id IS NOT NULL GROUP BY escrow_id),
      eh AS (SELECT user_id, sum(amount) AS s FROM economy_escrow WHERE state = 'held' GROUP BY user_id)
 SELECT 'balance' AS type, a.user_id AS id, a.tokens AS a, coalesce(l.s, 0) AS b
-  FROM economy_accounts a LEFT JOIN l ON l.user_id = a.user_id WHERE a.tokens != coalesce(l.s, 0)
+  FROM economy_accounts a INDEXED BY sqlite_autoindex_economy_accounts_1 LEFT JOIN l ON l.user_id = a.user_id WHERE a.tokens != coalesce(l.s, 0)
 UNION ALL
 SELECT 'balance', l.user_id, 0, l.s FROM l
   WHERE l.s != 0 AND NOT EXISTS (SELECT 1 FROM economy_accounts a WHERE a.user_id = l.user_id)
@@ -22,9 +25,9 @@ SELECT 'escrow', el.escrow_id, 0, el.s FROM el
   WHERE NOT EXISTS (SELECT 1 FROM economy_escrow e WHERE e.id = el.escrow_id)
 UNION ALL
 SELECT 'held', a.user_id, a.held, coalesce(eh.s, 0)
-  FROM economy_accounts a LEFT JOIN eh ON eh.user_id = a.user_id WHERE a.held != coalesce(eh.s, 0)
+  FROM economy_accounts a INDEXED BY sqlite_autoindex_economy_accounts_1 LEFT JOIN eh ON eh.user_id = a.user_id WHERE a.held != coalesce(eh.s, 0)
 UNION ALL
-SELECT 'negative', user_id, tokens, held FROM economy_accounts WHERE tokens < 0 OR held < 0
+SELECT 'negative', user_id, tokens, held FROM economy_accounts INDEXED BY sqlite_autoindex_economy_accounts_1 WHERE tokens < 0 OR held < 0
 UNION ALL
 SELECT 'count', '', (SELECT count(*) FROM economy_accounts), (SELECT count(*) FROM economy_ledger)`;
 
