@@ -145,14 +145,17 @@ export class Bot {
       this.chat.onStatus(() => this.emitStatus());
       if (this.options.twitch !== false && this.twitchToken()) await this.startTwitch();
       else this.log.info(this.localModeNotice());
+      await this.storage.healthy();
       resume();
       await this.hooks.ready.promise();
       this.scheduleBackups();
       this.log.info(`ready: ${this.host.plugins().filter((p) => p.state === 'enabled').map((p) => p.name).join(', ') || 'no plugins enabled'}`);
     } catch (err) {
+      // A damaged file explains whatever else failed on it (a migration, a plugin's setup): say that first.
+      const damaged = await this.storage.healthy().then(() => undefined, (e: unknown) => e);
       await this.host?.stop().catch(() => undefined);
       await this.storage.close().catch(() => undefined);
-      throw err;
+      throw damaged ?? err;
     }
   }
 

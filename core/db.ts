@@ -132,6 +132,20 @@ export class PreparedQuery<T> implements PreparedRead<T> {
 }
 
 
+async function quickCheck(file: string): Promise<void> {
+  const db = await open({ filename: file, driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY }).catch((err: unknown) => {
+    throw openError(file, err);
+  });
+  try {
+    const damage = damageReport(file, await db.all('PRAGMA quick_check'));
+    if (damage) throw damage;
+  } catch (err) {
+    throw err instanceof DatabaseError ? err : openError(file, err);
+  } finally {
+    await db.close().catch(() => undefined);
+  }
+}
+
 export class Storage {
   private readonly lock = new Mutex();
   private readonly batches = new Set<BatchImpl<unknown>>();
@@ -156,9 +170,6 @@ export class Storage {
       // process crashes (only an OS crash can lose the last commits), which is what a chat bot needs.
       // journal_size_limit: the WAL is truncated back to 4 MB after a checkpoint instead of keeping its peak.
       await writer.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA journal_size_limit=4194304;');
-      // A damaged file must stop the start: a bot that says `ready` on it answers wrong balances.
-      const damage = damageReport(file, await writer.all('PRAGMA quick_check'));
-      if (damage) throw damage;
       reader = await open({ filename: file, driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY });
       await reader.exec('PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;');
     } catch (err) {
@@ -166,7 +177,23 @@ export class Storage {
       await writer?.close().catch(() => undefined);
       throw err instanceof DatabaseError ? err : openError(file, err);
     }
-    return new Storage(file, writer, reader, log, options.stallWarningMs ?? 10_000);
+    const storage = new Storage(file, writer, reader, log, options.stallWarningMs ?? 10_000);
+    storage.health = quickCheck(file);
+    // A rejection is read by healthy(); until then it must not count as unhandled.
+    storage.health.catch(() => undefined);
+    return storage;
+  }
+
+  private health: Promise<void> = Promise.resolve();
+
+  /**
+   * Resolves when SQLite's quick check of the whole file passed; rejects with a DatabaseError naming the file
+   * and what to do. It runs on its own connection from open() on (about a second per 150 MB), so the bot sets
+   * its plugins up meanwhile and waits for it only before chat flows: a damaged file must stop the start, since
+   * a bot that says `ready` on it answers wrong balances.
+   */
+  healthy(): Promise<void> {
+    return this.health;
   }
 
   /** Proves the file takes writes before the bot says `ready` (a read-only file opens, then fails every write). */
@@ -388,6 +415,7 @@ export class Storage {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.health.catch(() => undefined);
     await Promise.all([...this.batches].map((b) => b.close()));
     this.closed = true;
     await Promise.all([...this.prepared].map((q) => q.close()));

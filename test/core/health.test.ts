@@ -77,17 +77,22 @@ describe('core: database health', () => {
   });
 
   it('a damaged page stops the start with the file, what is wrong and what to do', async () => {
-    const dir = tempDir();
-    const file = path.join(dir, 'bakebot.sqlite3');
-    const s = await Storage.open(file, quiet());
-    await s.run('CREATE TABLE items (v TEXT)');
-    await s.transaction(async (tx) => {
-      for (let i = 0; i < 400; i++) await tx.run('INSERT INTO items VALUES (?)', [`item ${i} ${'x'.repeat(40)}`]);
-    });
-    await s.close();
-    const root = await rootPage(file, 'items');
-    poke(file, (root - 1) * PAGE, Buffer.alloc(64, 0xa5)); // the b-tree page header of the table's root
-    const err = await Storage.open(file, quiet()).then(() => undefined, (e: unknown) => e as Error & { code: string });
+    const t = await startTestBot({ plugins: ['economy'] });
+    const eco = t.service('economy');
+    for (let i = 0; i < 300; i++) await eco.credit(`u${i}`, 10 + i, { reason: `seed ${'x'.repeat(40)}` });
+    await t.stop({ keepDir: true });
+    onCleanup(() => rmSync(t.dir, { recursive: true, force: true }));
+    const file = path.join(t.dir, 'data', 'bakebot.sqlite3');
+    const root = await rootPage(file, 'economy_ledger');
+    poke(file, (root - 1) * PAGE, Buffer.alloc(64, 0xa5)); // the b-tree page header of the ledger's root
+
+    const err = await startTestBot({ plugins: ['economy'], dir: t.dir, keepConfig: true }).then(
+      async (again) => {
+        await again.stop();
+        return undefined;
+      },
+      (e: unknown) => e as Error & { code: string },
+    );
     expect(err?.code).to.equal('DB_DAMAGED');
     expect(err?.message).to.contain(file).and.contain('npm run db:recover').and.contain('backup');
   });
