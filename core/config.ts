@@ -1,12 +1,15 @@
 // config/bakebot.yaml: reading it with line numbers, validating every section against its schema (all
 // errors at once, each with file, line and path), environment overrides, and writing settings back
 // without losing the streamer's comments.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { JSONSchema } from 'json-schema-to-ts';
 import type { ConfigIssue, LogLevel, Permission } from './types.ts';
+
+/** Largest config file read (bytes). */
+export const MAX_CONFIG_BYTES = 1_000_000;
 
 export const BOT_SCHEMA = {
   type: 'object',
@@ -145,9 +148,20 @@ export function readConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const shown = displayPath(file);
   let text: string;
   try {
+    // A config is a page or two; a huge one is a mistake (a log pasted in), and parsing it would stall chat.
+    const size = statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) {
+      throw new ConfigError([{ file: shown, path: '(file)', message: `is ${(size / 1e6).toFixed(1)} MB; a config file may be at most ${MAX_CONFIG_BYTES / 1e6} MB` }]);
+    }
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError([{ file: shown, path: '(file)', message: `cannot read: ${(err as Error).message}` }]);
+  }
+  // An emptied file (an editor that crashed, `: > file`) would otherwise mean "every default": disabled
+  // plugins back on, custom amounts reset. Refuse it like any other error, so the running settings stay.
+  if (!text.trim()) {
+    throw new ConfigError([{ file: shown, line: 1, path: '(file)', message: 'is empty; restore it (config/bakebot.example.yaml is the commented default) — the running settings are kept' }]);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -156,8 +170,11 @@ export function readConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       doc.errors.map((e) => ({ file: shown, line: lines.linePos(e.pos[0]).line, path: '(yaml)', message: e.message.split('\n')[0] ?? e.message })),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw: unknown = doc.toJS();
   const issues: ConfigIssue[] = [];
+  if (raw === null || raw === undefined) {
+    throw new ConfigError([{ file: shown, line: 1, path: '(file)', message: 'has no settings, only comments; it needs at least `plugins:` — the running settings are kept' }]);
+  }
   if (!isPlainObject(raw)) {
     throw new ConfigError([{ file: shown, line: 1, path: '(root)', message: 'must be a mapping with `bot:` and `plugins:` sections' }]);
   }
