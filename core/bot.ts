@@ -94,7 +94,7 @@ export class Bot {
     this.storage = await Storage.open(this.databaseFile, this.logs.logger('db'));
     try {
       await this.storage.migrate('core', path.join(this.root, 'core', 'migrations'));
-      await this.storage.probeWrite(this.clock.now());
+      const { uncleanStop } = await this.storage.markRunning(this.clock.now());
       this.users = new Users(this.storage);
       await this.users.load();
       this.router = new CommandRouter({
@@ -114,7 +114,7 @@ export class Bot {
         users: this.users,
         router: this.router,
         limits: this.options.chatLimits,
-        sendTimes: sendTimesFile(path.join(this.dataDir, 'chat-sends.json'), chatLog),
+        sendTimes: sendTimesFile(path.join(this.dataDir, 'chat-sends.json'), chatLog, { uncleanStop, now: () => this.clock.now() }),
       });
       this.host = new Host({
         root: this.root,
@@ -296,6 +296,7 @@ export class Bot {
     await this.hooks.shutdown.promise().catch((err: unknown) => this.log.error(`shutdown hook failed: ${(err as Error).message}`));
     await this.host.stop();
     await this.users.flush();
+    await this.storage.markStopped().catch((err: unknown) => this.log.warn(`could not record the clean stop: ${(err as Error).message}`));
     await this.storage.close();
     this.log.info('stopped');
   }

@@ -115,15 +115,32 @@ export interface SendTimesStore {
   save(times: readonly number[]): void;
 }
 
-/** A small JSON file in the data folder, replaced atomically on each write. */
-export function sendTimesFile(file: string, log: Logger): SendTimesStore {
+/**
+ * A small JSON file in the data folder, replaced atomically on each write. When it is missing or unreadable
+ * after an unclean stop (`uncleanStop`), the sends of the killed run are unknown: the store answers with a
+ * full window (`fill` sends at load time), so the bot waits the window out rather than risk Twitch's limit.
+ */
+export function sendTimesFile(file: string, log: Logger, options: { uncleanStop?: boolean; now?: () => number; fill?: number } = {}): SendTimesStore {
+  const unknown = (why: string): number[] => {
+    if (!options.uncleanStop) return []; // first run, or a clean stop: nothing was sent that is not in the file
+    log.warn(`${file} ${why} after an unclean stop: the bot's last sends are unknown, so it waits out Twitch's send window (30 s) before chatting`);
+    const now = (options.now ?? Date.now)();
+    return new Array<number>(options.fill ?? TWITCH_LIMITS.perWindowMod).fill(now);
+  };
   return {
     load: () => {
+      let text: string;
       try {
-        const data = JSON.parse(readFileSync(file, 'utf8')) as { times?: unknown };
-        return Array.isArray(data.times) ? data.times.filter((t): t is number => typeof t === 'number') : [];
+        text = readFileSync(file, 'utf8');
       } catch {
-        return []; // none yet, or unreadable: start counting from now
+        return unknown('is missing');
+      }
+      try {
+        const data = JSON.parse(text) as { times?: unknown };
+        if (!Array.isArray(data.times)) return unknown('has no list of send times');
+        return data.times.filter((t): t is number => typeof t === 'number');
+      } catch {
+        return unknown('is unreadable');
       }
     },
     save: (times) => {

@@ -196,13 +196,26 @@ export class Storage {
     return this.health;
   }
 
-  /** Proves the file takes writes before the bot says `ready` (a read-only file opens, then fails every write). */
-  async probeWrite(now: number): Promise<void> {
+  /**
+   * Marks the bot as running, which proves the file takes writes before the bot says `ready` (a read-only
+   * file opens, then fails every write). Returns whether the previous run ended without `markStopped()`:
+   * a crash or a kill.
+   */
+  async markRunning(now: number): Promise<{ uncleanStop: boolean }> {
+    const previous = await this.get<{ value: string }>("SELECT value FROM core_meta WHERE key = 'running'");
     try {
-      await this.run("INSERT INTO core_meta (key, value) VALUES ('last_start', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(now)]);
+      await this.transaction(async (tx) => {
+        await tx.run("INSERT INTO core_meta (key, value) VALUES ('running', '1'), ('last_start', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(now)]);
+      });
     } catch (err) {
       throw openError(this.file, err);
     }
+    return { uncleanStop: previous?.value === '1' };
+  }
+
+  /** The clean-stop mark (see markRunning). */
+  async markStopped(): Promise<void> {
+    await this.run("UPDATE core_meta SET value = '0' WHERE key = 'running'");
   }
 
   /** A consistent copy of the database to `target` through SQLite's online backup (safe while writing). */

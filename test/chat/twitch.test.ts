@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { open } from 'sqlite';
+import sqlite3 from 'sqlite3';
 import type { Transport } from '../../core/chat.ts';
 import type { ChatLogService } from '../../plugins/chatlog/index.ts';
 import { startFakeTwitch, type FakeTwitch } from '../support/fake-twitch.ts';
@@ -170,6 +172,25 @@ describe('Twitch chat', function () {
     await fake.waitForBotMessages(30, 15_000);
     expect(fake.violations).to.deep.equal([]);
     expect(new Set(delivered(fake)).size).to.equal(30);
+  });
+
+  it('after an unclean stop with a garbled send-times file, waits the window out instead of guessing it empty', async () => {
+    s = await connect({ fakeLimits: { limits: { windowMs: 3000, duplicateWindowMs: 500 } } });
+    const { fake } = s;
+    for (let i = 0; i < 20; i++) fake.say(CHANNEL, { login: `viewer${i}`, text: `!ping ${i}` });
+    await fake.waitForBotMessages(20, 10_000);
+    const dir = s.t.dir;
+    await s.t.stop({ keepDir: true });
+    // What a crash leaves: the running mark still set, and (here) a send-times file cut off mid-write.
+    const db = await open({ filename: path.join(dir, 'data', 'bakebot.sqlite3'), driver: sqlite3.Database });
+    await db.run("UPDATE core_meta SET value = '1' WHERE key = 'running'");
+    await db.close();
+    writeFileSync(path.join(dir, 'data', 'chat-sends.json'), '{"times":[17650');
+    s = await connect({ fake, bot: { dir } });
+    expect(s.t.bot.logs.recent().map((e) => e.msg).join('\n')).to.match(/chat-sends\.json is unreadable after an unclean stop/);
+    for (let i = 20; i < 30; i++) fake.say(CHANNEL, { login: `viewer${i}`, text: `!ping ${i}` });
+    await fake.waitForBotMessages(30, 15_000);
+    expect(fake.violations).to.deep.equal([]);
   });
 
   it('hands a burst over from the Twitch thread a frame at a time', async () => {
