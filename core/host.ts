@@ -10,7 +10,7 @@ import { ConfigError, ConfigValidator, formatIssue, readConfig, writeConfigValue
 import type { Storage } from './db.ts';
 import { hooksFor, untapAll, type CoreHooks, type TapOwner } from './hooks.ts';
 import { CooldownTable, SlidingWindow } from './limits.ts';
-import { discover, loadModule, PluginLoadError, type LoadedModule, type PluginSource } from './loader.ts';
+import { discover, firstFrame, loadModule, PluginLoadError, type LoadedModule, type PluginSource } from './loader.ts';
 import type { LogHub } from './log.ts';
 import type {
   AnyPluginDefinition, BotRuntime, ChatApi, Clock, CommandSpec, ConfigIssue, HostControl, Logger, PluginContext, PluginInfo, PluginServices, PluginState, UserDirectory,
@@ -108,6 +108,19 @@ interface PluginRecord {
 
 export class HostError extends Error {
   override name = 'HostError';
+}
+
+/** Marks an error thrown by a plugin's code with the place in its own source (file:line:column) it came from. */
+function located(err: unknown, module: LoadedModule, dir: string): unknown {
+  if (!(err instanceof Error) || !module.mapStack || !err.stack) return err;
+  const at = firstFrame(module.mapStack(err.stack), dir);
+  if (at) Object.defineProperty(err, 'pluginLocation', { value: at, configurable: true });
+  return err;
+}
+
+function whereOf(err: unknown): string {
+  const at = (err as { pluginLocation?: string } | undefined)?.pluginLocation;
+  return at ? ` (at ${at})` : '';
 }
 
 function def(r: PluginRecord): AnyPluginDefinition {
@@ -362,7 +375,7 @@ export class Host implements HostControl {
       } catch (err) {
         r.error = (err as Error).message;
         r.blockedBySetup = true;
-        this.log.error(`plugin ${r.name} could not start: ${r.error}`);
+        this.log.error(`plugin ${r.name} could not start: ${r.error}${whereOf(err)}`);
         // Its dependents cannot start either; recompute what can.
         const again = this.plan(order);
         for (const [k, v] of again) target.set(k, v);
@@ -419,7 +432,7 @@ export class Host implements HostControl {
       return running;
     } catch (err) {
       await scope.dispose(log);
-      throw err;
+      throw located(err, module, r.source.dir);
     } finally {
       clearTimeout(timer);
     }
@@ -643,7 +656,7 @@ export class Host implements HostControl {
 
   private reportReloadFailure(r: PluginRecord, why: string, err: unknown): void {
     r.lastError = `reload (${why}) failed, the previous version keeps running: ${(err as Error).message}`;
-    this.log.error(`plugin ${r.name}: ${r.lastError}`);
+    this.log.error(`plugin ${r.name}: ${r.lastError}${whereOf(err)}`);
   }
 
   // ---------------------------------------------------------------- HostControl

@@ -1,10 +1,12 @@
-// Finding plugins and importing them so they can be imported again. Node never frees or re-evaluates an
-// ESM module, so each load bundles the plugin's own files with esbuild (packages stay external and are
-// shared) into a fresh file and imports that: a reload runs the new code, and the old module is garbage.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Finding plugins and loading them so they can be loaded again. Each load bundles the plugin's own files with
+// esbuild (packages stay external and are shared) and runs the bundle as a function: a reload runs the new
+// code, and the old one is garbage once unloaded (an imported ES module never is).
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compileFunction, constants as vmConstants } from 'node:vm';
+import { build, type Metafile } from 'esbuild';
 import type { AnyPluginDefinition } from './types.ts';
 
 export const HOST_API_VERSION = 1;
@@ -23,6 +25,8 @@ export interface LoadedModule {
   readonly definition: AnyPluginDefinition;
   /** Absolute paths of the plugin's own source files (what a watcher should watch). */
   readonly files: readonly string[];
+  /** A stack of an error thrown by the plugin's code, with its own files, lines and columns. */
+  readonly mapStack?: (stack: string) => string;
 }
 
 export class PluginLoadError extends Error {
@@ -80,45 +84,165 @@ export async function loadModule(source: PluginSource, importPackage: (name: str
     }
     return { definition: checkDefinition((mod as { default?: unknown }).default ?? mod, source.entry), files: [] };
   }
-  let result;
+  const built = await bundle(source);
+  const files = Object.keys(built.metafile.inputs)
+    .map((f) => path.resolve(source.dir, f))
+    .filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`));
+  const externals = new Set<string>();
+  for (const input of Object.values(built.metafile.inputs)) for (const i of input.imports) if (i.external) externals.add(i.path);
+  const packages = await importExternals(source, [...externals]);
+  const name = `${source.entry}?build=${++generation}`;
+  let exported: unknown;
   try {
-    result = await build({
+    exported = evaluate(built.code, name, source, packages);
+  } catch (err) {
+    const at = firstFrame(mapStack(String((err as Error).stack ?? ''), name, built.map, source.dir), source.dir);
+    throw new PluginLoadError(`cannot load ${path.relative(process.cwd(), source.entry)}: ${(err as Error).message ?? String(err)}${at ? ` (at ${at})` : ''}`);
+  }
+  const map = built.map;
+  return {
+    definition: checkDefinition((exported as { default?: unknown }).default, source.entry),
+    files,
+    mapStack: (stack) => mapStack(stack, name, map, source.dir),
+  };
+}
+
+interface Built {
+  readonly code: string;
+  readonly map: SourceMap;
+  readonly metafile: Metafile;
+}
+
+// CommonJS, so the bundle runs as a plain function (below); packages stay external and are handed in.
+async function bundle(source: PluginSource): Promise<Built> {
+  try {
+    const result = await build({
       entryPoints: [source.entry],
       bundle: true,
       packages: 'external',
-      format: 'esm',
+      format: 'cjs',
       platform: 'node',
       target: 'node20',
       write: false,
       metafile: true,
-      sourcemap: 'inline',
+      sourcemap: 'external',
+      outfile: path.join(source.dir, '.build', 'plugin.cjs'),
+      define: { 'import.meta.url': IMPORT_META_URL },
       logLevel: 'silent',
       absWorkingDir: source.dir,
     });
+    const out = result.outputFiles ?? [];
+    const code = out.find((f) => f.path.endsWith('.cjs'))?.text ?? '';
+    const map = new SourceMap(JSON.parse(out.find((f) => f.path.endsWith('.map'))?.text ?? '{"version":3,"sources":[],"mappings":""}') as SourceMapPayload);
+    return { code, map, metafile: result.metafile };
   } catch (err) {
-    const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
-    const detail = errors?.map((e) => (e.location ? `${e.location.file}:${e.location.line} ${e.text}` : e.text)).join('; ');
+    const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+    const detail = errors?.map((e) => (e.location ? `${path.resolve(source.dir, e.location.file)}:${e.location.line}:${e.location.column + 1} ${e.text}` : e.text)).join('; ');
     throw new PluginLoadError(`cannot build ${path.relative(process.cwd(), source.entry)}: ${detail ?? (err as Error).message}`);
   }
-  const code = result.outputFiles?.[0]?.text ?? '';
-  const files = Object.keys(result.metafile?.inputs ?? {})
-    .map((f) => path.resolve(source.dir, f))
-    .filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`));
-  // The bundle lives beside the plugin so that its bare imports resolve exactly as the source's do.
-  const outDir = path.join(source.dir, '.build');
-  mkdirSync(outDir, { recursive: true });
-  const out = path.join(outDir, `${path.basename(source.dir)}-${process.pid}-${++generation}.mjs`);
-  writeFileSync(out, code);
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(pathToFileURL(out).href)) as { default?: unknown };
-  } catch (err) {
-    throw new PluginLoadError(`cannot load ${path.relative(process.cwd(), source.entry)}: ${(err as Error).message}`);
-  } finally {
-    // Once imported the module lives in memory; the file is not needed and must not pile up.
-    rmSync(out, { force: true });
+}
+
+const IMPORT_META_URL = '__bakebot_import_meta_url';
+
+/**
+ * Runs the bundle as a function. Node never frees an imported ES module (nodejs/node#49442), so importing a
+ * fresh bundle per reload kept every old version (about 0.8 MB a reload of the shop); a function is garbage
+ * once the plugin is unloaded and nothing refers to it.
+ */
+function evaluate(code: string, name: string, source: PluginSource, packages: ReadonlyMap<string, unknown>): unknown {
+  const fn = compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname', IMPORT_META_URL], {
+    filename: name,
+    // Only a plugin that imports at run time gets the (experimental) loader hook, and with it Node's warning.
+    ...(code.includes('import(') ? { importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : {}),
+  });
+  const module = { exports: {} as unknown };
+  const require = (spec: string): unknown => {
+    if (!packages.has(spec)) throw new Error(`cannot find package '${spec}' (imported by ${source.entry})`);
+    return packages.get(spec);
+  };
+  fn(module.exports, require, module, source.entry, source.dir, pathToFileURL(source.entry).href);
+  return module.exports;
+}
+
+// One tiny module per folder imports packages as a file of that folder would. The bot's own folder answers
+// `bakebot/*` (its package exports) and whatever a plugin folder outside the bot does not have itself.
+// Kept for the process: one small module per folder, not one per reload.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const importers = new Map<string, Promise<(specifier: string) => Promise<unknown>>>();
+
+function importerIn(dir: string): Promise<(specifier: string) => Promise<unknown>> {
+  let importer = importers.get(dir);
+  if (!importer) {
+    const file = path.join(dir, '.build', 'import.mjs');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, 'export default (specifier) => import(specifier);\n');
+    importer = import(pathToFileURL(file).href).then((m: { default: (specifier: string) => Promise<unknown> }) => m.default);
+    importers.set(dir, importer);
   }
-  return { definition: checkDefinition(mod.default, source.entry), files };
+  return importer;
+}
+
+async function importExternals(source: PluginSource, specifiers: readonly string[]): Promise<Map<string, unknown>> {
+  const own = await importerIn(source.dir);
+  const bot = await importerIn(ROOT);
+  const found = new Map<string, unknown>();
+  for (const spec of specifiers) {
+    let ns: unknown;
+    try {
+      ns = spec === 'bakebot' || spec.startsWith('bakebot/') ? await bot(spec) : await own(spec).catch((err: unknown) => (isNotFound(err) ? bot(spec) : Promise.reject(err)));
+    } catch (err) {
+      throw new PluginLoadError(`${path.relative(process.cwd(), source.entry)} imports '${spec}', which cannot be loaded: ${(err as Error).message}`);
+    }
+    found.set(spec, asRequired(ns as Record<string, unknown>));
+  }
+  return found;
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED';
+}
+
+/**
+ * What `require(spec)` must give the bundle for an ES namespace `ns`. esbuild's bundle (Node interop) takes
+ * the required value itself as the default import and reads named imports off it, so: the default export when
+ * the named ones are its properties (every CommonJS package, Node's built-ins), else the default export with
+ * the named ones laid over it, else the namespace.
+ */
+function asRequired(ns: Record<string, unknown>): unknown {
+  if (!('default' in ns)) return ns;
+  const base = ns.default;
+  const named = Object.keys(ns).filter((k) => k !== 'default');
+  if (base === null || (typeof base !== 'object' && typeof base !== 'function')) return named.length ? ns : base;
+  const b = base as Record<string | symbol, unknown>;
+  if (named.every((k) => b[k] === ns[k])) return base;
+  return new Proxy(b, {
+    get: (t, k) => (typeof k === 'string' && k !== 'default' && k in ns ? ns[k] : Reflect.get(t, k)),
+    has: (t, k) => (typeof k === 'string' && k in ns) || Reflect.has(t, k),
+    ownKeys: (t) => [...new Set([...Reflect.ownKeys(t), ...named])],
+    getOwnPropertyDescriptor: (t, k) =>
+      typeof k === 'string' && named.includes(k) ? { value: ns[k], enumerable: true, configurable: true, writable: false } : Reflect.getOwnPropertyDescriptor(t, k),
+  });
+}
+
+const STACK_FRAME = /(\(|at )([^()\s]+\?build=\d+):(\d+):(\d+)/g;
+
+/** The first place in a (mapped) stack that is in the plugin's folder: `file:line:column`. */
+export function firstFrame(stack: string, dir: string): string | undefined {
+  for (const m of stack.matchAll(/(?:\(|at )([^()\s]+):(\d+):(\d+)\)?$/gm)) {
+    if (m[1]!.startsWith(dir + path.sep)) return `${m[1]}:${m[2]}:${m[3]}`;
+  }
+  return undefined;
+}
+
+/** The stack with the bundle's positions turned into the plugin's own file:line:column (from esbuild's map). */
+function mapStack(stack: string, name: string, map: SourceMap, dir: string): string {
+  return stack.replace(STACK_FRAME, (whole, lead: string, file: string, line: string, column: string) => {
+    if (file !== name) return whole;
+    const hit = map.findEntry(Number(line) - 1, Number(column) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+    if (!hit.originalSource) return whole;
+    return `${lead}${path.resolve(dir, '.build', hit.originalSource)}:${(hit.originalLine ?? 0) + 1}:${(hit.originalColumn ?? 0) + 1}`;
+  });
 }
 
 /** Checks the shape of what a plugin exports, with messages that tell its author what to fix. */
