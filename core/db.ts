@@ -250,10 +250,12 @@ export class Storage {
   transaction<R>(fn: (tx: SqlTx) => Promise<R>): Promise<R> {
     return this.write('transaction', async () => {
       await this.writer.exec('BEGIN IMMEDIATE');
+      if (this.active) this.active.waitingOnSqlite = false;
       const committed: (() => void)[] = [];
       const tx = this.txApi(committed);
       try {
         const result = await fn(tx);
+        if (this.active) this.active.waitingOnSqlite = true;
         await this.writer.exec('COMMIT');
         for (const f of committed) {
           try {
@@ -278,16 +280,39 @@ export class Storage {
   private write<T>(what: string, task: () => Promise<T>): Promise<T> {
     let started = false;
     const watchdog = setTimeout(() => {
-      if (!started) {
-        this.log.error(`a db.${what}() has waited ${this.stallWarningMs / 1000} s for the database. If it was called inside a transaction, use the transaction's \`tx\` instead: the transaction holds the write lock it is waiting for.`);
-      }
+      if (!started) this.stalled(what);
     }, this.stallWarningMs);
     watchdog.unref();
-    return this.lock.run(() => {
+    return this.lock.run(async () => {
       started = true;
       clearTimeout(watchdog);
-      return task();
+      this.active = { waitingOnSqlite: true };
+      try {
+        return await task();
+      } finally {
+        this.active = undefined;
+      }
     });
+  }
+
+  /** The write holding our lock now, and whether it waits on SQLite (for the file's lock) or runs its own code. */
+  private active: { waitingOnSqlite: boolean } | undefined;
+  private lastStallLog = { foreign: -Infinity, nested: -Infinity };
+
+  // A write that waits long has one of two causes, with different fixes: another program holds the file's
+  // lock (the write in progress is stuck in SQLite), or a transaction's code waits for a write of its own
+  // made outside `tx` (the transaction is running its code). Said once a minute, not once per waiting write.
+  private stalled(what: string): void {
+    const kind = this.active?.waitingOnSqlite ? 'foreign' : 'nested';
+    const now = Date.now();
+    if (now - this.lastStallLog[kind] < 60_000) return;
+    this.lastStallLog[kind] = now;
+    const waited = `a db.${what}() has waited ${this.stallWarningMs / 1000} s for the database`;
+    if (kind === 'foreign') {
+      this.log.error(`${waited}: another program holds the write lock of ${this.file} (SQLite answers "busy"). Close other programs that have it open — a database browser, a backup tool, a second bot (\`npm run chat\` starts one on the same data). Writes go on when it lets go.`);
+    } else {
+      this.log.error(`${waited}. If it was called inside a transaction, use the transaction's \`tx\` instead: the transaction holds the write lock it is waiting for.`);
+    }
   }
 
   private txApi(committed: (() => void)[]): SqlTx {
@@ -451,6 +476,7 @@ export class BatchImpl<T> implements Batch<T> {
   private closed = false;
   private readonly intervalMs: number;
   private readonly maxItems: number;
+  private readonly maxBuffered: number;
 
   constructor(
     private readonly storage: Storage,
@@ -460,6 +486,7 @@ export class BatchImpl<T> implements Batch<T> {
   ) {
     this.intervalMs = options.intervalMs ?? 250;
     this.maxItems = options.maxItems ?? 500;
+    this.maxBuffered = options.maxBuffered ?? 100_000;
   }
 
   get pending(): number {
@@ -480,14 +507,17 @@ export class BatchImpl<T> implements Batch<T> {
     } else {
       this.list.push(item);
     }
-    if (this.pending >= this.maxItems) void this.flush();
+    if (this.pending >= this.maxItems && !this.failing) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.intervalMs);
       this.timer.unref();
     }
   }
 
-  /** Resolves once every item pushed before the call is committed (or dropped after failed retries). */
+  /**
+   * Resolves once every item pushed before the call is committed, or kept in memory for a later try when the
+   * storage fails (or dropped, when the flush code itself fails three times).
+   */
   flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -521,24 +551,81 @@ export class BatchImpl<T> implements Batch<T> {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.flush();
+    clearTimeout(this.timer);
     this.closed = true;
     this.onClose();
   }
+
+  /** The last flush before close: rows that cannot be written now are lost, and said so. */
+  private closing = false;
 
   private async write(items: T[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.storage.transaction((tx) => this.options.flush(items, tx));
+        this.recovered(items.length);
         return;
       } catch (err) {
-        if (attempt >= 3) {
-          this.log.error(`could not write ${items.length} batched rows after 3 attempts; they are dropped`, { err: err as Error });
-          return;
+        if (attempt < 3) {
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+          continue;
         }
-        this.log.warn(`batch write failed (attempt ${attempt}), retrying`, { err: (err as Error).message });
-        await new Promise((r) => setTimeout(r, 50 * attempt));
+        // A full disk, a foreign lock or a read-only file passes: keep the rows and try again later. Any
+        // other error (the plugin's flush code, a constraint) would fail the same way forever.
+        if (isStorageFault(err) && !this.closing) this.keep(items, err as Error);
+        else this.log.error(`could not write ${items.length} batched rows after 3 attempts; they are dropped`, { err: err as Error });
+        return;
       }
     }
   }
+
+  /** While storage fails: since when, how long until the next try, and what was dropped over the bound. */
+  private failing: { since: number; backoffMs: number; dropped: number } | undefined;
+
+  private keep(items: T[], err: Error): void {
+    const first = !this.failing;
+    const f = (this.failing ??= { since: Date.now(), backoffMs: 250, dropped: 0 });
+    f.backoffMs = Math.min(f.backoffMs * 2, 30_000);
+    // The failed rows go back in front of what came meanwhile (older first, so merges keep their order).
+    if (this.options.key) {
+      const { key, merge } = this.options;
+      const newer = this.keyed;
+      this.keyed = new Map();
+      for (const item of items) this.keyed.set(key(item), item);
+      for (const [k, item] of newer) {
+        const older = this.keyed.get(k);
+        this.keyed.set(k, older !== undefined && merge ? merge(older, item) : item);
+      }
+    } else {
+      this.list = [...items, ...this.list];
+    }
+    const over = this.pending - this.maxBuffered;
+    if (over > 0) {
+      if (this.options.key) for (const k of [...this.keyed.keys()].slice(0, over)) this.keyed.delete(k);
+      else this.list.splice(0, over);
+      if (!f.dropped) this.log.error(`storage keeps failing (${err.message}): more than ${this.maxBuffered} rows wait in memory, so the oldest are dropped from now on until it works again`);
+      f.dropped += over;
+    }
+    if (first) this.log.warn(`could not write ${items.length} batched rows (${err.message}); they are kept in memory and written when the database takes writes again`);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), f.backoffMs);
+    this.timer.unref();
+  }
+
+  private recovered(written: number): void {
+    const f = this.failing;
+    if (!f) return;
+    this.failing = undefined;
+    const lost = f.dropped ? `; ${f.dropped} older rows were dropped meanwhile` : '';
+    this.log.info(`the database takes writes again after ${Math.round((Date.now() - f.since) / 1000)} s: wrote ${written} rows kept in memory${lost}`);
+  }
+}
+
+const STORAGE_FAULTS = new Set(['SQLITE_FULL', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL', 'SQLITE_NOMEM']);
+
+/** An error of the storage itself (disk, lock, permissions), as opposed to the SQL or the code around it. */
+export function isStorageFault(err: unknown): boolean {
+  return STORAGE_FAULTS.has((err as { code?: string })?.code ?? '');
 }

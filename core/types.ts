@@ -145,6 +145,11 @@ export interface BatchOptions<T> {
   /** With a key, items with the same key are merged while they wait (aggregated increments). */
   readonly key?: (item: T) => string;
   readonly merge?: (older: T, newer: T) => T;
+  /**
+   * Items kept in memory while the database refuses writes (a full disk, another program's lock); beyond it
+   * the oldest are dropped, and that is logged. Default 100,000.
+   */
+  readonly maxBuffered?: number;
   /** Writes one batch; runs inside a write transaction. */
   flush(items: readonly T[], tx: SqlTx): Promise<void>;
 }
