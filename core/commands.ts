@@ -153,17 +153,20 @@ export class CommandRouter {
     }
     const clock = this.deps.clock;
     const privileged = has === 'moderator' || has === 'broadcaster';
-    if (!privileged && !this.flood.take(message.user.id)) {
+    // Judged as of the message's arrival: chat held during a reload is released at once, and at release time
+    // a viewer's two commands seconds apart would look like one burst.
+    const at = Math.min(message.time, clock.now());
+    if (!privileged && !this.flood.take(message.user.id, at)) {
       this.deps.log.debug(`${message.user.login} is flooding commands; ignored`);
       return false;
     }
     const globalCd = this.deps.bot().commands[name]?.globalCooldown ?? entry.spec.globalCooldown ?? 0;
-    if (globalCd > 0 && this.cooldowns.remaining(`${name}:*`) > 0) return false;
-    if (!privileged && info.cooldown > 0 && this.cooldowns.take(`${name}:${message.user.id}`, info.cooldown) > 0) {
+    if (globalCd > 0 && this.cooldowns.remaining(`${name}:*`, at) > 0) return false;
+    if (!privileged && info.cooldown > 0 && this.cooldowns.take(`${name}:${message.user.id}`, info.cooldown, at) > 0) {
       this.deps.log.debug(`!${name} on cooldown for ${message.user.login}`);
       return false;
     }
-    if (globalCd > 0) this.cooldowns.take(`${name}:*`, globalCd);
+    if (globalCd > 0) this.cooldowns.take(`${name}:*`, globalCd, at);
 
     const rest = (m[2] ?? '').trim();
     const from = entry.owner.name;

@@ -14,8 +14,9 @@ export class CooldownTable implements Cooldowns {
 
   constructor(private readonly clock: Clock, private readonly prefix = '') {}
 
-  take(key: string, seconds: number): number {
-    const now = this.clock.now();
+  /** `at`: when the event happened, if earlier than now (chat held during a reload is judged as it arrived). */
+  take(key: string, seconds: number, at?: number): number {
+    const now = at ?? this.clock.now();
     const k = this.prefix + key;
     const left = (this.until.get(k) ?? 0) - now;
     if (left > 0) return left;
@@ -24,8 +25,8 @@ export class CooldownTable implements Cooldowns {
     return 0;
   }
 
-  remaining(key: string): number {
-    return Math.max(0, (this.until.get(this.prefix + key) ?? 0) - this.clock.now());
+  remaining(key: string, at?: number): number {
+    return Math.max(0, (this.until.get(this.prefix + key) ?? 0) - (at ?? this.clock.now()));
   }
 
   reset(key: string): void {
@@ -47,8 +48,8 @@ export class SlidingWindow implements RateLimiter {
 
   constructor(private readonly clock: Clock, public limit: number, public windowMs: number) {}
 
-  take(key: string): boolean {
-    const now = this.clock.now();
+  take(key: string, at?: number): boolean {
+    const now = at ?? this.clock.now();
     const times = this.recent(key, now);
     if (times.length >= this.limit) return false;
     times.push(now);

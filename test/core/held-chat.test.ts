@@ -1,0 +1,49 @@
+// Chat held while a plugin reloads keeps its place: when it is released, cooldowns and the flood limit
+// judge each command as of when it arrived, so every command is answered as it would have been.
+import { expect } from 'chai';
+import { FakeClock } from '../support/kit.ts';
+import { cleanup, eventually, newProbe, pluginFolder, startCoreBot } from './helpers.ts';
+
+describe('core: chat held during a reload', () => {
+  beforeEach(() => newProbe());
+  afterEach(cleanup);
+
+  it('answers a viewer\'s commands held during a slow reload as they arrived, cooldowns included', async () => {
+    const folder = pluginFolder({
+      name: 'slow',
+      setup: `
+        // The second start (the reload) waits until the test opens the gate.
+        globalThis.__starts = (globalThis.__starts ?? 0) + 1;
+        if (globalThis.__starts > 1) await globalThis.__gate;
+        ctx.commands.register({ name: 'ping', description: 'd', cooldown: 3, run: (call) => call.reply('pong ' + call.rest) });
+      `,
+    });
+    const g = globalThis as { __starts?: number; __gate?: Promise<void> };
+    g.__starts = 0;
+    let open!: () => void;
+    g.__gate = new Promise<void>((r) => (open = r));
+    const clock = new FakeClock('2026-01-15T12:00:00Z');
+    const t = await startCoreBot({ folder, clock, config: { bot: { commandCooldown: 3, rateLimitMessages: 3, rateLimitWindow: 10 } } });
+    try {
+      const reloading = t.host.reload('slow');
+      // Chat is held from the moment the old version is torn down until the new one has started.
+      await eventually(() => g.__starts === 2, 5000, 'the reload to reach the new setup');
+      // Four seconds apart: each is past the 3 s cooldown of the one before, and within the flood limit.
+      const held = [];
+      for (let i = 1; i <= 3; i++) {
+        held.push(t.say('alice', `!ping ${i}`));
+        await clock.advance(4_000);
+      }
+      open();
+      await reloading;
+      for (const m of held) {
+        const reply = await t.waitFor((o) => o.replyTo === m.id, 3000, `the reply to ${m.text}`);
+        expect(reply.text).to.equal(`pong ${m.text.slice(-1)}`);
+      }
+    } finally {
+      open();
+      delete g.__gate;
+      delete g.__starts;
+    }
+  });
+});
