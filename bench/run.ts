@@ -5,9 +5,12 @@ import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { open } from 'sqlite';
 import sqlite3 from 'sqlite3';
 import { PROJECT_ROOT } from '../core/bot.ts';
+import { startTestBot } from '../test/support/kit.ts';
 import {
   API_TOKEN, backgroundChat, bareClient, CHANNEL, count, dbProgress, echoClient, settleDisk, makeWorld, median, openDb, percentile, sleep, startBot, timeReplies, waitUntil, type BenchWorld, type BotProcess,
 } from './harness.ts';
@@ -258,6 +261,29 @@ async function hotReload(world: BenchWorld): Promise<void> {
   rows.push({ name: 'messages / replies lost during reloads', value: `${lostMessages} / ${lostReplies}`, target: '0 / 0', ok: lostMessages === 0 && lostReplies === 0 });
 }
 
+// Memory kept by hot reloads: the shop (the largest bundle) reloaded in this process, heap measured after
+// forced collections. A reload that kept its build (as an imported ES module would) grows it ~0.8 MB a time.
+async function reloadMemory(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heap = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed / 1e6;
+  };
+  const n = smoke ? 20 : 500;
+  const t = await startTestBot({ plugins: ['economy', 'shop'] });
+  try {
+    for (let i = 0; i < 10; i++) await t.host.reload('shop');
+    const before = heap();
+    for (let i = 0; i < n; i++) await t.host.reload('shop');
+    const per100 = ((heap() - before) / n) * 100;
+    rows.push({ name: `heap kept per 100 reloads of the shop, after GC (MB, over ${n})`, value: fmt(per100, 2), target: '≤ 1 MB', ok: per100 <= 1 });
+  } finally {
+    await t.stop();
+  }
+}
+
 async function scale(world: BenchWorld): Promise<void> {
   await seedAccounts(world, SIZES.scaleUsers, 10, 'scale');
   const top: number[] = [];
@@ -314,6 +340,8 @@ async function main(): Promise<void> {
     if (wanted('economy')) await economy(world);
     log('hot reload…');
     if (wanted('hotReload')) await hotReload(world);
+    log('reload memory…');
+    if (wanted('reloadMemory')) await reloadMemory();
     log(`scale (${SIZES.scaleUsers} accounts)…`);
     if (wanted('scale')) await scale(world);
     rows.push({ name: 'start-up to ready (ms, median)', value: fmt(median(startups)), target: '', ok: undefined });
