@@ -7,7 +7,7 @@ import { writeXp, type XpItem } from './earning.ts';
 import { checkBooks } from './invariant.ts';
 import { ACCOUNT_SELECT, Books, emptyAccountRow, toAccount, toEntry, toEscrow, type AccountRow, type EconomyEvent, type EscrowRow, type LedgerRow } from './ledger.ts';
 import { levelOf as curveLevelOf } from './levels.ts';
-import { anonymousId, eraseAccount, loadSalt, SALT_KEY } from './privacy.ts';
+import { anonymousId, eraseAccount, forgetViewer, loadSalt, SALT_KEY } from './privacy.ts';
 import { Queries } from './queries.ts';
 import type { EconomyConfig } from './schema.ts';
 import { Boosts, xpBoostEffect } from './boosts.ts';
@@ -361,19 +361,22 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
   };
 
   // A viewer's deletion (ctx.users.forget, from wherever it was asked): the account goes, the ledger is anonymized.
-  ctx.hooks.userForgotten.tap(async (event) => {
-    await xpBatch.flush();
-    const anon = anonymousId(salt, event.userId);
-    const erased = await run((b) => eraseAccount(b, event.userId, anon));
-    excluded.delete(event.userId);
-    recent.forget(event.userId);
-    boosts.forget(event.userId);
-    ctx.cooldowns.reset(`xp:${event.userId}`);
-    event.report({ anonymousId: anon, ...erased });
-    ctx.log.info(`deleted a user's data on request; their ledger rows now belong to ${anon}`);
-    // Listeners of the older API (onUserDeleted) hear it after the economy's part has committed.
-    await deletedListeners.emitAndWait({ userId: event.userId, anonymousId: anon }, USER_DELETED_TIMEOUT_MS);
-  });
+  ctx.hooks.userForgotten.tap((event) =>
+    forgetViewer(event, {
+      salt,
+      log: ctx.log,
+      flush: () => xpBatch.flush(),
+      erase: (userId, anon) => run((b) => eraseAccount(b, userId, anon)),
+      dropMemory: (userId) => {
+        excluded.delete(userId);
+        recent.forget(userId);
+        boosts.forget(userId);
+        ctx.cooldowns.reset(`xp:${userId}`);
+      },
+      // Listeners of the older API (onUserDeleted) hear it after the economy's part has committed.
+      notify: (deleted) => deletedListeners.emitAndWait(deleted, USER_DELETED_TIMEOUT_MS),
+    }),
+  );
 
   // The first !top after a start (or a reload) finds its statements prepared and its index pages in memory.
   void queries.warm().catch((err: unknown) => ctx.log.debug(`could not warm the leaderboards: ${(err as Error).message}`));

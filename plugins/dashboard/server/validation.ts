@@ -20,19 +20,6 @@ export const BODY_SCHEMAS = {
     properties: { plugin: { type: 'string', minLength: 1 }, settings: { type: 'object' } },
   },
   pluginConfig: { type: 'object' },
-  userUpdate: {
-    type: 'object',
-    additionalProperties: false,
-    minProperties: 1,
-    properties: {
-      tokens: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
-      xp: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
-      notes: { type: 'string', maxLength: 2000 },
-      banned: { type: 'boolean' },
-      excluded: { type: 'boolean' },
-      reason: { type: 'string', minLength: 1, maxLength: 200 },
-    },
-  },
   chat: {
     type: 'object',
     additionalProperties: false,
