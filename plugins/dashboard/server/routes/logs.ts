@@ -45,7 +45,7 @@ export function logsRoutes(router: Router, d: Deps): void {
     const level = levelOf(q.level);
     await page(d, ctx, 'logs', {
       title: 'Logs',
-      chatlog: !!history,
+      history: !!history,
       chat,
       filter,
       level,
