@@ -1,6 +1,8 @@
 // The dashboard's public face: the types other plugins code against to add pages, navigation entries,
-// dashboard panels, API routes, static assets and live events. Types only: a plugin that extends the
-// dashboard lists it in `optionalDependsOn` and calls `ctx.optionalService('dashboard')`.
+// dashboard panels, charts, API routes (given as data, bodies checked against their schema, errors in one
+// shape), parts of a viewer's page, the Logs page's chat history, static assets and live events. Types
+// only: a plugin that extends the dashboard lists it in `optionalDependsOn` and calls
+// `ctx.optionalService('dashboard')`. The dashboard itself names no plugin.
 //
 // Every registration takes the registering plugin's `ctx` as its Owner and is removed when that plugin
 // unloads (or when the returned function is called), so pages come and go with their plugin.
