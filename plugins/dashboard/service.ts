@@ -21,7 +21,7 @@ export interface SafeHtml {
  *   is on, and it may `{% from "macros.njk" import field %}` the dashboard's macros,
  * - or a plain string, shown as text (escaped).
  */
-export type DashboardContent = SafeHtml | { readonly template: string; readonly data?: Record<string, unknown> } | string;
+export type DashboardContent = SafeHtml | { readonly template: string; readonly data?: Record<string, unknown>; /** A page's heading for this request (e.g. a viewer's name); default the page's title. */ readonly title?: string } | string;
 
 export interface PageRequest {
   /** The path asked for, e.g. `/shop`. */

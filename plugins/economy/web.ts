@@ -47,7 +47,7 @@ export function mountDashboard(ctx: Ctx, dashboard: DashboardService, economy: E
     render: async ({ params }) => {
       const user = await load(params.login);
       const [history, sections] = await Promise.all([economy.history(user.userId, 50), dashboard.renderUserSections(user)]);
-      return { template: template('user.njk'), data: { u: user, history, sections, currency: economy.currency.name, base: userPath(user) } };
+      return { template: template('user.njk'), title: user.displayName, data: { u: user, history, sections, currency: economy.currency.name, base: userPath(user) } };
     },
   });
 

@@ -197,8 +197,11 @@ export function createApp(d: Deps, o: AppOptions): Koa {
       const st = state(ctx);
       const request = { path: ctx.path, query: Object.fromEntries(Object.entries(ctx.query).map(([k, v]) => [k, Array.isArray(v) ? v[0] ?? '' : v ?? ''])), user: st.user ?? '', csrf: st._csrf ?? '', params: p.params };
       let body: string;
+      let title = p.item.title;
       try {
-        body = await d.content.render(await p.item.render(request), { csrf: request.csrf, user: request.user });
+        const content = await p.item.render(request);
+        if (typeof content === 'object' && 'template' in content && typeof content.title === 'string' && content.title) title = content.title;
+        body = await d.content.render(content, { csrf: request.csrf, user: request.user });
       } catch (err) {
         // A page may answer "no such thing" (dashboard.httpError(404, …)): that is an answer, not a failure.
         const status = (err as ThrownError).status;
@@ -207,7 +210,7 @@ export function createApp(d: Deps, o: AppOptions): Koa {
         body = `<p class="note bad">This page of the ${escapeHtml(p.owner)} plugin failed: ${escapeHtml((err as Error).message)}</p>`;
       }
       const local = (urls: readonly string[] | undefined) => (urls ?? []).filter((s) => s.startsWith('/') && !s.startsWith('//'));
-      await page(d, ctx, 'extension', { title: p.item.title, owner: p.owner, body, scripts: local(p.item.scripts), styles: local(p.item.styles), topics: 'status ext' });
+      await page(d, ctx, 'extension', { title, owner: p.owner, body, scripts: local(p.item.scripts), styles: local(p.item.styles), topics: 'status ext' });
       return;
     }
     const chain = d.registry.api();

@@ -98,7 +98,7 @@ describe('economy on the dashboard: pages, deletion, reloads', function () {
     expect(list.text).to.include('<a href="/users" aria-current="page">Users</a>').and.include('href="/users/alice"').and.include('3 accounts');
     const alice = await c.get('/users/alice');
     expect(alice.status).to.equal(200);
-    expect(alice.text).to.include('id="section-chatMessages" data-plugin="chatlog"').and.include('hi, I am alice');
+    expect(alice.text).to.include('<h1>alice</h1>').and.include('id="section-chatMessages" data-plugin="chatlog"').and.include('hi, I am alice');
     expect((await c.get('/users/nobody_here')).status).to.equal(404);
     const home = await c.get('/');
     expect(home.text).to.include('id="panel-economy-summary"').and.include('id="chart-circulation"').and.include('id="chart-chat"');
