@@ -52,7 +52,9 @@ export class ExtensionRegistry {
   addPage(owner: Owner, page: DashboardPage): () => void {
     const p = normalizePath(page.path);
     if (RESERVED.test(p)) throw new Error(`dashboard page path ${p} is taken by the dashboard itself; use e.g. /${owner.name}`);
-    const existing = this.pages.get(p) ?? this.patterns.get(p);
+    // `/users/:login` and `/users/:name` are the same page: patterns are keyed by their shape.
+    const shape = p.replace(/\/:[^/]+/g, '/:');
+    const existing = this.pages.get(p) ?? this.patterns.get(shape);
     if (existing) throw new Error(`dashboard page path ${p} is already used by plugin ${existing.owner}`);
     if (typeof page.render !== 'function') throw new Error('a dashboard page needs a render(request) function');
     const entry = { owner: owner.name, item: { ...page, path: p } };
@@ -60,8 +62,9 @@ export class ExtensionRegistry {
     const source = p.split('/').map((seg) => (seg.startsWith(':') ? (names.push(seg.slice(1)), '([^/]+)') : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
     const map: Map<string, Registered<DashboardPage>> = names.length ? this.patterns : this.pages;
     const stored = names.length ? { ...entry, match: new RegExp(`^${source}$`), names } : entry;
-    const removePage = this.own(owner, () => map.set(p, stored), () => {
-      if (map.get(p) === stored) map.delete(p);
+    const key = names.length ? shape : p;
+    const removePage = this.own(owner, () => map.set(key, stored), () => {
+      if (map.get(key) === stored) map.delete(key);
     });
     const nav = names.length ? false : page.nav ?? true;
     const removeNav = nav ? this.addNav(owner, { title: typeof nav === 'string' ? nav : page.title, href: p, order: page.order }) : () => undefined;
