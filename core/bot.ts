@@ -95,7 +95,8 @@ export class Bot {
     try {
       await this.storage.migrate('core', path.join(this.root, 'core', 'migrations'));
       const { uncleanStop } = await this.storage.markRunning(this.clock.now());
-      this.users = new Users(this.storage);
+      // Forgetting a viewer is an event every plugin reacts to (its own rows), awaited before forget returns.
+      this.users = new Users(this.storage, (event) => this.hooks.userForgotten.promise(event));
       await this.users.load();
       this.router = new CommandRouter({
         hooks: this.hooks,

@@ -2,7 +2,7 @@
 // unloading a plugin removes its taps (tapable has no untap), and isolates errors: a throwing tap is
 // logged against its plugin and the other taps still run.
 import { AsyncParallelHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncHook } from 'tapable';
-import type { ChatEvent, ChatMessage, ChatUser, CommandCall, HookTap, OutgoingMessage, PluginHooks, PluginInfo } from './types.ts';
+import type { ChatEvent, ChatMessage, ChatUser, CommandCall, HookTap, OutgoingMessage, PluginHooks, PluginInfo, UserForgotten } from './types.ts';
 
 export function createHooks() {
   return Object.freeze({
@@ -13,6 +13,7 @@ export function createHooks() {
     command: new AsyncSeriesHook<[CommandCall]>(['call'], 'command'),
     outgoingMessage: new AsyncSeriesWaterfallHook<[OutgoingMessage]>(['message'], 'outgoingMessage'),
     userSeen: new AsyncParallelHook<[ChatUser]>(['user'], 'userSeen'),
+    userForgotten: new AsyncParallelHook<[UserForgotten]>(['event'], 'userForgotten'),
     pluginLoaded: new SyncHook<[PluginInfo]>(['plugin'], 'pluginLoaded'),
     pluginUnloaded: new SyncHook<[PluginInfo]>(['plugin'], 'pluginUnloaded'),
     configChanged: new SyncHook<[{ readonly plugin: string | null }]>(['change'], 'configChanged'),
@@ -134,6 +135,7 @@ export function hooksFor(hooks: CoreHooks, owner: TapOwner): PluginHooks {
     command: asyncTap(hooks.command, 'command'),
     outgoingMessage: outgoing,
     userSeen: asyncTap(hooks.userSeen, 'userSeen'),
+    userForgotten: asyncTap(hooks.userForgotten, 'userForgotten'),
     pluginLoaded: syncTap(hooks.pluginLoaded, 'pluginLoaded'),
     pluginUnloaded: syncTap(hooks.pluginUnloaded, 'pluginUnloaded'),
     configChanged: syncTap(hooks.configChanged, 'configChanged'),

@@ -8,6 +8,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { JSONSchema } from 'json-schema-to-ts';
 import { ConfigError, ConfigValidator, formatIssue, readConfig, writeConfigValues, type BotConfig, type LoadedConfig } from './config.ts';
 import type { Storage } from './db.ts';
+import { errorMessage, isCoded } from './errors.ts';
 import { hooksFor, untapAll, type CoreHooks, type TapOwner } from './hooks.ts';
 import { CooldownTable, SlidingWindow } from './limits.ts';
 import { discover, firstFrame, loadModule, PluginLoadError, type LoadedModule, type PluginSource } from './loader.ts';
@@ -99,8 +100,11 @@ interface PluginRecord {
   wanted: boolean;
   /** Why it cannot run (load, config, migration, setup, dependency problems), until something changes. */
   error?: string;
+  /** The catalog code of `error` (core/errors.ts): what code checks, instead of parsing the message. */
+  errorCode?: string;
   /** The last error its running code reported (a throwing command or hook); it keeps running. */
   lastError?: string;
+  lastErrorCode?: string;
   blockedBySetup: boolean;
   reloads: number;
   running?: Running;
@@ -253,6 +257,7 @@ export class Host implements HostControl {
         const { section, issues } = this.validator.validatePlugin(loaded, { name: record.name, schema: def(record).configSchema });
         if (issues.length) {
           record.error = `its settings are invalid: ${issues.map(formatIssue).join('; ')}`;
+          record.errorCode = 'INVALID_SETTINGS';
           return;
         }
         record.wanted = section.enabled ?? def(record).enabledByDefault ?? true;
@@ -275,6 +280,7 @@ export class Host implements HostControl {
       } catch (err) {
         // A schema ajv cannot compile is the plugin author's bug: that plugin cannot run, the rest can.
         r.error = `its config schema is invalid: ${(err as Error).message}`;
+        r.errorCode = 'INVALID_SCHEMA';
         r.wanted = false;
       }
     }
@@ -308,7 +314,7 @@ export class Host implements HostControl {
         const cycle = [...trail.slice(trail.indexOf(r.name)), r.name];
         for (const n of cycle) {
           const c = this.records.get(n);
-          if (c) c.error = `dependency cycle: ${cycle.join(' → ')}`;
+          if (c) Object.assign(c, { error: `dependency cycle: ${cycle.join(' → ')}`, errorCode: 'DEPENDENCY_CYCLE' });
         }
         return;
       }
@@ -325,7 +331,7 @@ export class Host implements HostControl {
   }
 
   private inCycle(r: PluginRecord): boolean {
-    return r.error?.startsWith('dependency cycle') ?? false;
+    return r.errorCode === 'DEPENDENCY_CYCLE';
   }
 
   /** Which plugins should run now, and why the others cannot. */
@@ -337,6 +343,7 @@ export class Host implements HostControl {
         for (const dep of def(r).dependsOn ?? []) {
           if (!this.records.has(dep)) {
             r.error = `needs plugin "${dep}", which is not installed`;
+            r.errorCode = 'DEPENDENCY_MISSING';
             ok = false;
           } else if (!target.get(dep)) {
             ok = false;
@@ -371,9 +378,10 @@ export class Host implements HostControl {
       if (!target.get(r.name) || r.running) continue;
       try {
         r.running = await this.setup(r, r.module, r.settings, handed.get(r.name));
-        r.error = undefined;
+        r.error = r.errorCode = undefined;
       } catch (err) {
-        r.error = (err as Error).message;
+        r.error = errorMessage(err);
+        r.errorCode = isCoded(err) ? err.code : 'SETUP_FAILED';
         r.blockedBySetup = true;
         this.log.error(`plugin ${r.name} could not start: ${r.error}${whereOf(err)}`);
         // Its dependents cannot start either; recompute what can.
@@ -412,6 +420,7 @@ export class Host implements HostControl {
     const scope = new Scope(`${r.name}#${gen}`, r.name, (err, where) => {
       const msg = err instanceof Error ? err.message : String(err);
       r.lastError = `${where}: ${msg}`;
+      r.lastErrorCode = isCoded(err) ? err.code : 'PLUGIN_ERROR';
       log.error(`${where} failed: ${msg}`, { err: err instanceof Error ? err : new Error(msg) });
     });
     const optionalSeen = new Set((d.optionalDependsOn ?? []).filter((o) => this.records.get(o)?.running));
@@ -426,7 +435,7 @@ export class Host implements HostControl {
         }),
       ]);
       const running: Running = { scope, service, module, settings, optionalSeen };
-      r.lastError = undefined;
+      r.lastError = r.lastErrorCode = undefined;
       this.log.info(`plugin ${r.name} ${d.version} started`);
       this.deps.hooks.pluginLoaded.call(this.info(r, running));
       return running;
@@ -569,7 +578,7 @@ export class Host implements HostControl {
       r.module = module;
       r.settings = settings;
       r.blockedBySetup = false;
-      r.error = undefined;
+      r.error = r.errorCode = undefined;
       await this.reconcile();
       return;
     }
@@ -623,6 +632,7 @@ export class Host implements HostControl {
           for (const dep of dependents) dep.running = await this.setup(dep, dep.module, dep.settings, handed.get(dep.name));
         } catch (restoreErr) {
           r.error = `reload failed and the previous version could not be restored: ${(restoreErr as Error).message}`;
+          r.errorCode = 'RELOAD_FAILED';
           this.log.error(`plugin ${r.name}: ${r.error}`);
         }
         // Reported after the restore: a successful setup clears lastError.
@@ -634,7 +644,7 @@ export class Host implements HostControl {
       r.module = module;
       r.settings = settings;
       r.reloads++;
-      r.error = undefined;
+      r.error = r.errorCode = undefined;
       // The steps say where a slow reload spends its time (ms each).
       this.log.info(`plugin ${r.name} reloaded (${why}) in ${(performance.now() - t0).toFixed(1)} ms`, { steps: steps.join(', '), heapMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20) });
       await this.reconcile();
@@ -656,6 +666,7 @@ export class Host implements HostControl {
 
   private reportReloadFailure(r: PluginRecord, why: string, err: unknown): void {
     r.lastError = `reload (${why}) failed, the previous version keeps running: ${(err as Error).message}`;
+    r.lastErrorCode = 'RELOAD_FAILED';
     this.log.error(`plugin ${r.name}: ${r.lastError}${whereOf(err)}`);
   }
 
@@ -672,6 +683,7 @@ export class Host implements HostControl {
       dependsOn: [],
       optionalDependsOn: [],
       error: `could not be loaded: ${error}`,
+      errorCode: 'LOAD_FAILED',
       reloads: 0,
       configSchema: { type: 'object', additionalProperties: false },
     }));
@@ -712,7 +724,7 @@ export class Host implements HostControl {
       r.wanted = enabled;
       if (enabled) {
         r.blockedBySetup = false;
-        if (!this.inCycle(r)) r.error = undefined;
+        if (!this.inCycle(r)) r.error = r.errorCode = undefined;
       }
       await this.reconcile();
       return this.info(r);
@@ -837,12 +849,14 @@ export class Host implements HostControl {
     const d = def(r);
     let state: PluginState;
     let error = r.error;
+    let errorCode = r.errorCode;
     if (running) state = 'enabled';
     else if (!r.wanted) state = 'disabled';
     else if (r.error) state = 'failed';
     else {
       state = 'waiting';
       const missing = (d.dependsOn ?? []).filter((n) => !this.records.get(n)?.running);
+      errorCode = missing.length ? 'DEPENDENCY_WAITING' : undefined;
       error = missing.length ? `waiting for ${missing.map((m) => `${m} (${this.records.get(m)?.wanted ? 'not running' : 'disabled'})`).join(', ')}` : undefined;
     }
     return {
@@ -855,6 +869,7 @@ export class Host implements HostControl {
       dependsOn: d.dependsOn ?? [],
       optionalDependsOn: d.optionalDependsOn ?? [],
       error: error ?? (running ? r.lastError : undefined),
+      errorCode: error ? errorCode : running && r.lastError ? r.lastErrorCode : undefined,
       reloads: r.reloads,
       configSchema: (d.configSchema ?? { type: 'object', additionalProperties: false }) as JSONSchema,
     };

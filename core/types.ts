@@ -218,8 +218,25 @@ export interface UserDirectory {
   setNotes(id: string, notes: string): Promise<void>;
   /** Makes sure a user exists (e.g. from an EventSub payload) and returns them. */
   ensure(user: UserRef & { id: string }): Promise<KnownUser>;
-  /** Deletes a user (personal data: login, display name, notes); returns false if unknown. Plugins delete their own rows. */
+  /**
+   * Deletes a user (personal data: login, display name, notes) and fires `userForgotten`, whose taps (every
+   * plugin's own rows) it waits for; returns false if the directory did not know them.
+   */
   forget(id: string): Promise<boolean>;
+  /** `forget`, answering what was deleted: `userForgotten` and what each plugin reported (e.g. `chatMessagesDeleted`). */
+  erase(id: string): Promise<ForgetReport>;
+}
+
+/** What a viewer's deletion did: the directory's part and the facts plugins reported (numbers add up). */
+export type ForgetReport = Readonly<Record<string, string | number | boolean>> & { readonly userForgotten: boolean };
+
+/** The `userForgotten` hook's event: a viewer's data is being deleted (a privacy request). */
+export interface UserForgotten {
+  readonly userId: string;
+  /** The login the directory knew (already deleted from it), if any. */
+  readonly login?: string;
+  /** Adds facts to what the deletion reports, e.g. `{ chatMessagesDeleted: 3 }`. */
+  report(facts: Readonly<Record<string, string | number | boolean>>): void;
 }
 
 export type ChatStatus = 'local' | 'connecting' | 'connected' | 'disconnected' | 'auth-failed' | 'stopped';
@@ -241,7 +258,14 @@ export interface PluginInfo {
   readonly builtin: boolean;
   readonly dependsOn: readonly string[];
   readonly optionalDependsOn: readonly string[];
+  /** Why it is not running (or what its running code last failed at): a message for the streamer. */
   readonly error?: string;
+  /**
+   * The code of `error` from the catalog in core/errors.ts (`DEPENDENCY_CYCLE`, `DEPENDENCY_MISSING`,
+   * `DEPENDENCY_WAITING`, `INVALID_SETTINGS`, `INVALID_SCHEMA`, `LOAD_FAILED`, `SETUP_FAILED`, `RELOAD_FAILED`,
+   * `PLUGIN_ERROR`, or a coded error's own code): check this, never parse `error`.
+   */
+  readonly errorCode?: string;
   readonly reloads: number;
   readonly configSchema: JSONSchema;
 }
@@ -360,6 +384,11 @@ export interface PluginHooks {
   readonly outgoingMessage: HookTap<[OutgoingMessage], OutgoingMessage>;
   /** The first message of a user since the bot started, and renames. */
   readonly userSeen: HookTap<[ChatUser]>;
+  /**
+   * A viewer's data is deleted (`ctx.users.forget`: the dashboard's delete, `!deleteme`): delete or anonymize
+   * your plugin's rows about `userId` here. The deletion waits for every tap.
+   */
+  readonly userForgotten: HookTap<[UserForgotten]>;
   readonly pluginLoaded: HookTap<[PluginInfo]>;
   readonly pluginUnloaded: HookTap<[PluginInfo]>;
   readonly configChanged: HookTap<[{ readonly plugin: string | null }]>;

@@ -2,7 +2,7 @@
 // name kept current. Sightings are written behind in batches (one per chat message would cost a write
 // each); lookups see the pending ones too, so `!give @newcomer` works right after their first message.
 import type { BatchImpl, PreparedQuery, Storage } from './db.ts';
-import type { ChatUser, KnownUser, SqlValue, UserDirectory, UserRef } from './types.ts';
+import type { ChatUser, ForgetReport, KnownUser, SqlValue, UserDirectory, UserForgotten, UserRef } from './types.ts';
 
 interface UserRow {
   id: string;
@@ -46,7 +46,11 @@ export class Users implements UserDirectory {
   private readonly byIdRead: PreparedQuery<UserRow>;
   private readonly byLoginRead: PreparedQuery<UserRow>;
 
-  constructor(private readonly storage: Storage) {
+  constructor(
+    private readonly storage: Storage,
+    /** Fires the `userForgotten` hook (the bot passes it; tests of the directory alone may not). */
+    private readonly forgotten: (event: UserForgotten) => Promise<void> = async () => undefined,
+  ) {
     this.byIdRead = storage.prepare<UserRow>('SELECT * FROM users WHERE id = ?');
     this.byLoginRead = storage.prepare<UserRow>('SELECT * FROM users WHERE login = ? ORDER BY last_seen DESC LIMIT 1');
     this.batch = storage.batch<Chatter>({
@@ -156,13 +160,27 @@ export class Users implements UserDirectory {
   }
 
   async forget(id: string): Promise<boolean> {
+    return (await this.erase(id)).userForgotten;
+  }
+
+  async erase(id: string): Promise<ForgetReport> {
     await this.batch.flush();
+    const known = await this.byIdRead.get([id]);
     const c = this.chatters.get(id);
     if (c && this.waiting.get(c.login) === c) this.waiting.delete(c.login);
     this.chatters.delete(id);
     this.banned.delete(id);
     const r = await this.storage.run('DELETE FROM users WHERE id = ?', [id]);
-    return r.changes > 0;
+    const facts: Record<string, string | number | boolean> = {};
+    const report = (more: Readonly<Record<string, string | number | boolean>>) => {
+      for (const [k, v] of Object.entries(more)) {
+        const had = facts[k];
+        facts[k] = typeof had === 'number' && typeof v === 'number' ? had + v : v;
+      }
+    };
+    // Plugins hold rows about people the directory never wrote (an id from an API call): they hear it anyway.
+    await this.forgotten({ userId: id, ...(known ? { login: known.login } : {}), report });
+    return { ...facts, userForgotten: r.changes > 0 };
   }
 
   flush(): Promise<void> {

@@ -1,6 +1,7 @@
 // Chat log: every chat message, written behind in batches (one write per message would cap the bot at
 // SQLite's per-call cost), kept for `retentionDays` and deleted per user on request.
 import { definePlugin } from '../../core/define.ts';
+import { mountDashboard } from './web.ts';
 
 export interface LoggedMessage {
   readonly id: number;
@@ -57,6 +58,7 @@ export default definePlugin({
   name: 'chatlog',
   version: '1.0.0',
   description: 'Keeps chat messages for moderation and the dashboard, for a limited time.',
+  optionalDependsOn: ['dashboard'],
   configSchema: {
     type: 'object',
     additionalProperties: false,
@@ -141,6 +143,14 @@ export default definePlugin({
       },
       flush: () => batch.flush(),
     };
+
+    // A viewer's deletion request (core's userForgotten): their messages go.
+    ctx.hooks.userForgotten.tap(async (event) => {
+      event.report({ chatMessagesDeleted: await service.deleteUser(event.userId) });
+    });
+
+    const dashboard = ctx.optionalService('dashboard');
+    if (dashboard) mountDashboard(ctx, dashboard, service);
 
     ctx.timers.setInterval(() => service.cleanup().then(() => undefined), ctx.config.cleanupIntervalMinutes * 60_000);
     ctx.timers.setTimeout(() => service.cleanup().then(() => undefined), 0);

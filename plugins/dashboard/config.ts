@@ -19,6 +19,6 @@ export const DASHBOARD_SCHEMA = {
     },
     sessionHours: { type: 'integer', minimum: 1, maximum: 720, default: 12, description: 'Hours a login lasts.' },
     loginAttempts: { type: 'integer', minimum: 1, maximum: 100, default: 5, description: 'Failed logins allowed per address in 15 minutes.' },
-    chartDays: { type: 'integer', minimum: 1, maximum: 365, default: 14, description: 'Days shown in the economy charts.' },
+    chartDays: { type: 'integer', minimum: 1, maximum: 365, default: 14, description: 'Days the charts of the Dashboard page cover.' },
   },
 } as const;

@@ -1,6 +1,7 @@
 // The web dashboard: a Koa 3 server (pages rendered with nunjucks, a JSON API, server-sent events) for the
-// streamer: bot status and control, plugins and their settings, the Twitch setup wizard, users, logs,
-// test chat and charts. Other plugins add pages, panels and API routes through its service.
+// streamer: bot status and control, plugins and their settings, the Twitch setup wizard, logs, test chat
+// and charts. It knows no other plugin by name: they add pages, panels, charts, API routes, viewer sections
+// and the chat history through its service (the economy its Users pages, the chat log its history).
 // Everything runs behind a login, a Host check, CSRF tokens and a strict Content-Security-Policy.
 import path from 'node:path';
 import { definePlugin } from '../../core/define.ts';
@@ -9,7 +10,8 @@ import type { DashboardService } from './service.ts';
 import { createApp } from './server/app.ts';
 import { Auth } from './server/auth.ts';
 import { adopt, handOff } from './server/carry.ts';
-import { describeStatus, pluginRows, Transcript, type Deps, type StatusSnapshot } from './server/context.ts';
+import { errorMessage } from '../../core/errors.ts';
+import { describeStatus, httpError, pluginRows, Transcript, type Deps, type StatusSnapshot } from './server/context.ts';
 import { EventHub } from './server/events.ts';
 import { ExtensionRegistry } from './server/extensions.ts';
 import { allowedHostNames } from './server/guards.ts';
@@ -27,8 +29,7 @@ const HOUR = 3_600_000;
 export default definePlugin({
   name: 'dashboard',
   version: '1.0.0',
-  description: 'Web dashboard: bot status and control, plugin settings, Twitch setup wizard, users, logs, test chat, charts and a JSON API.',
-  optionalDependsOn: ['economy', 'chatlog'],
+  description: 'Web dashboard: bot status and control, plugin settings, Twitch setup wizard, logs, test chat, charts and a JSON API; other plugins add their pages.',
   configSchema: DASHBOARD_SCHEMA,
   migrations: 'migrations',
 
@@ -36,7 +37,8 @@ export default definePlugin({
     const env = ctx.env;
     // What the previous generation handed over (listener, open event streams, transcript, wizard; see carry.ts).
     const inherited = adopt(ctx.inherited, ctx.log);
-    const registry = new ExtensionRegistry();
+    const validator = new BodyValidator();
+    const registry = new ExtensionRegistry(validator);
     const hub = new EventHub(inherited.clients);
     const stats = new Stats(ctx.db, () => ctx.clock.now());
     const transcript = new Transcript(inherited.transcript);
@@ -54,6 +56,31 @@ export default definePlugin({
       addNav: (owner, entry) => registry.addNav(owner, entry),
       addPanel: (owner, panel) => registry.addPanel(owner, panel),
       addApi: (owner, routes) => registry.addApi(owner, routes),
+      httpError,
+      addChart: (owner, chart) => registry.addChart(owner, chart),
+      addUserSection: (owner, section) => registry.addUserSection(owner, section),
+      renderUserSections: async (user) => {
+        const out = [];
+        for (const s of registry.userSections()) {
+          let body: string;
+          try {
+            const content = await s.item.render?.(user);
+            if (content === undefined) continue;
+            body = await deps.content.render(content, {});
+          } catch (err) {
+            ctx.log.warn(`user section ${s.item.id} of ${s.owner} failed: ${errorMessage(err)}`);
+            body = `<p class="note bad">This part failed: ${escapeHtml(errorMessage(err))}</p>`;
+          }
+          out.push({ id: s.item.id, title: s.item.title, owner: s.owner, html: { __safeHtml: body } });
+        }
+        return out;
+      },
+      exportUserSections: async (user) => {
+        const out: Record<string, unknown> = {};
+        for (const s of registry.userSections()) if (s.item.export) out[s.item.id] = await s.item.export(user);
+        return out;
+      },
+      provideChatHistory: (owner, provider) => registry.provideChatHistory(owner, provider),
       addAssets: (owner, dir) => registry.addAssets(owner, dir),
       publish: (owner, event, data) => hub.send('ext', { plugin: owner.name, event, data }),
       html,
@@ -104,12 +131,10 @@ export default definePlugin({
       stats,
       oauth: new TwitchOAuth((env.TWITCH_AUTH_URL || 'https://id.twitch.tv').replace(/\/+$/, ''), () => Date.now()),
       wizard,
-      validator: new BodyValidator(),
+      validator,
       transcript,
       loginThrottle: new FailureThrottle(ctx, ctx.config.loginAttempts, 15 * 60_000),
       bearerThrottle: new FailureThrottle(ctx, 20, 15 * 60_000),
-      economy: () => ctx.optionalService('economy'),
-      chatlog: () => ctx.optionalService('chatlog'),
       status,
       tokenCheck: () => tokenCheck,
       checkToken: async () => {

@@ -7,7 +7,7 @@ import { writeXp, type XpItem } from './earning.ts';
 import { checkBooks } from './invariant.ts';
 import { ACCOUNT_SELECT, Books, emptyAccountRow, toAccount, toEntry, toEscrow, type AccountRow, type EconomyEvent, type EscrowRow, type LedgerRow } from './ledger.ts';
 import { levelOf as curveLevelOf } from './levels.ts';
-import { anonymousId, eraseAccount, loadSalt, SALT_KEY } from './privacy.ts';
+import { anonymousId, eraseAccount, forgetViewer, loadSalt, SALT_KEY } from './privacy.ts';
 import { Queries } from './queries.ts';
 import type { EconomyConfig } from './schema.ts';
 import { Boosts, xpBoostEffect } from './boosts.ts';
@@ -334,22 +334,15 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
       };
     },
 
+    // The one entry of a deletion request (!deleteme, the dashboard): core forgets the viewer and every plugin
+    // deletes its own rows in its userForgotten tap (the economy's is below); this answers what they did.
     async deleteUser(userId) {
-      await xpBatch.flush();
-      const anon = anonymousId(salt, userId);
-      const erased = await run((b) => eraseAccount(b, userId, anon));
-      excluded.delete(userId);
-      recent.forget(userId);
-      boosts.forget(userId);
-      ctx.cooldowns.reset(`xp:${userId}`);
-      const userForgotten = await ctx.users.forget(userId);
-      const chatlog = ctx.optionalService('chatlog');
-      const chatMessagesDeleted = chatlog ? await chatlog.deleteUser(userId) : 0;
-      ctx.log.info(`deleted a user's data on request; their ledger rows now belong to ${anon}`);
-      // Dependents (the shop's orders) delete or anonymize their rows now; the answer waits for them.
-      await deletedListeners.emitAndWait({ userId, anonymousId: anon }, USER_DELETED_TIMEOUT_MS);
-      return { anonymousId: anon, ...erased, chatMessagesDeleted, userForgotten };
+      const report = await ctx.users.erase(userId);
+      const count = (k: string) => (typeof report[k] === 'number' ? (report[k] as number) : 0);
+      return { anonymousId: anonymousId(salt, userId), tokensClosed: count('tokensClosed'), ledgerRowsAnonymized: count('ledgerRowsAnonymized'), chatMessagesDeleted: count('chatMessagesDeleted'), userForgotten: report.userForgotten };
     },
+
+    anonymousId: (userId) => anonymousId(salt, userId),
 
     transaction: (fn) =>
       run(async (b) => {
@@ -366,6 +359,24 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
     shopEffects: { xp_boost: xpBoostEffect(boosts, () => ctx.clock.now(), () => config.xpPerParticipation) },
     flush: () => xpBatch.flush(),
   };
+
+  // A viewer's deletion (ctx.users.forget, from wherever it was asked): the account goes, the ledger is anonymized.
+  ctx.hooks.userForgotten.tap((event) =>
+    forgetViewer(event, {
+      salt,
+      log: ctx.log,
+      flush: () => xpBatch.flush(),
+      erase: (userId, anon) => run((b) => eraseAccount(b, userId, anon)),
+      dropMemory: (userId) => {
+        excluded.delete(userId);
+        recent.forget(userId);
+        boosts.forget(userId);
+        ctx.cooldowns.reset(`xp:${userId}`);
+      },
+      // Listeners of the older API (onUserDeleted) hear it after the economy's part has committed.
+      notify: (deleted) => deletedListeners.emitAndWait(deleted, USER_DELETED_TIMEOUT_MS),
+    }),
+  );
 
   // The first !top after a start (or a reload) finds its statements prepared and its index pages in memory.
   void queries.warm().catch((err: unknown) => ctx.log.debug(`could not warm the leaderboards: ${(err as Error).message}`));

@@ -5,6 +5,7 @@ import { definePlugin } from '../../core/define.ts';
 import { registerCommands } from './commands.ts';
 import { createEconomy } from './economy.ts';
 import { configSchema, settingsProblem } from './schema.ts';
+import { mountDashboard } from './web.ts';
 import type { EconomyService } from './service.ts';
 
 export type * from './service.ts';
@@ -14,7 +15,8 @@ export default definePlugin({
   name: 'economy',
   version: '1.0.0',
   description: 'XP and tokens: chat participation, !daily, !hourly, !work, !give, leaderboards, and the ledger other plugins pay through.',
-  optionalDependsOn: ['chatlog'],
+  // With the dashboard: the Users pages, the economy's API routes and charts (web.ts).
+  optionalDependsOn: ['dashboard'],
   configSchema,
   migrations: 'migrations',
 
@@ -24,6 +26,8 @@ export default definePlugin({
     const economy = await createEconomy(ctx);
     registerCommands(ctx, economy);
     ctx.hooks.chatMessage.tap((message) => economy.participate(message));
+    const dashboard = ctx.optionalService('dashboard');
+    if (dashboard) mountDashboard(ctx, dashboard, economy.service);
     return economy.service;
   },
 });

@@ -3,8 +3,9 @@
 // so its rows stay: the user id (also as actor or counterparty) is replaced by a stable anonymous id, and
 // the balance that went with the account is closed by a last `close` row, so every sum still holds.
 import { createHash, randomBytes } from 'node:crypto';
-import type { SqlTx } from '../../core/types.ts';
+import type { Logger, SqlTx, UserForgotten } from '../../core/types.ts';
 import type { Books } from './ledger.ts';
+import type { UserDeleted } from './service.ts';
 
 export const SALT_KEY = 'anonymous_id_salt';
 
@@ -36,4 +37,27 @@ export async function eraseAccount(books: Books, userId: string, anon: string): 
   await tx.run('UPDATE economy_escrow SET user_id = ? WHERE user_id = ?', [anon, userId]);
   await tx.run('UPDATE economy_escrow SET paid_to = ? WHERE paid_to = ?', [anon, userId]);
   return { tokensClosed, ledgerRowsAnonymized: changes };
+}
+
+export interface ForgetDeps {
+  readonly salt: string;
+  readonly log: Logger;
+  /** Writes pending chat XP, so none lands on the account after it is gone. */
+  flush(): Promise<void>;
+  erase(userId: string, anon: string): Promise<{ tokensClosed: number; ledgerRowsAnonymized: number }>;
+  /** Forgets what the economy keeps in memory about the viewer (exclusion, recent chatter, boost, cooldown). */
+  dropMemory(userId: string): void;
+  /** Tells the listeners of `onUserDeleted` (the older API), after the economy's part has committed. */
+  notify(event: UserDeleted): Promise<void>;
+}
+
+/** The economy's tap of core's `userForgotten`: its part of a viewer's deletion, reported with the others'. */
+export async function forgetViewer(event: UserForgotten, deps: ForgetDeps): Promise<void> {
+  await deps.flush();
+  const anon = anonymousId(deps.salt, event.userId);
+  const erased = await deps.erase(event.userId, anon);
+  deps.dropMemory(event.userId);
+  event.report({ anonymousId: anon, ...erased });
+  deps.log.info(`deleted a user's data on request; their ledger rows now belong to ${anon}`);
+  await deps.notify({ userId: event.userId, anonymousId: anon });
 }

@@ -311,8 +311,14 @@ export interface EconomyService extends EconomyTx {
   /** Proves sum(ledger) == balance for every user, and held == -sum(ledger) for every escrow. */
   check(): Promise<CheckResult>;
   exportUser(userId: string): Promise<UserExport>;
-  /** Privacy request: personal data goes, ledger rows stay under an anonymous id (sums still hold). */
+  /**
+   * Privacy request: personal data goes, ledger rows stay under an anonymous id (sums still hold). The same as
+   * `ctx.users.forget(userId)` (core's `userForgotten` hook, where every plugin deletes its rows), answering
+   * what the economy and the others reported.
+   */
   deleteUser(userId: string): Promise<DeleteResult>;
+  /** The stable `anon-…` id a deleted user's ledger rows carry (for a plugin that anonymizes its own rows in `userForgotten`). */
+  anonymousId(userId: string): string;
   /**
    * Runs `fn` in one write transaction with the economy bound to it, so a dependent can debit and write
    * its own tables atomically. Do not call the top-level service (or ctx.db.run) inside `fn`: the writer
@@ -324,6 +330,7 @@ export interface EconomyService extends EconomyTx {
   /** Called after a user reaches a new level (chat XP, wins, edits). Removed when `owner` unloads. */
   onLevelUp(owner: Owner, fn: (event: LevelUp) => void | Promise<void>): () => void;
   /**
+   * Kept for plugins written before core's `userForgotten` hook (tap that instead: it fires for every deletion).
    * Called after `deleteUser` has committed (the account is gone, the ledger anonymized, core has forgotten
    * the user), with the user id and the anonymous id that now stands for them, so a dependent deletes or
    * anonymizes its own rows. `deleteUser` waits for the listeners (each at most 10 s; a failure is logged,

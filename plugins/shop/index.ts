@@ -38,10 +38,11 @@ export default definePlugin({
     await shop.syncStock();
     registerCommands(ctx, shop, economy);
 
-    // A viewer's deletion request (the economy's deleteUser / !deleteme): their orders stay, so sales figures
-    // and the ledger still add up, but under the anonymous id their ledger rows now carry, without their
-    // name or what they typed.
-    economy.onUserDeleted(ctx, async ({ userId, anonymousId }) => {
+    // A viewer's deletion request (core's userForgotten: the dashboard, !deleteme): their orders stay, so sales
+    // figures and the ledger still add up, but under the anonymous id their ledger rows now carry, without
+    // their name or what they typed.
+    ctx.hooks.userForgotten.tap(async ({ userId }) => {
+      const anonymousId = economy.anonymousId(userId);
       await ctx.db.transaction(async (tx) => {
         await tx.run("UPDATE shop_redemptions SET user_id = ?, username = ?, input = '' WHERE user_id = ?", [anonymousId, anonymousId, userId]);
         await tx.run('UPDATE shop_user_limits SET user_id = ? WHERE user_id = ?', [anonymousId, userId]);

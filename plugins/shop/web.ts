@@ -3,11 +3,8 @@
 // is registered through the dashboard's extension point with the shop's ctx as owner, so it comes and goes
 // with the shop, and sits behind the dashboard's login, Host/Origin checks and CSRF protection.
 import path from 'node:path';
-import Router from '@koa/router';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { Context } from 'koa';
 import type { PluginContext } from '../../core/types.ts';
-import type { DashboardService, PageRequest, SafeHtml } from '../dashboard/service.ts';
+import type { ApiRequest, ApiRoute, DashboardService, PageRequest, SafeHtml } from '../dashboard/service.ts';
 import type { EconomyService } from '../economy/service.ts';
 import type { ShopConfig } from './purchase.ts';
 import { isShopError, type PurchaseErrorCode, type Redemption, type ShopItemView, type ShopService } from './service.ts';
@@ -67,167 +64,144 @@ const STATUS: Record<PurchaseErrorCode | 'EFFECT_FAILED', number> = {
 // Settings an item has when they are left out: the editor does not write them into the config file.
 const ITEM_DEFAULTS: Record<string, unknown> = { description: '', params: {}, enabled: true, roles: ['everyone'], maxPerPurchase: 10 };
 
-function errorText(errors: readonly ErrorObject[] | null | undefined): string {
-  const e = errors?.[0];
-  if (!e) return 'the body is invalid';
-  const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'body';
-  if (e.keyword === 'additionalProperties') return `${where}: unknown field "${String((e.params as { additionalProperty?: unknown }).additionalProperty)}"`;
-  if (e.keyword === 'required') return `${where}: "${String((e.params as { missingProperty?: unknown }).missingProperty)}" is required`;
-  return `${where}: ${e.message ?? 'is invalid'}`;
-}
-
-function actorOf(k: Context): string {
-  const user = (k.state as { user?: string }).user ?? 'dashboard';
-  return user === 'admin' ? 'dashboard' : user;
-}
-
-function answer(k: Context, status: number, body: unknown): void {
-  k.status = status;
-  k.body = body;
-}
-
 export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: DashboardService, shop: ShopService, economy: EconomyService): void {
-  // Compiled on first use: compiling every body schema up front cost each start (and each reload of the
-  // economy, which restarts the shop) about 15 ms.
-  let ajv: Ajv | undefined;
-  const compiled = new Map<keyof typeof BODIES, ValidateFunction>();
-  const checker = (which: keyof typeof BODIES): ValidateFunction => {
-    let fn = compiled.get(which);
-    if (!fn) compiled.set(which, (fn = (ajv ??= new Ajv({ allErrors: false, strict: false })).compile(BODIES[which])));
-    return fn;
-  };
-  const body = (k: Context, which: keyof typeof BODIES): Record<string, unknown> | undefined => {
-    const raw: unknown = k.request.body ?? {};
-    const check = checker(which);
-    if (!check(raw)) {
-      answer(k, 400, { error: errorText(check.errors), code: 'INVALID_BODY' });
-      return undefined;
-    }
-    return raw as Record<string, unknown>;
-  };
-  const idParam = (k: Context, raw: string | undefined): number | undefined => {
-    if (!raw || !/^\d{1,12}$/.test(raw)) {
-      answer(k, 400, { error: 'the order number must be a whole number', code: 'INVALID_ID' });
-      return undefined;
-    }
+  // Bodies are checked by the dashboard against each route's bodySchema (400 INVALID_BODY, every error named).
+  const idParam = (raw: string | undefined): number => {
+    if (!raw || !/^\d{1,12}$/.test(raw)) throw dashboard.httpError(400, 'the order number must be a whole number', 'INVALID_ID');
     return Number(raw);
   };
-  const shopError = (k: Context, err: unknown): void => {
+  const shopError = (err: unknown): never => {
     if (!isShopError(err)) throw err;
     const status = err.code === 'NOT_FOUND' || err.code === 'UNKNOWN_ITEM' ? 404 : err.code === 'INVALID' ? 400 : 409;
-    answer(k, status, { error: err.message, code: err.code });
+    throw dashboard.httpError(status, err.message, err.code);
+  };
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      return shopError(err);
+    }
   };
 
-  const router = new Router();
+  const routes: ApiRoute[] = [
+    // ---- the seed's API
+    {
+      method: 'GET',
+      path: '/api/shop',
+      handler: async () => {
+        const items = await shop.items();
+        return { currency: economy.currency, items, categories: [...new Set(items.map((i) => i.category))], effects: shop.effects(), problems: shop.problems() };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/purchase',
+      bodySchema: BODIES.purchase,
+      handler: async (req: ApiRequest<{ user: string; item: string; qty?: number; input?: string; key?: string }>) => {
+        const b = req.body;
+        const who = b.user.replace(/^@/, '');
+        const account = await economy.findAccount(who);
+        const known = account ? undefined : ((await ctx.users.byLogin(who.toLowerCase())) ?? (await ctx.users.byId(who)));
+        if (!account && !known) throw dashboard.httpError(404, `no viewer "${who}" is known to the bot`, 'UNKNOWN_USER');
+        const user = account
+          ? { id: account.userId, login: account.login, displayName: account.displayName }
+          : { id: known?.id ?? who, login: known?.login ?? who, displayName: known?.displayName ?? who };
+        const outcome = await shop.purchase({
+          user,
+          item: b.item,
+          quantity: b.qty ?? 1,
+          input: b.input ?? '',
+          ...(b.key !== undefined ? { key: b.key } : {}),
+          via: 'api',
+        });
+        if (outcome.ok) {
+          req.status(outcome.replayed ? 200 : 201);
+          return { redemption: outcome.redemption, balance: outcome.balance, replayed: outcome.replayed };
+        }
+        const details = {
+          ...(outcome.refunded ? { redemption: outcome.refunded } : {}),
+          ...(outcome.balance !== undefined ? { balance: outcome.balance } : {}),
+          ...(outcome.retryInMs !== undefined ? { retryInMs: outcome.retryInMs } : {}),
+        };
+        throw dashboard.httpError(STATUS[outcome.code], outcome.message, outcome.code, Object.keys(details).length ? details : undefined);
+      },
+    },
 
-  // ---- the seed's API
-  router.get('/api/shop', async (k) => {
-    const items = await shop.items();
-    answer(k, 200, { currency: economy.currency, items, categories: [...new Set(items.map((i) => i.category))], effects: shop.effects(), problems: shop.problems() });
-  });
+    // ---- the redemption queue
+    {
+      method: 'GET',
+      path: '/api/shop/redemptions',
+      handler: async ({ query: q }: ApiRequest) => {
+        const status = q.status && ['pending', 'fulfilled', 'refunded'].includes(q.status) ? (q.status as Redemption['status']) : undefined;
+        const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+        const limit = num(q.limit);
+        const before = num(q.before);
+        return {
+          redemptions: await shop.redemptions({
+            ...(status ? { status } : {}),
+            ...(limit !== undefined ? { limit } : {}),
+            ...(before !== undefined ? { before } : {}),
+            ...(q.user ? { userId: q.user } : {}),
+          }),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/shop/redemptions/:id/fulfil',
+      bodySchema: BODIES.fulfil,
+      handler: async (req: ApiRequest) => {
+        const id = idParam(req.params.id);
+        return { redemption: await guarded(() => shop.fulfil(id, req.actor)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/shop/redemptions/:id/refund',
+      bodySchema: BODIES.refund,
+      handler: async (req: ApiRequest<{ reason?: string }>) => {
+        const id = idParam(req.params.id);
+        const reason = req.body.reason?.trim() || 'refunded from the dashboard';
+        return { redemption: await guarded(() => shop.refund(id, { reason, actor: req.actor })) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/shop/stats',
+      handler: async ({ query }: ApiRequest) => shop.stats(query.days && /^\d+$/.test(query.days) ? Number(query.days) : 14),
+    },
 
-  router.post('/api/purchase', async (k) => {
-    const b = body(k, 'purchase');
-    if (!b) return;
-    const who = String(b.user).replace(/^@/, '');
-    const account = await economy.findAccount(who);
-    const known = account ? undefined : ((await ctx.users.byLogin(who.toLowerCase())) ?? (await ctx.users.byId(who)));
-    if (!account && !known) return answer(k, 404, { error: `no viewer "${who}" is known to the bot`, code: 'UNKNOWN_USER' });
-    const user = account
-      ? { id: account.userId, login: account.login, displayName: account.displayName }
-      : { id: known?.id ?? who, login: known?.login ?? who, displayName: known?.displayName ?? who };
-    const outcome = await shop.purchase({
-      user,
-      item: String(b.item),
-      quantity: typeof b.qty === 'number' ? b.qty : 1,
-      input: typeof b.input === 'string' ? b.input : '',
-      ...(typeof b.key === 'string' ? { key: b.key } : {}),
-      via: 'api',
-    });
-    if (outcome.ok) return answer(k, outcome.replayed ? 200 : 201, { redemption: outcome.redemption, balance: outcome.balance, replayed: outcome.replayed });
-    answer(k, STATUS[outcome.code], {
-      error: outcome.message,
-      code: outcome.code,
-      ...(outcome.refunded ? { redemption: outcome.refunded } : {}),
-      ...(outcome.balance !== undefined ? { balance: outcome.balance } : {}),
-      ...(outcome.retryInMs !== undefined ? { retryInMs: outcome.retryInMs } : {}),
-    });
-  });
-
-  // ---- the redemption queue
-  router.get('/api/shop/redemptions', async (k) => {
-    const q = k.query;
-    const status = typeof q.status === 'string' && ['pending', 'fulfilled', 'refunded'].includes(q.status) ? (q.status as Redemption['status']) : undefined;
-    const num = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
-    const limit = num(q.limit);
-    const before = num(q.before);
-    answer(k, 200, {
-      redemptions: await shop.redemptions({
-        ...(status ? { status } : {}),
-        ...(limit !== undefined ? { limit } : {}),
-        ...(before !== undefined ? { before } : {}),
-        ...(typeof q.user === 'string' && q.user ? { userId: q.user } : {}),
-      }),
-    });
-  });
-
-  router.post('/api/shop/redemptions/:id/fulfil', async (k) => {
-    const id = idParam(k, k.params.id);
-    if (id === undefined || !body(k, 'fulfil')) return;
-    try {
-      answer(k, 200, { redemption: await shop.fulfil(id, actorOf(k)) });
-    } catch (err) {
-      shopError(k, err);
-    }
-  });
-
-  router.post('/api/shop/redemptions/:id/refund', async (k) => {
-    const id = idParam(k, k.params.id);
-    const b = id === undefined ? undefined : body(k, 'refund');
-    if (id === undefined || !b) return;
-    const reason = typeof b.reason === 'string' && b.reason.trim() ? b.reason.trim() : 'refunded from the dashboard';
-    try {
-      answer(k, 200, { redemption: await shop.refund(id, { reason, actor: actorOf(k) }) });
-    } catch (err) {
-      shopError(k, err);
-    }
-  });
-
-  router.get('/api/shop/stats', async (k) => {
-    const days = typeof k.query.days === 'string' && /^\d+$/.test(k.query.days) ? Number(k.query.days) : 14;
-    answer(k, 200, await shop.stats(days));
-  });
-
-  // ---- the catalog (saved into the config file, validated against the shop's schema)
-  router.put('/api/shop/catalog', async (k) => {
-    const b = body(k, 'catalog');
-    if (!b) return;
-    const items: Record<string, Record<string, unknown>> = {};
-    for (const [id, raw] of Object.entries(b.items as Record<string, unknown>)) {
-      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return answer(k, 400, { error: `items.${id}: must be an object`, code: 'INVALID_BODY' });
-      const item: Record<string, unknown> = {};
-      for (const [key, v] of Object.entries(raw)) if (JSON.stringify(v) !== JSON.stringify(ITEM_DEFAULTS[key])) item[key] = v;
-      items[id] = item;
-    }
-    const current = { ...(ctx.host.pluginConfig('shop') ?? {}) };
-    // Saving re-sets-up the shop with the new catalog (this generation, and this request's router, goes away).
-    const result = await ctx.host.saveConfig('shop', { ...current, items });
-    if (!result.ok) return answer(k, 400, { error: 'the catalog has errors', code: 'INVALID_CATALOG', issues: result.issues });
-    answer(k, 200, { ok: true });
-  });
-
-  router.post('/api/shop/items/:id/restock', async (k) => {
-    const b = body(k, 'restock');
-    if (!b) return;
-    try {
-      await shop.restock(k.params.id ?? '', b.remaining as number);
-      answer(k, 200, { ok: true });
-    } catch (err) {
-      shopError(k, err);
-    }
-  });
-
-  dashboard.addApi(ctx, router);
+    // ---- the catalog (saved into the config file, validated against the shop's schema)
+    {
+      method: 'PUT',
+      path: '/api/shop/catalog',
+      bodySchema: BODIES.catalog,
+      handler: async (req: ApiRequest<{ items: Record<string, unknown> }>) => {
+        const items: Record<string, Record<string, unknown>> = {};
+        for (const [id, raw] of Object.entries(req.body.items)) {
+          if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw dashboard.httpError(400, `items.${id}: must be an object`, 'INVALID_BODY');
+          const item: Record<string, unknown> = {};
+          for (const [key, v] of Object.entries(raw)) if (JSON.stringify(v) !== JSON.stringify(ITEM_DEFAULTS[key])) item[key] = v;
+          items[id] = item;
+        }
+        const current = { ...(ctx.host.pluginConfig('shop') ?? {}) };
+        // Saving re-sets-up the shop with the new catalog (this generation, and this request's router, goes away).
+        const result = await ctx.host.saveConfig('shop', { ...current, items });
+        if (!result.ok) throw dashboard.httpError(400, 'the catalog has errors', 'INVALID_CATALOG', { issues: result.issues });
+        return { ok: true };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/shop/items/:id/restock',
+      bodySchema: BODIES.restock,
+      handler: async (req: ApiRequest<{ remaining: number }>) => {
+        await guarded(() => shop.restock(req.params.id ?? '', req.body.remaining));
+        return { ok: true };
+      },
+    },
+  ];
+  dashboard.addApi(ctx, routes);
 
   // ---- the page
   const assets = dashboard.addAssets(ctx, path.join(ctx.dir, 'web'));

@@ -52,6 +52,7 @@ describe('core: dependencies', () => {
       const info = t.host.plugin(name);
       expect(info?.state, name).to.equal('failed');
       expect(info?.error, name).to.match(/^dependency cycle: /);
+      expect(info?.errorCode, name).to.equal('DEPENDENCY_CYCLE');
       for (const member of ['c1', 'c2', 'c3']) expect(info?.error, name).to.include(member);
     }
     expect(probe.events).to.deep.equal(['setup:free']);
@@ -62,6 +63,7 @@ describe('core: dependencies', () => {
     const t = await startCoreBot({ folder });
     expect(t.host.plugin('needy')?.state).to.equal('failed');
     expect(t.host.plugin('needy')?.error).to.equal('needs plugin "ghost", which is not installed');
+    expect(t.host.plugin('needy')?.errorCode).to.equal('DEPENDENCY_MISSING');
     expect(probe.events).to.deep.equal(['setup:fine']);
   });
 
@@ -81,6 +83,7 @@ describe('core: dependencies', () => {
     expect(probe.events).to.deep.equal(['stop:top', 'stop:middle', 'stop:base']);
     expect(t.host.plugin('middle')?.state).to.equal('waiting');
     expect(t.host.plugin('middle')?.error).to.equal('waiting for base (disabled)');
+    expect(t.host.plugin('middle')?.errorCode).to.equal('DEPENDENCY_WAITING');
     expect(t.host.plugin('top')?.state).to.equal('waiting');
     expect(t.host.plugin('other')?.state).to.equal('enabled');
     expect(await t.repliesTo('alice', '!mid')).to.deep.equal([]);

@@ -12,7 +12,7 @@
     canvas.replaceWith(p);
   }
 
-  function draw(id, type, labels, values, label) {
+  function draw(id, type, labels, values, label, horizontal) {
     const canvas = doc.getElementById(id);
     if (!canvas) return;
     if (!labels || !labels.length) return note(canvas, 'No data yet.');
@@ -24,7 +24,7 @@
         responsive: true,
         maintainAspectRatio: true,
         aspectRatio: 1.6,
-        indexAxis: type === 'bar' && id === 'chart-earners' ? 'y' : 'x',
+        indexAxis: type === 'bar' && horizontal ? 'y' : 'x',
         plugins: { legend: { display: false } },
         scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
       },
@@ -37,19 +37,12 @@
     try {
       data = await B.api('GET', '/api/stats/charts');
     } catch (err) {
-      for (const id of ['chart-circulation', 'chart-earners', 'chart-chat', 'chart-commands']) {
-        const c = doc.getElementById(id);
-        if (c) note(c, 'Could not load: ' + err.message);
-      }
+      for (const c of doc.querySelectorAll('canvas[id^="chart-"]')) note(c, 'Could not load: ' + err.message);
       return;
     }
-    if (data.circulation) draw('chart-circulation', 'line', data.circulation.labels, data.circulation.values, data.currency);
-    else doc.getElementById('chart-circulation')?.remove();
-    if (data.earners) draw('chart-earners', 'bar', data.earners.labels, data.earners.values, data.currency + ' earned');
-    else doc.getElementById('chart-earners')?.remove();
-    if (data.chat) draw('chart-chat', 'bar', data.chat.labels, data.chat.counts, 'messages');
-    else doc.getElementById('chart-chat')?.remove();
-    draw('chart-commands', 'bar', data.commands.labels, data.commands.counts, 'uses');
+    // The charts other plugins added (dashboard.addChart), then the dashboard's own.
+    for (const c of data.charts || []) draw('chart-' + c.id, c.kind, c.labels, c.values, c.label, c.horizontal);
+    draw('chart-commands', 'bar', data.commands.labels, data.commands.counts, 'uses', false);
   }
 
   doc.addEventListener('DOMContentLoaded', load);

@@ -18,6 +18,7 @@ import type nunjucks from 'nunjucks';
 import { httpError, isApiPath, page, session, state, type Deps } from './context.ts';
 import { hostCheck, originCheck, securityHeaders } from './guards.ts';
 import { escapeHtml } from './render.ts';
+import { codeForStatus } from '../../../core/errors.ts';
 import { apiRoutes } from './routes/api.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { homeRoutes } from './routes/home.ts';
@@ -26,7 +27,6 @@ import { logsRoutes } from './routes/logs.ts';
 import { pluginsRoutes } from './routes/plugins.ts';
 import { securityRoutes } from './routes/security.ts';
 import { setupRoutes } from './routes/setup.ts';
-import { usersRoutes } from './routes/users.ts';
 
 export interface AppOptions {
   readonly keys: string[];
@@ -41,11 +41,12 @@ function chartJsDir(): string {
   return path.dirname(createRequire(import.meta.url).resolve('chart.js'));
 }
 
-interface HttpError {
+interface ThrownError {
   status?: number;
   statusCode?: number;
   expose?: boolean;
   message?: string;
+  code?: unknown;
   details?: unknown;
 }
 
@@ -54,18 +55,21 @@ export function createApp(d: Deps, o: AppOptions): Koa {
   app.silent = true;
   const log = d.ctx.log;
 
-  // ---- errors: JSON `{ error }` for the API, a page for people
+  // ---- errors: JSON `{ error, code, details? }` for the API (the one shape of every error), a page for people
   app.use(async (ctx: Context, next: Next) => {
     try {
       await next();
     } catch (raw) {
-      const err = (raw ?? {}) as HttpError;
+      const err = (raw ?? {}) as ThrownError;
       const status = err.status ?? err.statusCode ?? 500;
-      const message = status < 500 || err.expose ? err.message ?? 'error' : 'internal error; the bot log has the details';
+      const shown = status < 500 || err.expose === true;
+      const message = shown ? err.message ?? 'error' : 'internal error; the bot log has the details';
+      // A code is shown only with its message: a hidden 500 says INTERNAL, not the errno that caused it.
+      const code = shown && typeof err.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(err.code) ? err.code : codeForStatus(status);
       if (status >= 500) log.error(`${ctx.method} ${ctx.path} failed: ${err.message ?? String(raw)}`, { err: raw instanceof Error ? raw : new Error(String(raw)) });
       ctx.status = status;
       if (isApiPath(ctx.path) || ctx.accepts('html', 'json') === 'json') {
-        ctx.body = err.details !== undefined ? { error: message, details: err.details } : { error: message };
+        ctx.body = shown && err.details !== undefined ? { error: message, code, details: err.details } : { error: message, code };
       } else {
         ctx.type = 'text/html; charset=utf-8';
         try {
@@ -122,8 +126,8 @@ export function createApp(d: Deps, o: AppOptions): Koa {
       formLimit: '100kb',
       parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
       onError: (err) => {
-        const status = (err as HttpError).status === 413 ? 413 : 400;
-        throw httpError(status, status === 413 ? 'the body is too large' : `the body could not be read: ${err.message}`);
+        const status = (err as ThrownError).status === 413 ? 413 : 400;
+        throw httpError(status, status === 413 ? 'the body is too large' : `the body could not be read: ${err.message}`, status === 413 ? 'TOO_LARGE' : 'INVALID_BODY');
       },
     }),
   );
@@ -180,7 +184,6 @@ export function createApp(d: Deps, o: AppOptions): Koa {
   homeRoutes(router, d);
   pluginsRoutes(router, d);
   setupRoutes(router, d);
-  usersRoutes(router, d);
   logsRoutes(router, d);
   chatRoutes(router, d);
   securityRoutes(router, d);
@@ -189,19 +192,25 @@ export function createApp(d: Deps, o: AppOptions): Koa {
 
   // ---- what other plugins added, as registered right now
   app.use(async (ctx: Context, next: Next) => {
-    const p = d.registry.page(ctx.path);
-    if (p && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    const p = ctx.method === 'GET' || ctx.method === 'HEAD' ? d.registry.page(ctx.path) : undefined;
+    if (p) {
       const st = state(ctx);
-      const request = { path: ctx.path, query: Object.fromEntries(Object.entries(ctx.query).map(([k, v]) => [k, Array.isArray(v) ? v[0] ?? '' : v ?? ''])), user: st.user ?? '', csrf: st._csrf ?? '' };
+      const request = { path: ctx.path, query: Object.fromEntries(Object.entries(ctx.query).map(([k, v]) => [k, Array.isArray(v) ? v[0] ?? '' : v ?? ''])), user: st.user ?? '', csrf: st._csrf ?? '', params: p.params };
       let body: string;
+      let title = p.item.title;
       try {
-        body = await d.content.render(await p.item.render(request), { csrf: request.csrf, user: request.user });
+        const content = await p.item.render(request);
+        if (typeof content === 'object' && 'template' in content && typeof content.title === 'string' && content.title) title = content.title;
+        body = await d.content.render(content, { csrf: request.csrf, user: request.user });
       } catch (err) {
+        // A page may answer "no such thing" (dashboard.httpError(404, …)): that is an answer, not a failure.
+        const status = (err as ThrownError).status;
+        if (typeof status === 'number' && status < 500) throw err;
         log.warn(`page ${ctx.path} of plugin ${p.owner} failed: ${(err as Error).message}`);
         body = `<p class="note bad">This page of the ${escapeHtml(p.owner)} plugin failed: ${escapeHtml((err as Error).message)}</p>`;
       }
       const local = (urls: readonly string[] | undefined) => (urls ?? []).filter((s) => s.startsWith('/') && !s.startsWith('//'));
-      await page(d, ctx, 'extension', { title: p.item.title, owner: p.owner, body, scripts: local(p.item.scripts), styles: local(p.item.styles), topics: 'status ext' });
+      await page(d, ctx, 'extension', { title, owner: p.owner, body, scripts: local(p.item.scripts), styles: local(p.item.styles), topics: 'status ext' });
       return;
     }
     const chain = d.registry.api();

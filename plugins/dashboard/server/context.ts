@@ -1,8 +1,8 @@
 // What every route module of the dashboard receives, and small helpers they share: typed request state,
 // the session, one-time flash messages, and rendering a page inside the layout.
 import type { Context } from 'koa';
-import type { ChatLogService } from '../../chatlog/index.ts';
-import type { EconomyService } from '../../economy/service.ts';
+import { CodedError, codeForStatus } from '../../../core/errors.ts';
+import type { HttpError } from '../service.ts';
 import type { BotStatus, ChatStatus, ConfigOf, LocalChatOutput, PluginContext, Role } from '../../../core/types.ts';
 import type { DASHBOARD_SCHEMA } from '../config.ts';
 import type { Auth } from './auth.ts';
@@ -84,8 +84,6 @@ export interface Deps {
   readonly transcript: Transcript;
   readonly loginThrottle: FailureThrottle;
   readonly bearerThrottle: FailureThrottle;
-  economy(): EconomyService | undefined;
-  chatlog(): ChatLogService | undefined;
   status(): StatusSnapshot;
   /** The last check of the bot's Twitch token (at start, hourly, after the wizard). */
   tokenCheck(): TokenCheck | undefined;
@@ -144,7 +142,6 @@ export function isApiPath(p: string): boolean {
 export const BUILTIN_NAV = [
   { title: 'Dashboard', href: '/', order: 10 },
   { title: 'Plugins', href: '/plugins', order: 20 },
-  { title: 'Users', href: '/users', order: 30 },
   { title: 'Logs', href: '/logs', order: 40 },
   { title: 'Test chat', href: '/chat', order: 50 },
   { title: 'Setup', href: '/setup', order: 60 },
@@ -199,6 +196,7 @@ export function pluginRows(d: Deps) {
     wanted: p.wanted,
     builtin: p.builtin,
     error: p.error ?? null,
+    errorCode: p.errorCode ?? null,
     dependsOn: [...p.dependsOn],
     optionalDependsOn: [...p.optionalDependsOn],
     reloads: p.reloads,
@@ -206,7 +204,11 @@ export function pluginRows(d: Deps) {
   }));
 }
 
-/** An error the error handler answers with `status` and this message (JSON for the API). */
-export function httpError(status: number, message: string): Error & { status: number; expose: true } {
-  return Object.assign(new Error(message), { status, expose: true as const });
+/**
+ * An error the error handler answers with `status` and this message: JSON `{ error, code, details? }` for
+ * the API (the code defaults to the status's, e.g. NOT_FOUND), a page for people.
+ */
+export function httpError(status: number, message: string, code?: string, details?: unknown): HttpError {
+  const err = new CodedError(code ?? codeForStatus(status), message, { status, details }) as CodedError & { expose: true; status: number };
+  return Object.assign(err, { expose: true as const });
 }

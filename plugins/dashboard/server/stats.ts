@@ -1,8 +1,9 @@
 // Numbers for the Dashboard page: chat messages per minute, command uses (counted by tapping the command
-// hook, written behind in per-hour aggregates), and the data of the charts.
-import type { ChatLogService } from '../../chatlog/index.ts';
-import type { EconomyService } from '../../economy/service.ts';
+// hook, written behind in per-hour aggregates), and the data of the charts (its own command chart, and
+// the charts other plugins added with dashboard.addChart).
 import type { Batch, PluginDb } from '../../../core/types.ts';
+import type { DashboardChart } from '../service.ts';
+import type { Registered } from './extensions.ts';
 
 const HOUR = 3_600_000;
 
@@ -12,13 +13,22 @@ interface CommandUse {
   readonly count: number;
 }
 
+export interface ChartView {
+  readonly id: string;
+  readonly title: string;
+  readonly owner: string;
+  readonly kind: 'line' | 'bar';
+  readonly horizontal: boolean;
+  readonly label: string;
+  readonly labels: string[];
+  readonly values: number[];
+}
+
 export interface ChartData {
   readonly commands: { readonly labels: string[]; readonly counts: number[]; readonly hours: number };
-  readonly chat: { readonly labels: string[]; readonly counts: number[] } | null;
-  readonly circulation: { readonly labels: string[]; readonly values: number[] } | null;
-  readonly earners: { readonly labels: string[]; readonly values: number[] } | null;
-  readonly currency: string;
+  readonly charts: readonly ChartView[];
   readonly notes: readonly string[];
+  readonly [id: string]: unknown;
 }
 
 export class Stats {
@@ -72,42 +82,26 @@ export class Stats {
     );
   }
 
-  async charts(economy: EconomyService | undefined, chatlog: ChatLogService | undefined, days: number): Promise<ChartData> {
-    const notes: string[] = [];
+  /** The command chart (the dashboard's own) and every chart other plugins added, for `GET /api/stats/charts`. */
+  async charts(registered: readonly Registered<DashboardChart>[], days: number, failed: (id: string, err: unknown) => void): Promise<ChartData> {
     const hours = 24 * 7;
     const uses = await this.commandUses(hours);
-    let chat: ChartData['chat'] = null;
-    if (chatlog) {
-      await chatlog.flush();
-      const rows = await chatlog.perHour(24);
-      const byHour = new Map(rows.map((r) => [r.hour, r.count]));
-      const end = Math.floor(this.now() / HOUR) * HOUR;
-      const labels: string[] = [];
-      const counts: number[] = [];
-      for (let h = end - 23 * HOUR; h <= end; h += HOUR) {
-        labels.push(`${new Date(h).toISOString().slice(11, 13)}:00`);
-        counts.push(byHour.get(h) ?? 0);
+    const notes: string[] = [];
+    const charts: ChartView[] = [];
+    for (const { owner, item } of registered) {
+      try {
+        const series = await item.data({ days });
+        charts.push({ id: item.id, title: item.title, owner, kind: item.kind, horizontal: item.horizontal ?? false, label: series.label ?? '', labels: [...series.labels], values: [...series.values] });
+      } catch (err) {
+        failed(item.id, err);
+        notes.push(`The chart "${item.title}" of ${owner} failed: ${(err as Error).message}`);
       }
-      chat = { labels, counts };
-    } else {
-      notes.push('The chatlog plugin is disabled: no chat-per-hour chart.');
-    }
-    let circulation: ChartData['circulation'] = null;
-    let earners: ChartData['earners'] = null;
-    if (economy) {
-      const over = await economy.circulationOverTime(days);
-      circulation = { labels: over.map((d) => d.day), values: over.map((d) => d.circulation) };
-      const top = await economy.topEarners(days, 10);
-      earners = { labels: top.map((t) => t.displayName || t.login), values: top.map((t) => t.earned) };
-    } else {
-      notes.push('The economy plugin is disabled: no token charts.');
     }
     return {
       commands: { labels: uses.map((u) => `!${u.command}`), counts: uses.map((u) => u.count), hours },
-      chat,
-      circulation,
-      earners,
-      currency: economy?.currency.name ?? 'tokens',
+      charts,
+      // Each chart under its id too, as the API gave them before charts were registered.
+      ...Object.fromEntries(charts.map((c) => [c.id, { labels: c.labels, values: c.values }])),
       notes,
     };
   }

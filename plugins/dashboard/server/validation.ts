@@ -1,12 +1,14 @@
 // JSON request bodies of the API, each checked against a JSON schema (ajv) before it is used. A bad body
 // is answered 400 `{ error }` naming the field.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { JSONSchema } from 'json-schema-to-ts';
+import { CodedError } from '../../../core/errors.ts';
 
-export class BadRequest extends Error {
-  readonly status = 400;
+/** A body that does not match its schema: 400 `{ error, code: 'INVALID_BODY', details: { errors } }`. */
+export class BadRequest extends CodedError {
   readonly expose = true;
-  constructor(message: string, readonly details?: unknown) {
-    super(message);
+  constructor(message: string, errors?: readonly string[]) {
+    super('INVALID_BODY', message, { status: 400, ...(errors ? { details: { errors } } : {}) });
   }
 }
 
@@ -18,19 +20,6 @@ export const BODY_SCHEMAS = {
     properties: { plugin: { type: 'string', minLength: 1 }, settings: { type: 'object' } },
   },
   pluginConfig: { type: 'object' },
-  userUpdate: {
-    type: 'object',
-    additionalProperties: false,
-    minProperties: 1,
-    properties: {
-      tokens: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
-      xp: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
-      notes: { type: 'string', maxLength: 2000 },
-      banned: { type: 'boolean' },
-      excluded: { type: 'boolean' },
-      reason: { type: 'string', minLength: 1, maxLength: 200 },
-    },
-  },
   chat: {
     type: 'object',
     additionalProperties: false,
@@ -73,6 +62,19 @@ function describe(e: ErrorObject): string {
 export class BodyValidator {
   private readonly ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
   private readonly compiled = new Map<BodyName, ValidateFunction>();
+  /** Schemas given with plugins' routes, compiled on first use (compiling all at start costs each start). */
+  private readonly given = new WeakMap<object, ValidateFunction>();
+
+  /** Returns the body when it matches `schema` (a route's bodySchema); throws BadRequest otherwise. */
+  checkSchema<T>(schema: JSONSchema, body: unknown): T {
+    if (typeof schema !== 'object') return body as T;
+    let validate = this.given.get(schema);
+    if (!validate) {
+      validate = this.ajv.compile(schema);
+      this.given.set(schema, validate);
+    }
+    return this.run<T>(validate, body);
+  }
 
   /** Returns the body typed as T when it matches the named schema; throws BadRequest otherwise. */
   check<T>(name: BodyName, body: unknown): T {
@@ -81,6 +83,10 @@ export class BodyValidator {
       validate = this.ajv.compile(BODY_SCHEMAS[name]);
       this.compiled.set(name, validate);
     }
+    return this.run<T>(validate, body);
+  }
+
+  private run<T>(validate: ValidateFunction, body: unknown): T {
     if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the body must be a JSON object');
     if (!validate(body)) {
       const errors = (validate.errors ?? []).map(describe);

@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { settle, startTestBot, type TestBot } from '../../../test/support/kit.ts';
+import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
 import { accepts, api, Client, FAKE_GRANT, openEvents, startFakeTwitchAuth, until, type FakeTwitchAuth } from './helpers.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -43,7 +43,7 @@ describe('dashboard: HTTP and JSON API', function () {
       }
       const wrong = await api(url, 'not-the-token').get('/api/status');
       expect(wrong.status).to.equal(401);
-      expect(wrong.json()).to.deep.equal({ error: 'invalid API token' });
+      expect(wrong.json()).to.deep.equal({ error: 'invalid API token', code: 'UNAUTHORIZED' });
       const malformed = await api(url).get('/api/status', { authorization: 'Basic abc' });
       expect(malformed.status).to.equal(401);
       expect(malformed.json().error).to.match(/Bearer/);
@@ -142,7 +142,8 @@ describe('dashboard: HTTP and JSON API', function () {
       expect(notObject.json().error).to.equal('settings must be object');
       const bad = await A.post('/api/save-config', { plugin: 'quotes', settings: { maxLength: 5 } });
       expect(bad.status).to.equal(400);
-      expect(bad.json<{ issues: Record<string, string> }>().issues).to.deep.equal({ maxLength: 'must be integer >= 10' });
+      expect(bad.json<{ code: string; details: { issues: Record<string, string> } }>()).to.deep.include({ code: 'INVALID_SETTINGS' });
+      expect(bad.json<{ details: { issues: Record<string, string> } }>().details.issues).to.deep.equal({ maxLength: 'must be integer >= 10' });
       const unknown = await A.post('/api/save-config', { plugin: 'nope', settings: {} });
       expect(unknown.status).to.equal(404);
       const ok = await A.post('/api/save-config', { plugin: 'quotes', settings: { maxLength: 120 } });
@@ -155,7 +156,7 @@ describe('dashboard: HTTP and JSON API', function () {
       expect(got.schema.properties).to.have.keys('addPermission', 'maxLength');
       const bad = await A.put('/api/plugins/quotes/config', { maxLength: 'long', addPermission: 'king', colour: 'red' });
       expect(bad.status).to.equal(400);
-      const issues = bad.json<{ issues: Record<string, string> }>().issues;
+      const issues = bad.json<{ details: { issues: Record<string, string> } }>().details.issues;
       expect(issues.maxLength).to.equal('must be integer');
       expect(issues.addPermission).to.match(/must be one of/);
       expect(issues.colour).to.match(/unknown setting/);
@@ -218,33 +219,18 @@ describe('dashboard: HTTP and JSON API', function () {
       expect(text.map((m) => m.message)).to.deep.equal(['good evening']);
     });
 
-    it('without the economy: 503 for accounts, directory edits still work, bodies are validated', async () => {
-      for (const p of ['/api/users', '/api/leaderboard', '/api/economy/stats']) {
+    it('without the economy its routes are not there (they belong to it); deleting a viewer is core\'s event the chat log reacts to', async () => {
+      for (const p of ['/api/users', '/api/leaderboard', '/api/economy/stats', '/api/users/alice']) {
         const r = await A.get(p);
-        expect(r.status, p).to.equal(503);
-        expect(r.json().error).to.match(/economy plugin is disabled/);
+        expect(r.status, p).to.equal(404);
+        expect(r.json(), p).to.deep.equal({ error: `no API route GET ${p}`, code: 'NOT_FOUND' });
       }
-      await settle(300);
-      const user = await A.get('/api/users/alice');
-      expect(user.status).to.equal(200);
-      expect(user.json<{ user: { login: string; banned: boolean } }>().user).to.include({ login: 'alice', banned: false });
-      expect((await A.get('/api/users/nobody_here')).status).to.equal(404);
-      const wrongType = await A.put('/api/users/alice', { tokens: 'lots' });
-      expect(wrongType.status).to.equal(400);
-      expect(wrongType.json().error).to.equal('tokens must be integer');
-      expect((await A.put('/api/users/alice', {})).json().error).to.equal('the body names nothing to change');
-      expect((await A.put('/api/users/alice', { tokens: 5 })).status).to.equal(409);
-      const ok = await A.put('/api/users/alice', { notes: 'regular since day one', banned: true });
-      expect(ok.status).to.equal(200);
-      expect(ok.json<{ user: { notes: string; banned: boolean } }>().user).to.include({ notes: 'regular since day one', banned: true });
-      expect(await t.repliesTo('alice', '!quote')).to.deep.equal([]);
-      await A.put('/api/users/alice', { banned: false });
-      const exported = (await A.get('/api/users/alice/export')).json<{ user: { notes: string }; chatMessages: unknown[] }>();
-      expect(exported.user.notes).to.equal('regular since day one');
-      expect(exported.chatMessages.length).to.be.at.least(2);
-      const del = await A.del('/api/users/bob');
-      expect(del.status).to.equal(200);
-      expect(del.json()).to.include({ ok: true, chatMessagesDeleted: 1, userForgotten: true });
+      await t.service('chatlog').flush();
+      const bob = await t.bot.users.byLogin('bob');
+      expect(bob).not.to.equal(undefined);
+      // Whoever asks (the economy's Users page, !deleteme, another plugin), the chat log deletes bob's lines in its tap.
+      const report = await t.bot.users.erase(bob?.id ?? '');
+      expect(report).to.include({ userForgotten: true, chatMessagesDeleted: 1 });
       expect((await A.get('/api/chat_logs?text=evening')).json<{ messages: unknown[] }>().messages).to.deep.equal([]);
     });
 
@@ -263,10 +249,11 @@ describe('dashboard: HTTP and JSON API', function () {
     it('counts command uses for the chart', async () => {
       const r = (await A.get('/api/stats/commands')).json<{ commands: { command: string; count: number }[] }>();
       expect(r.commands.find((c) => c.command === 'quote')?.count).to.be.at.least(2);
-      const charts = (await A.get('/api/stats/charts')).json<{ chat: { counts: number[] }; circulation: null; notes: string[] }>();
-      expect(charts.chat.counts.reduce((a, b) => a + b, 0)).to.be.at.least(2);
-      expect(charts.circulation).to.equal(null);
-      expect(charts.notes.join(' ')).to.match(/economy plugin is disabled/);
+      const charts = (await A.get('/api/stats/charts')).json<{ chat: { values: number[] }; charts: { id: string; owner: string }[]; circulation?: unknown }>();
+      expect(charts.chat.values.reduce((a, b) => a + b, 0)).to.be.at.least(2);
+      // Only the charts of running plugins: the chat log's, not the economy's.
+      expect(charts.charts.map((c) => `${c.owner}:${c.id}`)).to.deep.equal(['chatlog:chat']);
+      expect(charts.circulation).to.equal(undefined);
     });
   });
 
@@ -317,16 +304,19 @@ describe('dashboard: HTTP and JSON API', function () {
       // The hello plugin was restarted with the dashboard and registered its page with the new generation.
       expect(t.host.plugin('hello')?.reloads).to.equal(0);
       expect((await c.get('/hello')).status).to.equal(200);
-      // Switching chatlog off restarts the dashboard (chatlog is an optional dependency) while it answers this very request.
+      // Switching chatlog off takes its routes and the Logs page's history away; the dashboard keeps running.
+      const dashboard = t.service('dashboard');
       await c.get('/');
       const off = await c.post('/plugins/chatlog/disable', { back: '/' });
       expect(off.status).to.equal(303);
       expect(t.host.plugin('chatlog')?.state).to.equal('disabled');
+      expect(t.service('dashboard')).to.equal(dashboard);
       expect((await c.get('/logs')).text).to.include('The chatlog plugin is disabled');
-      expect((await A.get('/api/chat_logs')).status).to.equal(503);
+      expect((await A.get('/api/chat_logs')).status).to.equal(404);
       await c.get('/');
       await c.post('/plugins/chatlog/enable', { back: '/' });
       expect((await A.get('/api/chat_logs')).status).to.equal(200);
+      expect(t.service('dashboard')).to.equal(dashboard);
       expect(t.service('dashboard').url).to.equal(url);
     });
   });
@@ -465,8 +455,8 @@ describe('dashboard: what a reload, a restart and disabling it do', function () 
       try {
         const steps: [string, () => Promise<unknown>][] = [
           ['reload', () => t.host.reload('dashboard')],
-          // chatlog is an optional dependency: the host restarts the dashboard (and hello, which depends on it).
-          ['restart', () => t.host.setEnabled('chatlog', false)],
+          // New settings (same address): the host sets the dashboard up again (and hello, which depends on it).
+          ['restart', () => t.host.saveConfig('dashboard', { port: 0, chartDays: 7 })],
         ];
         for (const [why, step] of steps) {
           const before = t.service('dashboard');
@@ -534,70 +524,5 @@ describe('dashboard: what a reload, a restart and disabling it do', function () 
       await t.stop();
       await new Promise((r) => blocker.close(r));
     }
-  });
-});
-
-describe('dashboard: users and the economy over the API', function () {
-  let t: TestBot;
-  let A: ReturnType<typeof api>;
-
-  before(async () => {
-    t = await startTestBot({ plugins: ['dashboard', 'economy', 'chatlog'], config: { plugins: { dashboard: { port: 0 } } }, env: { DASHBOARD_PASSWORD: 'pw', BAKEBOT_API_TOKEN: TOKEN } });
-    A = api(t.service('dashboard').url ?? '', TOKEN);
-    for (const login of ['alice', 'bob', 'carol', 'dave', 'erin']) t.say(login, `hi, I am ${login}`);
-    await settle(300);
-    const eco = t.service('economy');
-    await eco.flush();
-    await eco.credit('local:carol', 40, { reason: 'welcome gift' });
-  });
-
-  after(async () => {
-    await t?.stop();
-  });
-
-  it('lists accounts with search, sort and pages', async () => {
-    const page2 = (await A.get('/api/users?page=2&limit=2&sort=login&order=asc')).json<{ users: { login: string }[]; total: number; pages: number }>();
-    expect(page2.total).to.equal(5);
-    expect(page2.pages).to.equal(3);
-    expect(page2.users.map((u) => u.login)).to.deep.equal(['carol', 'dave']);
-    const byTokens = (await A.get('/api/users?sort=tokens')).json<{ users: { login: string }[] }>();
-    expect(byTokens.users[0]?.login).to.equal('carol');
-    const search = (await A.get('/api/users?search=er')).json<{ users: { login: string }[] }>();
-    expect(search.users.map((u) => u.login)).to.deep.equal(['erin']);
-  });
-
-  it('edits tokens and XP through the ledger, with the editor and the reason', async () => {
-    const bad = await A.put('/api/users/alice', { tokens: -1 });
-    expect(bad.status).to.equal(400);
-    expect(bad.json().error).to.equal('tokens must be >= 0');
-    const r = await A.put('/api/users/alice', { tokens: 80, xp: 500, reason: 'won the raffle' });
-    expect(r.status).to.equal(200);
-    expect(r.json<{ user: { account: { tokens: number; xp: number } } }>().user.account).to.include({ tokens: 80, xp: 500 });
-    const got = (await A.get('/api/users/alice')).json<{ history: { kind: string; actor: string; reason: string; delta: number; balanceAfter: number }[] }>();
-    expect(got.history[0]).to.include({ actor: 'api:env', reason: 'won the raffle' });
-    const tokenRow = got.history.find((h) => h.delta === 80);
-    expect(tokenRow).to.include({ kind: 'admin', balanceAfter: 80, actor: 'api:env' });
-    expect((await t.service('economy').check()).ok).to.equal(true);
-  });
-
-  it('serves the leaderboard, the economy stats and the token charts', async () => {
-    const lb = (await A.get('/api/leaderboard?by=tokens&limit=2')).json<{ leaderboard: { login: string; rank: number }[] }>();
-    expect(lb.leaderboard.map((r) => r.login)).to.deep.equal(['alice', 'carol']);
-    const stats = (await A.get('/api/economy/stats')).json<{ stats: { users: number; tokensInCirculation: number } }>();
-    expect(stats.stats).to.include({ users: 5, tokensInCirculation: 120 });
-    const charts = (await A.get('/api/stats/charts?days=3')).json<{ circulation: { values: number[] }; earners: { labels: string[] } }>();
-    expect(charts.circulation.values.at(-1)).to.equal(120);
-    expect(charts.earners.labels).to.include('carol');
-  });
-
-  it('exports and deletes a user on request', async () => {
-    const exported = (await A.get('/api/users/carol/export')).json<{ economy: { ledger: unknown[] }; chatMessages: unknown[] }>();
-    expect(exported.economy.ledger).to.have.length(1);
-    expect(exported.chatMessages).to.have.length(1);
-    const del = await A.del('/api/users/carol');
-    expect(del.status).to.equal(200);
-    expect(del.json()).to.include({ ok: true, userForgotten: true });
-    expect((await A.get('/api/users/carol')).status).to.equal(404);
-    expect((await A.get('/api/chat_logs?user=carol')).json<{ messages: unknown[] }>().messages).to.deep.equal([]);
   });
 });

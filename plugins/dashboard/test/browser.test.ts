@@ -269,19 +269,13 @@ describe('dashboard in a browser', function () {
     expect(foreign.json().error).to.match(/does not answer to the host name/);
   });
 
-  it('tells that the economy plugin is disabled on the Users page, and manages a viewer from the directory', async () => {
-    await page.goto(`${url}/users`);
-    expect(await page.locator('#economy-off').textContent()).to.match(/economy plugin is disabled/);
-    await page.fill('#q', 'mallory');
-    await Promise.all([page.waitForLoadState('load'), page.click('form.search button')]);
-    await Promise.all([page.waitForURL(`${url}/users/mallory`), page.click('a[href="/users/mallory"]')]);
-    await Promise.all([page.waitForLoadState('load'), page.click('#ban-toggle')]);
-    expect(await page.locator('#ban-state').textContent()).to.match(/^banned/);
-    expect(t.bot.users.isBanned('local:mallory')).to.equal(true);
-    await shot(page, 'user');
+  it('has no Users page while the economy is off: the page is the economy\'s', async () => {
+    const r = await page.goto(`${url}/users`);
+    expect(r?.status()).to.equal(404);
+    expect(await page.locator('nav.nav a[href="/users"]').count()).to.equal(0);
   });
 
-  it('switches the economy on (the dashboard restarts around that request) and edits a viewer\'s tokens through the ledger', async () => {
+  it('switches the economy on (its Users pages come with it; the dashboard keeps running) and edits a viewer\'s tokens through the ledger', async () => {
     await page.goto(`${url}/`);
     await Promise.all([page.waitForURL(`${url}/`), page.click('button.switch[data-plugin="economy"]')]);
     expect(await page.locator('.flash-ok').textContent()).to.equal('economy is on.');
@@ -308,6 +302,11 @@ describe('dashboard in a browser', function () {
     const [entry] = await t.service('economy').history('local:alice', 1);
     expect(entry).to.include({ kind: 'admin', delta: 75, actor: 'dashboard', reason: 'refund for a lost duel', source: 'dashboard' });
     await shot(page, 'user-economy');
+    await Promise.all([page.waitForLoadState('load'), page.click('#ban-toggle')]);
+    expect(await page.locator('#ban-state').textContent()).to.match(/^banned/);
+    expect(t.bot.users.isBanned('local:alice')).to.equal(true);
+    expect(await page.locator('#section-chatMessages').textContent()).to.include('hello from alice');
+    await shot(page, 'user');
   });
 
   it('takes a screenshot of every page without CSP violations or script errors', async () => {

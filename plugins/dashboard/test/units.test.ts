@@ -7,7 +7,9 @@ import type { Logger } from '../../../core/types.ts';
 import { hashPassword, verifyPassword } from '../server/auth.ts';
 import { adopt, handOff, HANDOVER_KIND } from '../server/carry.ts';
 import { listen } from '../server/listener.ts';
+import { ExtensionRegistry } from '../server/extensions.ts';
 import { allowedHostNames, hostNameOf } from '../server/guards.ts';
+import { BodyValidator } from '../server/validation.ts';
 import { escapeHtml, html } from '../server/render.ts';
 import { fieldsFor, issuesByField, kindOf, readForm, type SchemaNode } from '../server/schema-form.ts';
 import { safeNext } from '../server/routes/login.ts';
@@ -190,5 +192,44 @@ describe('dashboard: hand-over pieces', () => {
     } finally {
       await l.close();
     }
+  });
+});
+
+describe('dashboard: the extension registry', () => {
+  const owner = (name: string) => {
+    const disposers: (() => void)[] = [];
+    return { name, onDispose: (fn: () => void) => void disposers.push(fn), unload: () => disposers.splice(0).reverse().forEach((fn) => fn()) };
+  };
+
+  it('matches pages with :name segments after fixed paths, and keeps one owner per id', () => {
+    const registry = new ExtensionRegistry(new BodyValidator());
+    const eco = owner('economy');
+    const render = () => 'x';
+    registry.addPage(eco, { path: '/users', title: 'Users', render });
+    registry.addPage(eco, { path: '/users/:login', title: 'Viewer', render });
+    expect(registry.page('/users')?.params).to.deep.equal({});
+    expect(registry.page('/users/b%C3%A4cker')).to.include({ owner: 'economy' }).and.have.deep.property('params', { login: 'bäcker' });
+    expect(registry.page('/users/a/export')).to.equal(undefined);
+    expect(registry.nav().map((n) => n.item.href)).to.deep.equal(['/users']);
+    expect(() => registry.addPage(owner('other'), { path: '/users/:name', title: 'Other', render })).to.throw(/already used by plugin economy/);
+    registry.addChart(eco, { id: 'circulation', title: 'T', kind: 'line', data: () => ({ labels: [], values: [] }) });
+    expect(() => registry.addChart(owner('other'), { id: 'circulation', title: 'T', kind: 'bar', data: () => ({ labels: [], values: [] }) })).to.throw(/already used/);
+    const chat = owner('chatlog');
+    registry.provideChatHistory(chat, { query: async () => [] });
+    expect(() => registry.provideChatHistory(owner('other'), { query: async () => [] })).to.throw(/already provided by plugin chatlog/);
+    chat.unload();
+    expect(registry.chatHistory()).to.equal(undefined);
+    eco.unload();
+    expect([registry.page('/users'), registry.page('/users/alice'), registry.charts().length]).to.deep.equal([undefined, undefined, 0]);
+  });
+
+  it('lists the routes given as data or as a router, and refuses a route it cannot serve', () => {
+    const registry = new ExtensionRegistry(new BodyValidator());
+    const p = owner('shop');
+    registry.addApi(p, [{ method: 'GET', path: '/api/shop', handler: () => ({}) }, { method: 'POST', path: '/api/shop/:id', bodySchema: { type: 'object' }, handler: () => ({}) }]);
+    expect(registry.apiRoutes()).to.deep.equal([{ method: 'GET', path: '/api/shop', owner: 'shop' }, { method: 'POST', path: '/api/shop/:id', owner: 'shop' }]);
+    expect(() => registry.addApi(p, { method: 'TRACE' as 'GET', path: '/api/x', handler: () => ({}) })).to.throw(/method is one of/);
+    p.unload();
+    expect(registry.apiRoutes()).to.deep.equal([]);
   });
 });

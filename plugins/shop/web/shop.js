@@ -248,7 +248,8 @@
       });
       const data = await res.json().catch(() => ({}));
       if (!res.ok) {
-        const issues = Array.isArray(data.issues) ? data.issues : [];
+        // Errors have one shape, { error, code, details }: the catalog's problems are details.issues.
+        const issues = data.details && Array.isArray(data.details.issues) ? data.details.issues : [];
         markInvalid(issues);
         showIssues(issues.length ? issues.map((i) => i.path + ': ' + i.message) : [data.error || 'HTTP ' + res.status]);
         return;

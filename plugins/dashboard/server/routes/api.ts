@@ -1,29 +1,16 @@
-// The JSON API (the seed's endpoints plus plugin control). Every route needs a login or
-// `Authorization: Bearer <token>`; bodies are checked against JSON schemas; errors are 4xx `{ error }`.
+// The dashboard's own JSON API (bot status and control, settings, plugins, logs, test chat, charts). Every
+// route needs a login or `Authorization: Bearer <token>`; bodies are checked against JSON schemas; errors are
+// 4xx `{ error, code, details? }`. The economy's and the chat log's routes are theirs (their web.ts).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { EconomyService, LeaderboardBy } from '../../../economy/service.ts';
-import type { ChatLogService } from '../../../chatlog/index.ts';
 import { httpError, pluginRows, type Deps } from '../context.ts';
+import { routesOf } from '../api-routes.ts';
 import { kindOf, type SchemaNode } from '../schema-form.ts';
 import { postLocal, type LocalPost } from './chat.ts';
-import { appLogs, levelOf, parseTime } from './logs.ts';
+import { appLogs, levelOf } from './logs.ts';
 import { savePluginSettings, switchPlugin } from './plugins.ts';
-import { actorOf, deleteUser, exportUser, findUser, listQuery, updateUser, type UserChanges, type UserView } from './users.ts';
 
 export const REDACTED = '********';
-
-function needEconomy(d: Deps): EconomyService {
-  const e = d.economy();
-  if (!e) throw httpError(503, 'the economy plugin is disabled; enable it on the Plugins page');
-  return e;
-}
-
-function needChatlog(d: Deps): ChatLogService {
-  const c = d.chatlog();
-  if (!c) throw httpError(503, 'the chatlog plugin is disabled; enable it on the Plugins page');
-  return c;
-}
 
 function schemaOf(d: Deps, name: string): SchemaNode {
   const s = d.ctx.host.plugin(name)?.configSchema;
@@ -46,26 +33,6 @@ function unredact(schema: SchemaNode, input: Record<string, unknown>, current: R
   return out;
 }
 
-function userJson(u: UserView) {
-  return {
-    userId: u.userId,
-    login: u.login,
-    displayName: u.displayName,
-    banned: u.known?.banned ?? false,
-    notes: u.known?.notes ?? '',
-    firstSeen: u.known?.firstSeen ?? null,
-    lastSeen: u.known?.lastSeen ?? u.account?.lastSeen ?? null,
-    account: u.account ?? null,
-  };
-}
-
-async function loadUser(d: Deps, ctx: Context): Promise<UserView> {
-  const name = String(ctx.params.username ?? '');
-  const u = await findUser(d, name);
-  if (!u) throw httpError(404, `no user "${name}" is known`);
-  return u;
-}
-
 function pluginName(d: Deps, ctx: Context): string {
   const name = String(ctx.params.name ?? '');
   if (!d.ctx.host.plugin(name)) throw httpError(404, `there is no plugin named "${name}"`);
@@ -77,7 +44,19 @@ function int(v: unknown, fallback: number, min: number, max: number): number {
   return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
 }
 
+/** A settings save the host refused: 400 with the issues by field in `details.issues`. */
+function settingsRejected(result: { fields: Record<string, string>; other: string[] }) {
+  const message = [...Object.entries(result.fields).map(([k, v]) => `${k} ${v}`), ...result.other].join('; ');
+  return httpError(400, message || 'the settings are invalid', 'INVALID_SETTINGS', { issues: result.fields, other: result.other });
+}
+
 export function apiRoutes(router: Router, d: Deps): void {
+  // ---- what the API answers: the dashboard's routes and every plugin's, as registered right now
+  router.get('/api/routes', (ctx) => {
+    const own = routesOf(router, d.ctx.name).filter((r) => r.path.startsWith('/api/') || r.path === '/events');
+    ctx.body = { routes: [...own, ...d.registry.apiRoutes()] };
+  });
+
   // ---- status and bot control
   router.get('/api/status', (ctx) => {
     ctx.body = { bot: d.status(), plugins: pluginRows(d) };
@@ -111,11 +90,7 @@ export function apiRoutes(router: Router, d: Deps): void {
     if (!d.ctx.host.plugin(body.plugin)) throw httpError(404, `there is no plugin named "${body.plugin}"`);
     const settings = unredact(schemaOf(d, body.plugin), body.settings, d.ctx.host.pluginConfig(body.plugin) ?? {});
     const result = await savePluginSettings(d, body.plugin, settings);
-    if (!result.ok) {
-      ctx.status = 400;
-      ctx.body = { error: [...Object.entries(result.fields).map(([k, v]) => `${k} ${v}`), ...result.other].join('; '), issues: result.fields };
-      return;
-    }
+    if (!result.ok) throw settingsRejected(result);
     ctx.body = { ok: true, settings: redact(schemaOf(d, body.plugin), d.ctx.host.pluginConfig(body.plugin) ?? {}) };
   });
 
@@ -143,73 +118,11 @@ export function apiRoutes(router: Router, d: Deps): void {
     const input = d.validator.check<Record<string, unknown>>('pluginConfig', ctx.request.body);
     const settings = unredact(schemaOf(d, name), input, d.ctx.host.pluginConfig(name) ?? {});
     const result = await savePluginSettings(d, name, settings);
-    if (!result.ok) {
-      ctx.status = 400;
-      ctx.body = { error: [...Object.entries(result.fields).map(([k, v]) => `${k} ${v}`), ...result.other].join('; '), issues: result.fields };
-      return;
-    }
+    if (!result.ok) throw settingsRejected(result);
     ctx.body = { ok: true, plugin: name, settings: redact(schemaOf(d, name), d.ctx.host.pluginConfig(name) ?? {}) };
   });
 
-  // ---- users and the economy
-  router.get('/api/users', async (ctx) => {
-    const economy = needEconomy(d);
-    const q = listQuery(ctx.query);
-    const { rows, total } = await economy.listAccounts({ search: q.search || undefined, sort: q.sort, order: q.order, page: q.page, limit: q.limit });
-    ctx.body = { users: rows, total, page: q.page, limit: q.limit, pages: Math.max(1, Math.ceil(total / q.limit)) };
-  });
-
-  router.get('/api/users/:username', async (ctx) => {
-    const u = await loadUser(d, ctx);
-    const economy = d.economy();
-    ctx.body = { user: userJson(u), history: economy ? await economy.history(u.userId, int(ctx.query.history, 20, 0, 500)) : [] };
-  });
-
-  router.put('/api/users/:username', async (ctx) => {
-    const u = await loadUser(d, ctx);
-    const changes = d.validator.check<UserChanges>('userUpdate', ctx.request.body);
-    const done = await updateUser(d, u, changes, actorOf(ctx));
-    const fresh = (await findUser(d, u.userId)) ?? u;
-    ctx.body = { ok: true, changes: done, user: userJson(fresh) };
-  });
-
-  router.get('/api/users/:username/export', async (ctx) => {
-    ctx.body = await exportUser(d, await loadUser(d, ctx));
-  });
-
-  router.delete('/api/users/:username', async (ctx) => {
-    ctx.body = { ok: true, ...(await deleteUser(d, await loadUser(d, ctx), actorOf(ctx))) };
-  });
-
-  router.get('/api/leaderboard', async (ctx) => {
-    const economy = needEconomy(d);
-    const by = (['xp', 'tokens', 'wins'] as const).find((b) => b === ctx.query.by) ?? ('xp' as LeaderboardBy);
-    ctx.body = { by, leaderboard: await economy.leaderboard(by, int(ctx.query.limit, 10, 1, 100)) };
-  });
-
-  router.get('/api/economy/stats', async (ctx) => {
-    const economy = needEconomy(d);
-    ctx.body = { stats: await economy.stats(), currency: economy.currency };
-  });
-
   // ---- logs
-  router.get('/api/chat_logs', async (ctx) => {
-    const chatlog = needChatlog(d);
-    const q = ctx.query;
-    await chatlog.flush();
-    const before = q.before === undefined ? undefined : int(q.before, 0, 0, Number.MAX_SAFE_INTEGER);
-    ctx.body = {
-      messages: await chatlog.query({
-        user: typeof q.user === 'string' && q.user ? q.user : undefined,
-        text: typeof q.text === 'string' && q.text ? q.text : undefined,
-        since: parseTime(q.since),
-        until: parseTime(q.until),
-        before,
-        limit: int(q.limit, 100, 1, 1000),
-      }),
-    };
-  });
-
   router.get('/api/logs', (ctx) => {
     ctx.body = { logs: appLogs(d, levelOf(ctx.query.level), int(ctx.query.limit, 200, 1, 1000)) };
   });
@@ -228,7 +141,7 @@ export function apiRoutes(router: Router, d: Deps): void {
 
   // ---- charts and the Twitch token
   router.get('/api/stats/charts', async (ctx) => {
-    ctx.body = await d.stats.charts(d.economy(), d.chatlog(), int(ctx.query.days, d.ctx.config.chartDays, 1, 365));
+    ctx.body = await d.stats.charts(d.registry.charts(), int(ctx.query.days, d.ctx.config.chartDays, 1, 365), (id, err) => d.ctx.log.warn(`chart ${id} failed: ${(err as Error).message}`));
   });
 
   router.get('/api/stats/commands', async (ctx) => {

@@ -22,8 +22,7 @@ export function homeRoutes(router: Router, d: Deps): void {
       title: 'Dashboard',
       plugins: pluginRows(d),
       panels,
-      economy: !!d.economy(),
-      chatlog: !!d.chatlog(),
+      charts: d.registry.charts().map((c) => ({ id: c.item.id, title: c.item.title, owner: c.owner })),
       topics: 'status plugins ext',
       scripts: ['/assets/vendor/chart.umd.min.js', '/assets/charts.js', '/assets/home.js'],
     });

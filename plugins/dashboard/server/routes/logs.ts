@@ -1,5 +1,5 @@
-// The Logs page: the chat log (from the chatlog plugin) filtered by user, text and time, and the bot's own
-// log filtered by level; both grow live through server-sent events. Chat text is hostile: it is escaped
+// The Logs page: the chat that was kept (from the plugin that provides the chat history: the chat log)
+// filtered by user, text and time, and the bot's own log filtered by level; both grow live through server-sent events. Chat text is hostile: it is escaped
 // by the template and inserted with textContent by logs.js.
 import type Router from '@koa/router';
 import type { LogEntry, LogLevel } from '../../../../core/types.ts';
@@ -38,15 +38,14 @@ export function logsRoutes(router: Router, d: Deps): void {
       since: typeof q.since === 'string' ? q.since : '',
       until: typeof q.until === 'string' ? q.until : '',
     };
-    const chatlog = d.chatlog();
-    if (chatlog) await chatlog.flush();
-    const chat = chatlog
-      ? await chatlog.query({ user: filter.user || undefined, text: filter.text || undefined, since: parseTime(filter.since), until: parseTime(filter.until), limit: 200 })
+    const history = d.registry.chatHistory();
+    const chat = history
+      ? await history.query({ user: filter.user || undefined, text: filter.text || undefined, since: parseTime(filter.since), until: parseTime(filter.until), limit: 200 })
       : [];
     const level = levelOf(q.level);
     await page(d, ctx, 'logs', {
       title: 'Logs',
-      chatlog: !!chatlog,
+      history: !!history,
       chat,
       filter,
       level,
