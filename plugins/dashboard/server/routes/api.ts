@@ -5,13 +5,15 @@ import type { Context } from 'koa';
 import type { EconomyService, LeaderboardBy } from '../../../economy/service.ts';
 import type { ChatLogService } from '../../../chatlog/index.ts';
 import { httpError, pluginRows, type Deps } from '../context.ts';
-import { kindOf, type SchemaNode } from '../schema-form.ts';
+import { redactSettings, unredactSettings } from '../masking.ts';
+import type { SchemaNode } from '../schema-form.ts';
+import type { ConfigIssue } from '../../../../core/types.ts';
 import { postLocal, type LocalPost } from './chat.ts';
 import { appLogs, levelOf, parseTime } from './logs.ts';
 import { savePluginSettings, switchPlugin } from './plugins.ts';
 import { actorOf, deleteUser, exportUser, findUser, listQuery, updateUser, type UserChanges, type UserView } from './users.ts';
 
-export const REDACTED = '********';
+export { REDACTED } from '../masking.ts';
 
 function needEconomy(d: Deps): EconomyService {
   const e = d.economy();
@@ -30,20 +32,14 @@ function schemaOf(d: Deps, name: string): SchemaNode {
   return (typeof s === 'object' ? s : {}) as SchemaNode;
 }
 
-/** Settings with secrets (passwords, tokens, secrets) masked. */
-export function redact(schema: SchemaNode, settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(settings)) {
-    const node = schema.properties?.[k];
-    out[k] = node && kindOf(k, node) === 'secret' && typeof v === 'string' && v ? REDACTED : v;
-  }
-  return out;
-}
-
-function unredact(schema: SchemaNode, input: Record<string, unknown>, current: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out = { ...input };
-  for (const [k, v] of Object.entries(out)) if (v === REDACTED && schema.properties?.[k] && kindOf(k, schema.properties[k]) === 'secret') out[k] = current[k];
-  return out;
+/** The answer to a save the host refused: 400 `{error, code: 'CONFIG_INVALID', details: {issues}}`; the file is unchanged. */
+function refusedSave(ctx: Context, result: { fields: Record<string, string>; other: string[]; issues: readonly ConfigIssue[] }): void {
+  ctx.status = 400;
+  ctx.body = {
+    error: [...Object.entries(result.fields).map(([k, v]) => `${k} ${v}`), ...result.other].join('; '),
+    code: 'CONFIG_INVALID',
+    details: { issues: result.issues.map((i) => ({ path: i.path, message: i.message })), fields: result.fields },
+  };
 }
 
 function userJson(u: UserView) {
@@ -101,7 +97,7 @@ export function apiRoutes(router: Router, d: Deps): void {
   router.get('/api/config', (ctx) => {
     const plugins: Record<string, unknown> = {};
     for (const p of d.ctx.host.plugins()) {
-      plugins[p.name] = { enabled: p.wanted, state: p.state, settings: redact(schemaOf(d, p.name), d.ctx.host.pluginConfig(p.name) ?? {}) };
+      plugins[p.name] = { enabled: p.wanted, state: p.state, settings: redactSettings(schemaOf(d, p.name), d.ctx.host.pluginConfig(p.name) ?? {}) };
     }
     ctx.body = { configFile: d.ctx.host.configFile, bot: d.ctx.bot, plugins, issues: d.ctx.host.configIssues };
   });
@@ -109,14 +105,10 @@ export function apiRoutes(router: Router, d: Deps): void {
   router.post('/api/save-config', async (ctx) => {
     const body = d.validator.check<{ plugin: string; settings: Record<string, unknown> }>('saveConfig', ctx.request.body);
     if (!d.ctx.host.plugin(body.plugin)) throw httpError(404, `there is no plugin named "${body.plugin}"`);
-    const settings = unredact(schemaOf(d, body.plugin), body.settings, d.ctx.host.pluginConfig(body.plugin) ?? {});
+    const settings = unredactSettings(schemaOf(d, body.plugin), body.settings, d.ctx.host.pluginConfig(body.plugin) ?? {});
     const result = await savePluginSettings(d, body.plugin, settings);
-    if (!result.ok) {
-      ctx.status = 400;
-      ctx.body = { error: [...Object.entries(result.fields).map(([k, v]) => `${k} ${v}`), ...result.other].join('; '), issues: result.fields };
-      return;
-    }
-    ctx.body = { ok: true, settings: redact(schemaOf(d, body.plugin), d.ctx.host.pluginConfig(body.plugin) ?? {}) };
+    if (!result.ok) return refusedSave(ctx, result);
+    ctx.body = { ok: true, settings: redactSettings(schemaOf(d, body.plugin), d.ctx.host.pluginConfig(body.plugin) ?? {}) };
   });
 
   // ---- plugins
@@ -135,20 +127,16 @@ export function apiRoutes(router: Router, d: Deps): void {
   router.get('/api/plugins/:name/config', (ctx) => {
     const name = pluginName(d, ctx);
     const schema = schemaOf(d, name);
-    ctx.body = { plugin: name, settings: redact(schema, d.ctx.host.pluginConfig(name) ?? {}), schema };
+    ctx.body = { plugin: name, settings: redactSettings(schema, d.ctx.host.pluginConfig(name) ?? {}), schema };
   });
 
   router.put('/api/plugins/:name/config', async (ctx) => {
     const name = pluginName(d, ctx);
     const input = d.validator.check<Record<string, unknown>>('pluginConfig', ctx.request.body);
-    const settings = unredact(schemaOf(d, name), input, d.ctx.host.pluginConfig(name) ?? {});
+    const settings = unredactSettings(schemaOf(d, name), input, d.ctx.host.pluginConfig(name) ?? {});
     const result = await savePluginSettings(d, name, settings);
-    if (!result.ok) {
-      ctx.status = 400;
-      ctx.body = { error: [...Object.entries(result.fields).map(([k, v]) => `${k} ${v}`), ...result.other].join('; '), issues: result.fields };
-      return;
-    }
-    ctx.body = { ok: true, plugin: name, settings: redact(schemaOf(d, name), d.ctx.host.pluginConfig(name) ?? {}) };
+    if (!result.ok) return refusedSave(ctx, result);
+    ctx.body = { ok: true, plugin: name, settings: redactSettings(schemaOf(d, name), d.ctx.host.pluginConfig(name) ?? {}) };
   });
 
   // ---- users and the economy
