@@ -235,7 +235,8 @@ export interface SchemaOwner {
  * one, which is a good part of a reload's time) and turns ajv's errors into issues a streamer can act on.
  */
 export class ConfigValidator {
-  private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false });
+  // `password` is a format that says "mask me" (the dashboard does), not one to check.
+  private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false, formats: { password: true } });
   /** By the schema's JSON text: each reload brings a new, usually identical, schema object. */
   private readonly compiled = new Map<string, { fn: ValidateFunction; schema: object }>();
   private readonly botValidate: ValidateFunction;

@@ -208,7 +208,7 @@ export default definePlugin({
     if (generated) {
       // On the terminal only: never in the log buffer, /api/logs, the Logs page or the live log stream.
       ctx.log.terminalOnly(`dashboard password (shown only this once, here on the terminal; change it on the Security page, or set DASHBOARD_PASSWORD): ${generated}`);
-      ctx.log.warn('a dashboard password was generated and printed on the terminal (not in this log); change it on the Security page, or set DASHBOARD_PASSWORD');
+      ctx.log.warn('a password for the dashboard was generated and printed on the terminal only (it is not kept in this log); change it on the Security page, or set DASHBOARD_PASSWORD');
     }
     if (host === '0.0.0.0' || host === '::') ctx.log.warn(`the dashboard listens on every network interface (${host}); only the host names ${[...deps.allowedHosts()].join(', ')} are answered`);
 
