@@ -37,7 +37,7 @@ describe('security: secrets', function () {
     const heard: string[] = [];
     const off = s.t.host.onLog((e) => heard.push(JSON.stringify(e)));
     try {
-      await secretRun(s.t, "DELETE FROM settings WHERE key = 'password_hash'"); console.timeLog('x');
+      await secretRun(s.t, "DELETE FROM settings WHERE key = 'password_hash'");
       await s.t.host.reload('dashboard');
       second = printedPassword(s.terminal);
       expect(second).to.have.length.above(12).and.not.equal(first);
