@@ -65,7 +65,7 @@ export function createApp(d: Deps, o: AppOptions): Koa {
       const message = status < 500 || err.expose ? err.message ?? 'error' : 'internal error; the bot log has the details';
       if (status >= 500) log.error(`${ctx.method} ${ctx.path} failed: ${err.message ?? String(raw)}`, { err: raw instanceof Error ? raw : new Error(String(raw)) });
       ctx.status = status;
-      if (isApiPath(ctx.path) || ctx.accepts('html', 'json') === 'json') {
+      if (isApiPath(ctx.path) || state(ctx).via === 'bearer' || ctx.accepts('html', 'json') === 'json') {
         ctx.body = { error: message, ...(err.code !== undefined ? { code: err.code } : {}), ...(err.details !== undefined ? { details: err.details } : {}) };
       } else {
         ctx.type = 'text/html; charset=utf-8';
