@@ -163,6 +163,12 @@ export default definePlugin({
     const auth = deps.auth;
     const secret = await auth.secretKey();
     const generated = await auth.ensurePassword();
+    if (generated) {
+      // On the terminal only: never in the log buffer, /api/logs, the Logs page or the live log stream.
+      // Printed before listening, so a port that is taken does not lose it.
+      ctx.log.terminalOnly(`dashboard password (shown only this once, here on the terminal; change it on the Security page, or set DASHBOARD_PASSWORD): ${generated}`);
+      ctx.log.warn('a password for the dashboard was generated and printed on the terminal only (it is not kept in this log); change it on the Security page, or set DASHBOARD_PASSWORD');
+    }
     const templatesDir = path.join(ctx.dir, 'templates');
     const app = createApp(deps, {
       keys: [secret],
@@ -205,11 +211,6 @@ export default definePlugin({
       void previous.close(1000);
     }
     if (!reuse) ctx.log.info(`dashboard at ${listener.url}`);
-    if (generated) {
-      // On the terminal only: never in the log buffer, /api/logs, the Logs page or the live log stream.
-      ctx.log.terminalOnly(`dashboard password (shown only this once, here on the terminal; change it on the Security page, or set DASHBOARD_PASSWORD): ${generated}`);
-      ctx.log.warn('a password for the dashboard was generated and printed on the terminal only (it is not kept in this log); change it on the Security page, or set DASHBOARD_PASSWORD');
-    }
     if (host === '0.0.0.0' || host === '::') ctx.log.warn(`the dashboard listens on every network interface (${host}); only the host names ${[...deps.allowedHosts()].join(', ')} are answered`);
 
     // ---- periodic work
