@@ -51,11 +51,6 @@ export class FailureThrottle {
     if (e && e.count > 0) e.count--;
   }
 
-  isBlocked(key: string): boolean {
-    const e = this.entry(key);
-    return !!e && e.count >= this.limit();
-  }
-
   get minutes(): number {
     return Math.round(this.windowMs / 60_000);
   }
