@@ -251,10 +251,6 @@ export class Auth {
     return Math.min(now + idleMs, loginAt + absoluteMs);
   }
 
-  async sessionCount(): Promise<number> {
-    return (await this.secrets.get<{ n: number }>('SELECT COUNT(*) AS n FROM sessions'))?.n ?? 0;
-  }
-
   async dropExpiredSessions(): Promise<number> {
     return (await this.secrets.run('DELETE FROM sessions WHERE expires_at < ?', [this.now()])).changes;
   }
