@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { JSONSchema } from 'json-schema-to-ts';
-import type { ConfigIssue, LogLevel, Permission } from './types.ts';
+import type { ConfigIssue, LogLevel, Permission, SettingsIssue } from './types.ts';
 
 /** Largest config file read (bytes). */
 export const MAX_CONFIG_BYTES = 1_000_000;
@@ -245,6 +245,8 @@ export function deepFreeze<T>(value: T): T {
 export interface SchemaOwner {
   readonly name: string;
   readonly schema: JSONSchema | undefined;
+  /** The plugin's own check (`checkConfig`), run on settings that passed the schema. */
+  readonly check?: (settings: Record<string, unknown>) => readonly SettingsIssue[];
 }
 
 /**
@@ -252,7 +254,8 @@ export interface SchemaOwner {
  * one, which is a good part of a reload's time) and turns ajv's errors into issues a streamer can act on.
  */
 export class ConfigValidator {
-  private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false });
+  // `password` is a format that says "mask me" (the dashboard does), not one to check.
+  private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false, formats: { password: true } });
   /** By the schema's JSON text: each reload brings a new, usually identical, schema object. */
   private readonly compiled = new Map<string, { fn: ValidateFunction; schema: object }>();
   private readonly botValidate: ValidateFunction;
@@ -318,7 +321,18 @@ export class ConfigValidator {
     const validate = this.compile(schema);
     const ok = validate(settings);
     const issues = ok ? [] : this.issues(loaded, ['plugins', owner.name], validate.errors ?? []);
+    if (ok && owner.check) issues.push(...this.ownCheck(loaded, owner, settings));
     return { settings: deepFreeze(settings), issues };
+  }
+
+  /** The plugin's own issues, placed under `plugins.<name>`; a check that throws is an issue too (not a crash). */
+  private ownCheck(loaded: LoadedConfig | undefined, owner: SchemaOwner, settings: Record<string, unknown>): ConfigIssue[] {
+    const base = ['plugins', owner.name];
+    try {
+      return (owner.check?.(structuredClone(settings)) ?? []).map((i) => this.issue(loaded, [...base, ...String(i.path).split('.').filter(Boolean)], i.message));
+    } catch (err) {
+      return [this.issue(loaded, base, `the plugin's own settings check failed: ${(err as Error).message}`)];
+    }
   }
 
   /** Defaults of a schema, e.g. for a plugin that has no section in the file. */

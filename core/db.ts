@@ -172,6 +172,8 @@ export class Storage {
       await writer.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA journal_size_limit=4194304;');
       reader = await open({ filename: file, driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY });
       await reader.exec('PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;');
+      // No ATTACH through the plugins' database API: another SQLite file (the dashboard's secrets) stays out of reach.
+      for (const db of [writer, reader]) db.getDatabaseInstance().configure('limit', sqlite3.LIMIT_ATTACHED, 0);
     } catch (err) {
       await reader?.close().catch(() => undefined);
       await writer?.close().catch(() => undefined);

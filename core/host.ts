@@ -15,6 +15,7 @@ import { discover, firstFrame, loadModule, PluginLoadError, type LoadedModule, t
 import type { LogHub } from './log.ts';
 import type {
   AnyPluginDefinition, BotRuntime, ChatApi, Clock, CommandSpec, ConfigIssue, HostControl, Logger, PluginContext, PluginInfo, PluginServices, PluginState, UserDirectory,
+  SettingsIssue,
 } from './types.ts';
 
 export interface HostDeps {
@@ -768,7 +769,9 @@ export class Host implements HostControl {
       const r = this.record(name);
       const { enabled: _ignored, ...rest } = input;
       // Settings left out keep their current values (as they do in the file, where only these are written).
-      const { settings, issues } = this.validator.validateSettings(undefined, { name, schema: def(r).configSchema }, { ...r.settings, ...rest });
+      // The plugin's own check too (checkConfig): settings its setup would refuse are never written.
+      const check = def(r).checkConfig?.bind(def(r)) as ((settings: Record<string, unknown>) => readonly SettingsIssue[]) | undefined;
+      const { settings, issues } = this.validator.validateSettings(undefined, { name, schema: def(r).configSchema, check }, { ...r.settings, ...rest });
       if (issues.length) return { ok: false as const, issues };
       const defaults = this.validator.defaults(def(r).configSchema);
       const loaded = this.tryReadConfig();

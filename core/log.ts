@@ -40,6 +40,7 @@ export class LogHub {
       warn: emit('warn'),
       error: emit('error'),
       child: (sub) => this.logger(source ? `${source}:${sub}` : sub),
+      terminalOnly: (msg) => this.terminalOnly(source, msg),
     };
   }
 
@@ -50,6 +51,11 @@ export class LogHub {
   onEntry(listener: (e: LogEntry) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Written out, and nothing else: not in the ring, not to listeners (see Logger.terminalOnly). */
+  terminalOnly(source: string, msg: string): void {
+    this.write(formatLine({ time: Date.now(), level: 'warn', source, msg }));
   }
 
   private add(level: LogLevel, source: string, msg: string, data?: Record<string, unknown>): void {

@@ -104,6 +104,12 @@ export interface Logger {
   warn(msg: string, data?: Record<string, unknown>): void;
   error(msg: string, data?: Record<string, unknown>): void;
   child(source: string): Logger;
+  /**
+   * A line for the terminal only (stderr, at warn level): never kept for `ctx.host.recentLogs()`, never sent
+   * to `onLog` listeners (the dashboard's Logs page, `/api/logs`, the live log stream). For a secret that is
+   * shown once, such as a generated password.
+   */
+  terminalOnly(msg: string): void;
 }
 
 export interface Clock {
@@ -268,6 +274,12 @@ export interface PluginInfo {
   readonly errorCode?: string;
   readonly reloads: number;
   readonly configSchema: JSONSchema;
+}
+
+/** A problem a plugin's own check (`checkConfig`) finds; `path` is inside its settings: `timezone`, `items.2.price`. */
+export interface SettingsIssue {
+  readonly path: string;
+  readonly message: string;
 }
 
 export interface ConfigIssue {
@@ -463,6 +475,12 @@ export interface PluginDefinition<S extends JSONSchema = JSONSchema, Service = u
   readonly configSchema?: S;
   /** Migrations folder, relative to the plugin's folder (files `NNN-name.sql` with `-- Up` / `-- Down`). */
   readonly migrations?: string;
+  /**
+   * Checks what the schema cannot (a real time zone, a minimum below its maximum) on settings that passed
+   * the schema. The host runs it before a save from the dashboard is written (`ctx.host.saveConfig`): a
+   * save with issues is refused and the file stays as it was. Returns [] when the settings are fine.
+   */
+  checkConfig?(config: ConfigOf<S>): readonly SettingsIssue[];
   setup(ctx: PluginContext<ConfigOf<S>>): Service | Promise<Service>;
 }
 

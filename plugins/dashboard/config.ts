@@ -17,8 +17,9 @@ export const DASHBOARD_SCHEMA = {
       default: [],
       description: 'Extra host names the dashboard answers to (besides its host, localhost, 127.0.0.1 and [::1]), e.g. bakebot.lan.',
     },
-    sessionHours: { type: 'integer', minimum: 1, maximum: 720, default: 12, description: 'Hours a login lasts.' },
-    loginAttempts: { type: 'integer', minimum: 1, maximum: 100, default: 5, description: 'Failed logins allowed per address in 15 minutes.' },
-    chartDays: { type: 'integer', minimum: 1, maximum: 365, default: 14, description: 'Days the charts of the Dashboard page cover.' },
+    sessionHours: { type: 'integer', minimum: 1, maximum: 720, default: 12, description: 'Hours a login lasts without use (each use extends it).' },
+    sessionMaxHours: { type: 'integer', minimum: 1, maximum: 8760, default: 168, description: 'Hours a login lasts at most, however often it is used; then the password is asked again.' },
+    loginAttempts: { type: 'integer', minimum: 1, maximum: 100, default: 5, description: 'Wrong passwords allowed per address in 15 minutes (at login and on the Security page).' },
+    chartDays: { type: 'integer', minimum: 1, maximum: 365, default: 14, description: 'Days shown in the economy charts.' },
   },
 } as const;

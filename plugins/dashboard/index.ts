@@ -17,6 +17,7 @@ import { ExtensionRegistry } from './server/extensions.ts';
 import { allowedHostNames } from './server/guards.ts';
 import { listen, type Listener } from './server/listener.ts';
 import { ContentRenderer, createEnvironment, escapeHtml, html } from './server/render.ts';
+import { SecretStore } from './server/secrets.ts';
 import { Stats } from './server/stats.ts';
 import { FailureThrottle } from './server/throttle.ts';
 import { TwitchOAuth, WizardStore, type TokenCheck } from './server/twitch-oauth.ts';
@@ -37,6 +38,18 @@ export default definePlugin({
     const env = ctx.env;
     // What the previous generation handed over (listener, open event streams, transcript, wizard; see carry.ts).
     const inherited = adopt(ctx.inherited, ctx.log);
+    // The dashboard's secrets file (session key, password hash, API tokens, sessions): out of other plugins' ctx.db.
+    const secrets = await SecretStore.open(ctx.runtime.dataDir);
+    // The host calls handOver (reload, restart) before dispose, and only when a next generation follows.
+    let handedOver = false;
+    // Registered before everything else, so it runs after everything else (the listener is closed or handed on).
+    ctx.onDispose(async () => {
+      // Handed over: a request this generation still answers (the one that restarted it) may save its session.
+      if (handedOver) setTimeout(() => void secrets.close().catch(() => undefined), 10_000).unref();
+      else await secrets.close();
+    });
+    const { moved } = await secrets.moveFrom(ctx.db);
+    if (moved) ctx.log.info(`moved the dashboard's secrets (${moved} rows) out of the bot database into ${secrets.file}`);
     const validator = new BodyValidator();
     const registry = new ExtensionRegistry(validator);
     const hub = new EventHub(inherited.clients);
@@ -87,8 +100,6 @@ export default definePlugin({
       escape: escapeHtml,
     };
 
-    // The host calls handOver (reload, restart) before dispose, and only when a next generation follows.
-    let handedOver = false;
     let started = false;
     ctx.handOver(() => {
       handedOver = true;
@@ -124,7 +135,7 @@ export default definePlugin({
     const deps: Deps = {
       ctx,
       env,
-      auth: new Auth(ctx.db, env),
+      auth: new Auth(ctx.db, secrets, env, () => ctx.clock.now(), () => ({ idleMs: ctx.config.sessionHours * HOUR, absoluteMs: ctx.config.sessionMaxHours * HOUR })),
       hub,
       registry,
       content: new ContentRenderer(path.join(ctx.dir, 'templates')),
@@ -133,8 +144,8 @@ export default definePlugin({
       wizard,
       validator,
       transcript,
-      loginThrottle: new FailureThrottle(ctx, ctx.config.loginAttempts, 15 * 60_000),
-      bearerThrottle: new FailureThrottle(ctx, 20, 15 * 60_000),
+      loginThrottle: new FailureThrottle(() => ctx.clock.now(), () => ctx.config.loginAttempts, 15 * 60_000),
+      bearerThrottle: new FailureThrottle(() => ctx.clock.now(), () => 20, 15 * 60_000),
       status,
       tokenCheck: () => tokenCheck,
       checkToken: async () => {
@@ -177,13 +188,19 @@ export default definePlugin({
     const auth = deps.auth;
     const secret = await auth.secretKey();
     const generated = await auth.ensurePassword();
+    if (generated) {
+      // On the terminal only: never in the log buffer, /api/logs, the Logs page or the live log stream.
+      // Printed before listening, so a port that is taken does not lose it.
+      ctx.log.terminalOnly(`dashboard password (shown only this once, here on the terminal; change it on the Security page, or set DASHBOARD_PASSWORD): ${generated}`);
+      ctx.log.warn('a password for the dashboard was generated and printed on the terminal only (it is not kept in this log); change it on the Security page, or set DASHBOARD_PASSWORD');
+    }
     const templatesDir = path.join(ctx.dir, 'templates');
     const app = createApp(deps, {
       keys: [secret],
       templatesDir,
       assetsDir: path.join(ctx.dir, 'assets'),
       env: createEnvironment(templatesDir),
-      sessionMs: ctx.config.sessionHours * HOUR,
+      sessionMs: ctx.config.sessionMaxHours * HOUR,
     });
 
     // ---- the server: the previous generation's listener when host and port are unchanged
@@ -219,9 +236,6 @@ export default definePlugin({
       void previous.close(1000);
     }
     if (!reuse) ctx.log.info(`dashboard at ${listener.url}`);
-    if (generated) {
-      ctx.log.warn(`dashboard password (shown only this once; change it on the Security page, or set DASHBOARD_PASSWORD): ${generated}`);
-    }
     if (host === '0.0.0.0' || host === '::') ctx.log.warn(`the dashboard listens on every network interface (${host}); only the host names ${[...deps.allowedHosts()].join(', ')} are answered`);
 
     // ---- periodic work

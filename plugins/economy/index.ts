@@ -4,7 +4,7 @@
 import { definePlugin } from '../../core/define.ts';
 import { registerCommands } from './commands.ts';
 import { createEconomy } from './economy.ts';
-import { configSchema, settingsProblem } from './schema.ts';
+import { configSchema, settingsIssues, settingsProblem } from './schema.ts';
 import { mountDashboard } from './web.ts';
 import type { EconomyService } from './service.ts';
 
@@ -19,6 +19,7 @@ export default definePlugin({
   optionalDependsOn: ['dashboard'],
   configSchema,
   migrations: 'migrations',
+  checkConfig: settingsIssues,
 
   async setup(ctx): Promise<EconomyService> {
     const problem = settingsProblem(ctx.config);

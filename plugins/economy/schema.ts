@@ -1,6 +1,6 @@
 // The economy's settings: one JSON schema for the config file, the loader's validation and the dashboard's
 // settings form. Defaults follow the product spec (XP_PER_PARTICIPATION, DAILY_BONUS_BASE, ...).
-import type { ConfigOf } from '../../core/types.ts';
+import type { ConfigOf, SettingsIssue } from '../../core/types.ts';
 
 export const configSchema = {
   type: 'object',
@@ -27,15 +27,22 @@ export const configSchema = {
 
 export type EconomyConfig = ConfigOf<typeof configSchema>;
 
-/** Checks what the schema cannot; returns a message for the streamer, or undefined when the settings are fine. */
-export function settingsProblem(config: EconomyConfig): string | undefined {
+/** Checks what the schema cannot (the plugin's `checkConfig`): each issue names its setting. */
+export function settingsIssues(config: EconomyConfig): SettingsIssue[] {
+  const issues: SettingsIssue[] = [];
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: config.timezone });
   } catch {
-    return `plugins.economy.timezone: "${config.timezone}" is not a known IANA time zone; use a name like "UTC", "Europe/Berlin" or "America/New_York"`;
+    issues.push({ path: 'timezone', message: `"${config.timezone}" is not a known IANA time zone; use a name like "UTC", "Europe/Berlin" or "America/New_York"` });
   }
   if (config.workRewardMin > config.workRewardMax) {
-    return `plugins.economy.workRewardMin (${config.workRewardMin}) is larger than workRewardMax (${config.workRewardMax})`;
+    issues.push({ path: 'workRewardMin', message: `${config.workRewardMin} is larger than workRewardMax (${config.workRewardMax}); the smallest !work reward cannot be above the largest` });
   }
-  return undefined;
+  return issues;
+}
+
+/** The first issue as one message for the streamer, or undefined when the settings are fine. */
+export function settingsProblem(config: EconomyConfig): string | undefined {
+  const first = settingsIssues(config)[0];
+  return first ? `plugins.economy.${first.path}: ${first.message}` : undefined;
 }

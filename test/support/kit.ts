@@ -80,6 +80,8 @@ export interface TestBotOptions {
   readonly chatLimits?: BotOptions['chatLimits'];
   /** Keep logs on stderr (default: silent, unless BAKEBOT_TEST_LOGS is set; they are still in bot.logs.recent()). */
   readonly showLogs?: boolean;
+  /** Receives every line the bot writes to the terminal (including `log.terminalOnly` lines), instead of stderr. */
+  readonly logWrite?: (line: string) => void;
   /** The bot's folder (config and database); reuse one to restart a bot on the same data. */
   readonly dir?: string;
   /** Without built-in plugins (core tests): only `pluginPaths` are loaded. */
@@ -213,7 +215,7 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
     env: { ...options.env },
     clock,
     chatLimits: options.chatLimits,
-    logWrite: options.showLogs || process.env.BAKEBOT_TEST_LOGS ? undefined : () => undefined,
+    logWrite: options.logWrite ?? (options.showLogs || process.env.BAKEBOT_TEST_LOGS ? undefined : () => undefined),
     twitch: !!options.env?.TWITCH_TOKEN,
   });
   await bot.start();

@@ -1,6 +1,6 @@
 // The Koa application of one generation of the dashboard. Middleware order matters:
 //   errors → security headers → Host check → static assets (public: CSS/JS only) → session → body →
-//   Origin check → login (session or bearer token) → CSRF (not for bearer clients) → views →
+//   body depth → Origin check → login (session or bearer token) → CSRF (not for bearer clients) → views →
 //   the dashboard's routes → routes and pages of other plugins (looked up per request) → 404.
 // Koa composes this chain once; everything that comes and goes (other plugins' routes) is looked up by
 // the last dispatcher on each request.
@@ -10,13 +10,13 @@ import { createRequire } from 'node:module';
 import Koa, { type Context, type Next } from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import { send } from '@koa/send';
 import CSRF from 'koa-csrf';
 import createSession from 'koa-session';
 import views from 'koa-views';
 import type nunjucks from 'nunjucks';
 import { httpError, isApiPath, page, session, state, type Deps } from './context.ts';
-import { hostCheck, originCheck, securityHeaders } from './guards.ts';
+import { serveAsset } from './assets.ts';
+import { hostCheck, loginCsrf, MAX_BODY_DEPTH, originCheck, securityHeaders, tooDeep } from './guards.ts';
 import { escapeHtml } from './render.ts';
 import { codeForStatus } from '../../../core/errors.ts';
 import { apiRoutes } from './routes/api.ts';
@@ -68,7 +68,7 @@ export function createApp(d: Deps, o: AppOptions): Koa {
       const code = shown && typeof err.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(err.code) ? err.code : codeForStatus(status);
       if (status >= 500) log.error(`${ctx.method} ${ctx.path} failed: ${err.message ?? String(raw)}`, { err: raw instanceof Error ? raw : new Error(String(raw)) });
       ctx.status = status;
-      if (isApiPath(ctx.path) || ctx.accepts('html', 'json') === 'json') {
+      if (isApiPath(ctx.path) || state(ctx).via === 'bearer' || ctx.accepts('html', 'json') === 'json') {
         ctx.body = shown && err.details !== undefined ? { error: message, code, details: err.details } : { error: message, code };
       } else {
         ctx.type = 'text/html; charset=utf-8';
@@ -83,36 +83,27 @@ export function createApp(d: Deps, o: AppOptions): Koa {
   app.use(securityHeaders());
   app.use(hostCheck(() => d.allowedHosts()));
 
-  // ---- static assets
+  // ---- static assets (any failure is a plain 404: no 500, no file-system path in the answer)
   const vendor = chartJsDir();
   app.use(async (ctx: Context, next: Next) => {
     if (!ctx.path.startsWith('/assets/') || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
-    const rest = ctx.path.slice('/assets/'.length);
     ctx.set('Cache-Control', 'no-cache');
-    if (rest === 'vendor/chart.umd.min.js') {
-      await send(ctx, 'chart.umd.min.js', { root: vendor });
-      return;
-    }
-    const ext = /^ext\/([a-z][a-z0-9_]*)\/(.+)$/.exec(rest);
-    if (ext) {
-      const dir = d.registry.assets(ext[1] ?? '');
-      if (!dir) throw httpError(404, 'not found');
-      await send(ctx, ext[2] ?? '', { root: dir, hidden: false });
-      return;
-    }
-    await send(ctx, rest, { root: o.assetsDir, hidden: false });
+    const found = await serveAsset(ctx, ctx.path.slice('/assets/'.length), o.assetsDir, vendor, (name) => d.registry.assets(name));
+    if (!found) throw httpError(404, 'not found');
   });
 
-  // ---- session (signed cookie with a random id; the data is in dashboard_sessions)
+  // ---- session (signed cookie with a random id; the data is in the dashboard's secrets file, and only
+  // once someone logged in: viewing the login page stores nothing)
   app.use(
     createSession(
       {
         key: 'bakebot.sid',
+        // The cookie may live as long as a login can; the store ends sessions unused for sessionHours.
         maxAge: o.sessionMs,
         httpOnly: true,
         sameSite: 'strict',
         signed: true,
-        renew: true,
+        renew: false,
         store: d.auth.sessionStore(),
         genid: () => randomBytes(32).toString('base64url'),
       },
@@ -131,7 +122,12 @@ export function createApp(d: Deps, o: AppOptions): Koa {
       },
     }),
   );
-  app.use(originCheck(() => d.allowedHosts()));
+  app.use(async (ctx: Context, next: Next) => {
+    // Everything after this walks bodies recursively (schemas, settings, YAML): a fixed depth keeps them safe.
+    if (tooDeep(ctx.request.body, MAX_BODY_DEPTH)) throw Object.assign(httpError(400, `the body is nested deeper than ${MAX_BODY_DEPTH} levels`), { code: 'BODY_TOO_DEEP' });
+    await next();
+  });
+  app.use(originCheck());
 
   // ---- who is asking
   app.use(async (ctx: Context, next: Next) => {
@@ -141,12 +137,18 @@ export function createApp(d: Deps, o: AppOptions): Koa {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
       if (!m) throw httpError(401, 'the Authorization header must be "Bearer <token>"');
       const ip = ctx.ip || 'unknown';
-      if (d.bearerThrottle.isBlocked(ip)) throw httpError(429, `too many invalid API tokens from this address; wait ${d.bearerThrottle.minutes} minutes`);
-      const name = await d.auth.checkToken(m[1] ?? '');
-      if (!name) {
-        d.bearerThrottle.failed(ip);
+      const token = m[1] ?? '';
+      // Wrong tokens are limited per address; a token that is valid keeps working meanwhile.
+      const counted = d.bearerThrottle.attempt(ip);
+      if (!counted && !d.auth.checkableWhileRefused(token)) throw httpError(429, `too many invalid API tokens from this address; wait ${d.bearerThrottle.minutes} minutes`);
+      const holder = await d.auth.checkToken(token);
+      if (!holder) {
+        if (!counted) throw httpError(429, `too many invalid API tokens from this address; wait ${d.bearerThrottle.minutes} minutes`);
         throw httpError(401, 'invalid API token');
       }
+      if (counted) d.bearerThrottle.succeeded(ip);
+      const name = holder.name;
+      st.canMint = holder.canMint;
       st.user = `api:${name}`;
       st.via = 'bearer';
       return next();
@@ -171,8 +173,11 @@ export function createApp(d: Deps, o: AppOptions): Koa {
     },
   });
   app.use(async (ctx: Context, next: Next) => {
-    if (state(ctx).via === 'bearer') return next();
+    const st = state(ctx);
+    if (st.via === 'bearer') return next();
     if (ctx.request.body === undefined) ctx.request.body = {};
+    // Before login (the login page, its form) the CSRF secret is in a cookie, not a session.
+    if (!st.user) return loginCsrf(ctx, next);
     return csrf(ctx, next);
   });
 

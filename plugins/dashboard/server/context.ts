@@ -98,6 +98,8 @@ export interface AppState {
   /** `admin` for a browser login, `api:<token name>` for a bearer token. */
   user?: string;
   via?: 'session' | 'bearer';
+  /** A bearer token created with the right to create (and revoke) API tokens. */
+  canMint?: boolean;
   /** Set by koa-csrf for session requests. */
   _csrf?: string;
 }
@@ -112,7 +114,7 @@ export interface SessionData {
   wizard?: string;
   flash?: { kind: 'ok' | 'error' | 'info'; text: string }[];
   secret?: string;
-  /** Milliseconds this session lasts (koa-session); short before login, `sessionHours` after. */
+  /** Milliseconds the cookie lasts (koa-session); the store ends sessions unused for `sessionHours`. */
   maxAge?: number | 'session';
   regenerate?: () => Promise<void>;
 }

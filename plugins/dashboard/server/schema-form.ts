@@ -3,6 +3,7 @@
 // edited as JSON. Submitted forms are turned back into typed values here; validation itself is the host's
 // (`ctx.host.saveConfig`), so the dashboard and the config file agree on what is valid.
 import type { ConfigIssue } from '../../../core/types.ts';
+import { isSecret, redact, unredact } from './masking.ts';
 
 export interface SchemaNode {
   readonly type?: string | readonly string[];
@@ -21,6 +22,7 @@ export interface SchemaNode {
   readonly writeOnly?: boolean;
   readonly items?: SchemaNode;
   readonly properties?: Readonly<Record<string, SchemaNode>>;
+  readonly additionalProperties?: boolean | SchemaNode;
 }
 
 export type FieldKind = 'string' | 'secret' | 'number' | 'integer' | 'boolean' | 'enum' | 'list' | 'choices' | 'json';
@@ -46,21 +48,39 @@ export interface FormField {
   readonly fromEnv?: string;
 }
 
-const SECRET_NAME = /secret|password|passwd|token|apikey|api_key/i;
-
 function typeOf(node: SchemaNode): string | undefined {
   return Array.isArray(node.type) ? (node.type as string[]).find((t) => t !== 'null') : (node.type as string | undefined);
 }
 
+/**
+ * The input a setting gets. A secret (masking.ts) string or number gets a password input that is never
+ * filled; any other secret (a list, an object) is edited as JSON with its secrets masked.
+ */
 export function kindOf(name: string, node: SchemaNode): FieldKind {
   const t = typeOf(node);
+  const secret = isSecret(name, node);
+  if (secret && (t === 'string' || t === 'integer' || t === 'number')) return 'secret';
   if (node.enum && (t === 'string' || t === undefined) && node.enum.every((v) => typeof v === 'string')) return 'enum';
-  if (t === 'string') return node.writeOnly || node.format === 'password' || SECRET_NAME.test(name) ? 'secret' : 'string';
+  if (t === 'string') return 'string';
   if (t === 'integer') return 'integer';
   if (t === 'number') return 'number';
   if (t === 'boolean') return 'boolean';
-  if (t === 'array' && node.items && typeOf(node.items) === 'string') return node.items.enum?.length ? 'choices' : 'list';
+  if (!secret && t === 'array' && node.items && typeOf(node.items) === 'string') return node.items.enum?.length ? 'choices' : 'list';
   return 'json';
+}
+
+/** JSON text of a value with its secrets masked. */
+function maskedJson(name: string, node: SchemaNode, value: unknown): string {
+  return text(redact(node, value, name));
+}
+
+/** What was typed into a JSON field, shown again with its secrets masked (as typed when it does not parse). */
+function maskedTyped(name: string, node: SchemaNode, typed: string): string {
+  try {
+    return maskedJson(name, node, JSON.parse(typed));
+  } catch {
+    return typed;
+  }
 }
 
 function labelOf(name: string, node: SchemaNode): string {
@@ -113,6 +133,8 @@ export function fieldsFor(
       value = '';
     } else if (kind === 'secret') {
       value = '';
+    } else if (kind === 'json') {
+      value = sub ? maskedTyped(name, node, asStrings(raw)[0] ?? '') : maskedJson(name, node, cur);
     } else {
       value = sub ? asStrings(raw)[0] ?? '' : text(cur);
     }
@@ -182,14 +204,22 @@ export function readForm(schema: SchemaNode, form: RawForm, current: Readonly<Re
       case 'choices':
         values[name] = asStrings(raw).filter(Boolean);
         break;
-      case 'secret':
-        if (first !== '') values[name] = first;
-        else if (current[name] !== undefined) values[name] = current[name];
+      case 'secret': {
+        const t = typeOf(node);
+        if (first === '') {
+          if (current[name] !== undefined) values[name] = current[name];
+        } else if (t === 'integer' || t === 'number') {
+          const n = Number(first);
+          if (!Number.isFinite(n)) errors[name] = 'must be a number';
+          else values[name] = n;
+        } else values[name] = first;
         break;
+      }
       case 'json':
         if (first === '') break;
         try {
-          values[name] = JSON.parse(asStrings(raw)[0] ?? '');
+          // Masked secrets sent back as they were shown keep the stored values.
+          values[name] = unredact(node, JSON.parse(asStrings(raw)[0] ?? '') as unknown, current[name], name);
         } catch {
           errors[name] = 'is not valid JSON';
         }

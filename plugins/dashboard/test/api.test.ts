@@ -5,11 +5,24 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { open } from 'sqlite';
+import sqlite3 from 'sqlite3';
 import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
+import { SECRETS_FILE } from '../server/secrets.ts';
 import { accepts, api, Client, FAKE_GRANT, openEvents, startFakeTwitchAuth, until, type FakeTwitchAuth } from './helpers.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const TOKEN = 'test-api-token-0123456789';
+
+/** Rows of the dashboard's own secrets file (not the bot database). */
+async function secretRows<T>(t: TestBot, sql: string): Promise<T[]> {
+  const db = await open({ filename: path.join(t.dir, 'data', SECRETS_FILE), driver: sqlite3.Database });
+  try {
+    return await db.all<T[]>(sql);
+  } finally {
+    await db.close();
+  }
+}
 
 describe('dashboard: HTTP and JSON API', function () {
   let t: TestBot;
@@ -91,8 +104,11 @@ describe('dashboard: HTTP and JSON API', function () {
       const r = await c.get('/login');
       expect(r.headers['content-security-policy']).to.include("script-src 'self'").and.include("frame-ancestors 'none'").and.not.include('unsafe-inline');
       expect(r.headers['x-content-type-options']).to.equal('nosniff');
+      // Before login only the login form's CSRF cookie; the session cookie comes with the login.
       const cookies = (r.headers['set-cookie'] ?? []).join('\n');
-      expect(cookies).to.match(/bakebot\.sid=.*httponly/i).and.match(/samesite=strict/i);
+      expect(cookies).to.match(/bakebot\.login=.*httponly/i).and.match(/samesite=strict/i).and.not.match(/bakebot\.sid=/);
+      const login = await c.post('/login', { password: 'pw-for-tests' });
+      expect((login.headers['set-cookie'] ?? []).join('\n')).to.match(/bakebot\.sid=.*httponly/i).and.match(/samesite=strict/i);
       expect(r.text).not.to.match(/<script(?![^>]*\bsrc=)[^>]*>/i);
       expect(r.text).not.to.match(/\son[a-z]+=/i);
     });
@@ -105,7 +121,7 @@ describe('dashboard: HTTP and JSON API', function () {
       expect(created.status).to.equal(200);
       const token = /id="new-token">([^<]+)</.exec(created.text)?.[1] ?? '';
       expect(token).to.match(/^bkb_/);
-      const rows = await t.storage.all<{ token_hash: string }>('SELECT token_hash FROM dashboard_api_tokens');
+      const rows = await secretRows<{ token_hash: string }>(t, 'SELECT token_hash FROM api_tokens');
       expect(rows).to.have.length(1);
       expect(rows[0]?.token_hash).to.have.length(64).and.not.include(token);
       expect((await api(url, token).get('/api/status')).status).to.equal(200);
@@ -142,8 +158,8 @@ describe('dashboard: HTTP and JSON API', function () {
       expect(notObject.json().error).to.equal('settings must be object');
       const bad = await A.post('/api/save-config', { plugin: 'quotes', settings: { maxLength: 5 } });
       expect(bad.status).to.equal(400);
-      expect(bad.json<{ code: string; details: { issues: Record<string, string> } }>()).to.deep.include({ code: 'INVALID_SETTINGS' });
-      expect(bad.json<{ details: { issues: Record<string, string> } }>().details.issues).to.deep.equal({ maxLength: 'must be integer >= 10' });
+      expect(bad.json<{ code: string; details: { fields: Record<string, string> } }>().details.fields).to.deep.equal({ maxLength: 'must be integer >= 10' });
+      expect(bad.json().code).to.equal('CONFIG_INVALID');
       const unknown = await A.post('/api/save-config', { plugin: 'nope', settings: {} });
       expect(unknown.status).to.equal(404);
       const ok = await A.post('/api/save-config', { plugin: 'quotes', settings: { maxLength: 120 } });
@@ -156,7 +172,7 @@ describe('dashboard: HTTP and JSON API', function () {
       expect(got.schema.properties).to.have.keys('addPermission', 'maxLength');
       const bad = await A.put('/api/plugins/quotes/config', { maxLength: 'long', addPermission: 'king', colour: 'red' });
       expect(bad.status).to.equal(400);
-      const issues = bad.json<{ details: { issues: Record<string, string> } }>().details.issues;
+      const issues = bad.json<{ details: { fields: Record<string, string> } }>().details.fields;
       expect(issues.maxLength).to.equal('must be integer');
       expect(issues.addPermission).to.match(/must be one of/);
       expect(issues.colour).to.match(/unknown setting/);
@@ -334,13 +350,15 @@ describe('dashboard: HTTP and JSON API', function () {
 });
 
 describe('dashboard: first start, its own settings, BAKEBOT_NO_WEB', function () {
-  it('generates a password, shows it once in the log, stores only its scrypt hash, and stores a session key', async () => {
-    const t = await startTestBot({ plugins: ['dashboard'], config: { plugins: { dashboard: { port: 0 } } } });
+  it('generates a password, prints it once on the terminal, stores only its scrypt hash, and stores a session key', async () => {
+    const terminal: string[] = [];
+    const t = await startTestBot({ plugins: ['dashboard'], config: { plugins: { dashboard: { port: 0 } } }, logWrite: (line) => terminal.push(line) });
     try {
-      const line = t.host.recentLogs().find((e) => e.msg.startsWith('dashboard password'));
-      const password = /: (\S+)$/.exec(line?.msg ?? '')?.[1] ?? '';
+      const line = terminal.find((l) => l.includes('dashboard password'));
+      const password = /: (\S+)$/.exec(line ?? '')?.[1] ?? '';
       expect(password).to.have.length.above(12);
-      const rows = await t.storage.all<{ key: string; value: string }>('SELECT key, value FROM dashboard_settings ORDER BY key');
+      expect(t.host.recentLogs().some((e) => e.msg.includes(password))).to.equal(false);
+      const rows = await secretRows<{ key: string; value: string }>(t, "SELECT key, value FROM settings WHERE key IN ('password_hash', 'secret_key') ORDER BY key");
       expect(rows.map((r) => r.key)).to.deep.equal(['password_hash', 'secret_key']);
       expect(rows[0]?.value).to.match(/^scrypt\$16384\$8\$1\$/).and.not.include(password);
       const c = new Client(t.service('dashboard').url ?? '');
@@ -413,7 +431,7 @@ describe('dashboard: first start, its own settings, BAKEBOT_NO_WEB', function ()
     try {
       expect(t.host.plugin('dashboard')?.state).to.equal('enabled');
       expect(t.service('dashboard').url).to.equal(undefined);
-      expect(t.host.recentLogs().some((e) => e.msg.startsWith('dashboard password'))).to.equal(false);
+      expect(t.host.recentLogs().some((e) => e.msg.includes('dashboard password'))).to.equal(false);
     } finally {
       await t.stop();
     }

@@ -104,7 +104,7 @@ describe('dashboard: one shape for every JSON error of every route', function ()
 
   it('puts what a program needs into details: the issues of a rejected settings save, the schema errors of a body', async () => {
     const bad = await A.put('/api/plugins/quotes/config', { maxLength: 'long' });
-    expect(bad.json()).to.deep.equal({ error: 'maxLength must be integer', code: 'INVALID_SETTINGS', details: { issues: { maxLength: 'must be integer' }, other: [] } });
+    expect(bad.json()).to.deep.equal({ error: 'maxLength must be integer', code: 'CONFIG_INVALID', details: { issues: [{ path: 'plugins.quotes.maxLength', message: 'must be integer' }], fields: { maxLength: 'must be integer' }, other: [] } });
     const body = await A.post('/api/chat', { login: 'a b' });
     expect(body.json<{ code: string; details: { errors: string[] } }>()).to.deep.include({ code: 'INVALID_BODY' });
     expect(body.json<{ details: { errors: string[] } }>().details.errors).to.include('text is required');

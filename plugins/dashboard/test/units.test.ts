@@ -129,6 +129,7 @@ function quietLog(lines: string[] = []): Logger {
     warn: (m) => void lines.push(m),
     error: (m) => void lines.push(m),
     child: () => log,
+    terminalOnly: (m) => void lines.push(m),
   };
   return log;
 }

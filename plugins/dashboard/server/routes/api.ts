@@ -5,32 +5,18 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { httpError, pluginRows, type Deps } from '../context.ts';
 import { routesOf } from '../api-routes.ts';
-import { kindOf, type SchemaNode } from '../schema-form.ts';
+import { redactSettings, unredactSettings } from '../masking.ts';
+import type { SchemaNode } from '../schema-form.ts';
+import type { ConfigIssue } from '../../../../core/types.ts';
 import { postLocal, type LocalPost } from './chat.ts';
 import { appLogs, levelOf } from './logs.ts';
 import { savePluginSettings, switchPlugin } from './plugins.ts';
 
-export const REDACTED = '********';
+export { REDACTED } from '../masking.ts';
 
 function schemaOf(d: Deps, name: string): SchemaNode {
   const s = d.ctx.host.plugin(name)?.configSchema;
   return (typeof s === 'object' ? s : {}) as SchemaNode;
-}
-
-/** Settings with secrets (passwords, tokens, secrets) masked. */
-export function redact(schema: SchemaNode, settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(settings)) {
-    const node = schema.properties?.[k];
-    out[k] = node && kindOf(k, node) === 'secret' && typeof v === 'string' && v ? REDACTED : v;
-  }
-  return out;
-}
-
-function unredact(schema: SchemaNode, input: Record<string, unknown>, current: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out = { ...input };
-  for (const [k, v] of Object.entries(out)) if (v === REDACTED && schema.properties?.[k] && kindOf(k, schema.properties[k]) === 'secret') out[k] = current[k];
-  return out;
 }
 
 function pluginName(d: Deps, ctx: Context): string {
@@ -45,9 +31,14 @@ function int(v: unknown, fallback: number, min: number, max: number): number {
 }
 
 /** A settings save the host refused: 400 with the issues by field in `details.issues`. */
-function settingsRejected(result: { fields: Record<string, string>; other: string[] }) {
+/** A save the host refused: 400 CONFIG_INVALID with each issue (path, message) and the form's fields; the file is unchanged. */
+function settingsRejected(result: { fields: Record<string, string>; other: string[]; issues: readonly ConfigIssue[] }) {
   const message = [...Object.entries(result.fields).map(([k, v]) => `${k} ${v}`), ...result.other].join('; ');
-  return httpError(400, message || 'the settings are invalid', 'INVALID_SETTINGS', { issues: result.fields, other: result.other });
+  return httpError(400, message || 'the settings are invalid', 'CONFIG_INVALID', {
+    issues: result.issues.map((i) => ({ path: i.path, message: i.message })),
+    fields: result.fields,
+    other: result.other,
+  });
 }
 
 export function apiRoutes(router: Router, d: Deps): void {
@@ -80,7 +71,7 @@ export function apiRoutes(router: Router, d: Deps): void {
   router.get('/api/config', (ctx) => {
     const plugins: Record<string, unknown> = {};
     for (const p of d.ctx.host.plugins()) {
-      plugins[p.name] = { enabled: p.wanted, state: p.state, settings: redact(schemaOf(d, p.name), d.ctx.host.pluginConfig(p.name) ?? {}) };
+      plugins[p.name] = { enabled: p.wanted, state: p.state, settings: redactSettings(schemaOf(d, p.name), d.ctx.host.pluginConfig(p.name) ?? {}) };
     }
     ctx.body = { configFile: d.ctx.host.configFile, bot: d.ctx.bot, plugins, issues: d.ctx.host.configIssues };
   });
@@ -88,10 +79,10 @@ export function apiRoutes(router: Router, d: Deps): void {
   router.post('/api/save-config', async (ctx) => {
     const body = d.validator.check<{ plugin: string; settings: Record<string, unknown> }>('saveConfig', ctx.request.body);
     if (!d.ctx.host.plugin(body.plugin)) throw httpError(404, `there is no plugin named "${body.plugin}"`);
-    const settings = unredact(schemaOf(d, body.plugin), body.settings, d.ctx.host.pluginConfig(body.plugin) ?? {});
+    const settings = unredactSettings(schemaOf(d, body.plugin), body.settings, d.ctx.host.pluginConfig(body.plugin) ?? {});
     const result = await savePluginSettings(d, body.plugin, settings);
     if (!result.ok) throw settingsRejected(result);
-    ctx.body = { ok: true, settings: redact(schemaOf(d, body.plugin), d.ctx.host.pluginConfig(body.plugin) ?? {}) };
+    ctx.body = { ok: true, settings: redactSettings(schemaOf(d, body.plugin), d.ctx.host.pluginConfig(body.plugin) ?? {}) };
   });
 
   // ---- plugins
@@ -110,16 +101,16 @@ export function apiRoutes(router: Router, d: Deps): void {
   router.get('/api/plugins/:name/config', (ctx) => {
     const name = pluginName(d, ctx);
     const schema = schemaOf(d, name);
-    ctx.body = { plugin: name, settings: redact(schema, d.ctx.host.pluginConfig(name) ?? {}), schema };
+    ctx.body = { plugin: name, settings: redactSettings(schema, d.ctx.host.pluginConfig(name) ?? {}), schema };
   });
 
   router.put('/api/plugins/:name/config', async (ctx) => {
     const name = pluginName(d, ctx);
     const input = d.validator.check<Record<string, unknown>>('pluginConfig', ctx.request.body);
-    const settings = unredact(schemaOf(d, name), input, d.ctx.host.pluginConfig(name) ?? {});
+    const settings = unredactSettings(schemaOf(d, name), input, d.ctx.host.pluginConfig(name) ?? {});
     const result = await savePluginSettings(d, name, settings);
     if (!result.ok) throw settingsRejected(result);
-    ctx.body = { ok: true, plugin: name, settings: redact(schemaOf(d, name), d.ctx.host.pluginConfig(name) ?? {}) };
+    ctx.body = { ok: true, plugin: name, settings: redactSettings(schemaOf(d, name), d.ctx.host.pluginConfig(name) ?? {}) };
   });
 
   // ---- logs

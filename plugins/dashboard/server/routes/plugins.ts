@@ -3,7 +3,7 @@
 // applied at once; and switching plugins on and off.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { PluginInfo } from '../../../../core/types.ts';
+import type { ConfigIssue, PluginInfo } from '../../../../core/types.ts';
 import { flash, httpError, page, pluginRows, seeOther, type Deps } from '../context.ts';
 import { fieldsFor, issuesByField, readForm, type RawForm, type SchemaNode } from '../schema-form.ts';
 import { safeNext } from './login.ts';
@@ -44,14 +44,14 @@ async function showPlugins(d: Deps, ctx: Context, rejected?: Rejected): Promise<
 }
 
 /** Saves one plugin's settings; returns the per-field problems when the host refuses them. */
-export async function savePluginSettings(d: Deps, name: string, values: Record<string, unknown>): Promise<{ ok: true } | { ok: false; fields: Record<string, string>; other: string[] }> {
+export async function savePluginSettings(d: Deps, name: string, values: Record<string, unknown>): Promise<{ ok: true } | { ok: false; fields: Record<string, string>; other: string[]; issues: readonly ConfigIssue[] }> {
   const result = await d.ctx.host.saveConfig(name, values);
   d.pluginsChanged();
   if (result.ok) {
     d.ctx.log.info(`settings of plugin ${name} saved from the dashboard`);
     return { ok: true };
   }
-  return { ok: false, ...issuesByField(name, result.issues) };
+  return { ok: false, ...issuesByField(name, result.issues), issues: result.issues };
 }
 
 /** Turns a plugin on or off (and writes that to the config file). The dashboard cannot switch itself off. */
