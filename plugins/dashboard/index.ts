@@ -31,6 +31,10 @@ export default definePlugin({
   optionalDependsOn: ['economy', 'chatlog'],
   configSchema: DASHBOARD_SCHEMA,
   migrations: 'migrations',
+  env: { GUI_HOST: 'host', GUI_PORT: 'port' },
+  envVars: ['DASHBOARD_PASSWORD', 'SECRET_KEY', 'BAKEBOT_API_TOKEN', 'BAKEBOT_NO_WEB', 'TWITCH_CLIENT_ID', 'TWITCH_TOKEN', 'TWITCH_AUTH_URL'],
+  // It is the streamer's control panel: plugins, their settings, chat control, the setup wizard, the test chat.
+  capabilities: ['host-control', 'all-settings', 'twitch-token', 'chat-as-viewer'],
 
   async setup(ctx) {
     const env = ctx.env;

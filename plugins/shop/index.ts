@@ -21,6 +21,8 @@ export default definePlugin({
   optionalDependsOn: ['dashboard'],
   configSchema: CONFIG_SCHEMA,
   migrations: 'migrations',
+  // Its page's script and stylesheet are served through the dashboard's addAssets (no login for static files).
+  capabilities: ['public-assets'],
 
   async setup(ctx) {
     // The economy's service: typed, because `economy` is in dependsOn, and always the running one (when the
