@@ -40,7 +40,7 @@ export default definePlugin({
     const env = ctx.env;
     // What the previous generation handed over (listener, open event streams, transcript, wizard; see carry.ts).
     const inherited = adopt(ctx.inherited, ctx.log);
-    const registry = new ExtensionRegistry();
+    const registry = new ExtensionRegistry(ctx);
     const hub = new EventHub(inherited.clients);
     const stats = new Stats(ctx.db, () => ctx.clock.now());
     const transcript = new Transcript(inherited.transcript);

@@ -1,37 +1,33 @@
 // What other plugins added to the dashboard: pages, navigation entries, panels, API routes and asset
 // folders. The Koa app looks them up on every request (Koa composes its middleware once, at listen), so an
 // entry appears when its plugin registers it and disappears when the plugin unloads (Owner.onDispose).
-// Each generation of the dashboard starts with an empty registry: when the dashboard reloads or restarts,
-// the host restarts the plugins that depend on it, and they register again with the new generation.
+// Each generation of the dashboard starts with empty registries (ctx.registry): when the dashboard reloads or
+// restarts, the host restarts the plugins that depend on it, and they register again with the new generation.
 import path from 'node:path';
-import type { Owner } from '../../../core/types.ts';
+import type { HostControl, OwnedRegistry, Owner, Registered, RegistryOptions } from '../../../core/types.ts';
 import type { AnyMiddleware, ApiRoutes, DashboardPage, DashboardPanel, NavEntry } from '../service.ts';
-
-export interface Registered<T> {
-  readonly owner: string;
-  readonly item: T;
-}
 
 const RESERVED = /^\/(?:$|api(?:\/|$)|assets(?:\/|$)|events$|login$|logout$|plugins(?:\/|$)|setup(?:\/|$)|users(?:\/|$)|logs(?:\/|$)|chat(?:\/|$)|security(?:\/|$)|bot(?:\/|$))/;
 
-export class ExtensionRegistry {
-  private readonly pages = new Map<string, Registered<DashboardPage>>();
-  private readonly navs = new Set<Registered<NavEntry>>();
-  private readonly panelsById = new Map<string, Registered<DashboardPanel>>();
-  private readonly apis = new Set<Registered<AnyMiddleware>>();
-  private readonly assetDirs = new Map<string, string>();
+/** What the registry needs from the dashboard's ctx: owner-scoped registries, and the host to check capabilities. */
+export interface ExtensionHost {
+  registry<T>(options?: RegistryOptions<T>): OwnedRegistry<T>;
+  readonly host: Pick<HostControl, 'requireCapability'>;
+}
 
-  /** Registers `item` for `owner` and removes it when the owner unloads; the returned function removes it now. */
-  private own(owner: Owner, add: () => void, remove: () => void): () => void {
-    add();
-    let done = false;
-    const dispose = () => {
-      if (done) return;
-      done = true;
-      remove();
-    };
-    owner.onDispose(dispose);
-    return dispose;
+export class ExtensionRegistry {
+  private readonly pages: OwnedRegistry<DashboardPage>;
+  private readonly navs: OwnedRegistry<NavEntry>;
+  private readonly panelsById: OwnedRegistry<DashboardPanel>;
+  private readonly apis: OwnedRegistry<AnyMiddleware>;
+  private readonly assetDirs: OwnedRegistry<string>;
+
+  constructor(private readonly ctx: ExtensionHost) {
+    this.pages = ctx.registry({ key: (page) => page.path, what: 'dashboard page path' });
+    this.navs = ctx.registry();
+    this.panelsById = ctx.registry({ key: (panel) => panel.id, what: 'dashboard panel id' });
+    this.apis = ctx.registry();
+    this.assetDirs = ctx.registry();
   }
 
   addPage(owner: Owner, page: DashboardPage): () => void {
@@ -40,10 +36,7 @@ export class ExtensionRegistry {
     const existing = this.pages.get(p);
     if (existing) throw new Error(`dashboard page path ${p} is already used by plugin ${existing.owner}`);
     if (typeof page.render !== 'function') throw new Error('a dashboard page needs a render(request) function');
-    const entry = { owner: owner.name, item: { ...page, path: p } };
-    const removePage = this.own(owner, () => this.pages.set(p, entry), () => {
-      if (this.pages.get(p) === entry) this.pages.delete(p);
-    });
+    const removePage = this.pages.add(owner, { ...page, path: p });
     const nav = page.nav ?? true;
     const removeNav = nav ? this.addNav(owner, { title: typeof nav === 'string' ? nav : page.title, href: p, order: page.order }) : () => undefined;
     return () => {
@@ -54,33 +47,27 @@ export class ExtensionRegistry {
 
   addNav(owner: Owner, entry: NavEntry): () => void {
     if (!entry.href.startsWith('/') || entry.href.startsWith('//')) throw new Error('a dashboard navigation entry links to a path of the dashboard, e.g. /shop');
-    const r = { owner: owner.name, item: entry };
-    return this.own(owner, () => this.navs.add(r), () => this.navs.delete(r));
+    return this.navs.add(owner, entry);
   }
 
   addPanel(owner: Owner, panel: DashboardPanel): () => void {
     const existing = this.panelsById.get(panel.id);
     if (existing) throw new Error(`dashboard panel id ${panel.id} is already used by plugin ${existing.owner}`);
-    const r = { owner: owner.name, item: panel };
-    return this.own(owner, () => this.panelsById.set(panel.id, r), () => {
-      if (this.panelsById.get(panel.id) === r) this.panelsById.delete(panel.id);
-    });
+    return this.panelsById.add(owner, panel);
   }
 
   addApi(owner: Owner, routes: ApiRoutes): () => void {
     const mw: AnyMiddleware = typeof routes === 'function' ? routes : routes.routes();
     if (typeof mw !== 'function') throw new Error('addApi takes a @koa/router instance or a Koa middleware');
-    const r = { owner: owner.name, item: mw };
-    return this.own(owner, () => this.apis.add(r), () => this.apis.delete(r));
+    return this.apis.add(owner, mw);
   }
 
+  /** Files served here need no login: only a plugin with the `public-assets` capability may add a folder. */
   addAssets(owner: Owner, dir: string): string {
+    this.ctx.host.requireCapability(owner.name, 'public-assets', 'serve a folder through the dashboard without login (addAssets)');
     if (!path.isAbsolute(dir)) throw new Error('addAssets needs an absolute folder, e.g. path.join(ctx.dir, "assets")');
-    const name = owner.name;
-    this.own(owner, () => this.assetDirs.set(name, dir), () => {
-      if (this.assetDirs.get(name) === dir) this.assetDirs.delete(name);
-    });
-    return `/assets/ext/${name}/`;
+    this.assetDirs.add(owner, dir);
+    return `/assets/ext/${owner.name}/`;
   }
 
   page(p: string): Registered<DashboardPage> | undefined {
@@ -88,19 +75,20 @@ export class ExtensionRegistry {
   }
 
   nav(): Registered<NavEntry>[] {
-    return [...this.navs].sort((a, b) => (a.item.order ?? 100) - (b.item.order ?? 100) || a.item.title.localeCompare(b.item.title));
+    return this.navs.entries().sort((a, b) => (a.item.order ?? 100) - (b.item.order ?? 100) || a.item.title.localeCompare(b.item.title));
   }
 
   panels(): Registered<DashboardPanel>[] {
-    return [...this.panelsById.values()].sort((a, b) => (a.item.order ?? 100) - (b.item.order ?? 100) || a.item.id.localeCompare(b.item.id));
+    return this.panelsById.entries().sort((a, b) => (a.item.order ?? 100) - (b.item.order ?? 100) || a.item.id.localeCompare(b.item.id));
   }
 
   api(): Registered<AnyMiddleware>[] {
-    return [...this.apis];
+    return this.apis.entries();
   }
 
+  /** The folder a plugin added last (a second addAssets of the same plugin wins). */
   assets(plugin: string): string | undefined {
-    return this.assetDirs.get(plugin);
+    return this.assetDirs.entries().filter((e) => e.owner === plugin).pop()?.item;
   }
 }
 
