@@ -203,6 +203,10 @@ export function pluginRows(d: Deps) {
     optionalDependsOn: [...p.optionalDependsOn],
     reloads: p.reloads,
     self: p.name === d.ctx.name,
+    // What it asks for beyond its own resources, and whether it has it (a grant without a declaration counts too).
+    capabilities: [...new Set([...p.capabilities.declared, ...p.capabilities.granted])].map((name) => ({ name, granted: p.capabilities.granted.includes(name) })),
+    envBindings: Object.entries(p.envBindings).map(([variable, setting]) => ({ variable, setting })),
+    envVars: [...p.envVars],
   }));
 }
 
