@@ -51,25 +51,25 @@ export function hostFor(plugin: string, host: HostControl, has: CapabilityCheck)
     if (!has(capability)) throw new CapabilityError(plugin, capability, doing);
   };
   const onOther = (name: string, capability: Capability, doing: string) => {
-    if (name !== plugin) need(capability, `${doing} of plugin "${name}"`);
+    if (name !== plugin) need(capability, doing);
   };
   return Object.freeze({
     plugins: () => host.plugins(),
     plugin: (name: string) => host.plugin(name),
     setEnabled: (name: string, enabled: boolean, options?: { persist?: boolean }) => {
-      onOther(name, 'host-control', enabled ? 'enable' : 'disable');
+      onOther(name, 'host-control', `${enabled ? 'enable' : 'disable'} plugin "${name}"`);
       return host.setEnabled(name, enabled, options);
     },
     reload: (name: string) => {
-      onOther(name, 'host-control', 'reload');
+      onOther(name, 'host-control', `reload plugin "${name}"`);
       return host.reload(name);
     },
     saveConfig: (name: string, settings: Record<string, unknown>) => {
-      onOther(name, 'all-settings', 'save the settings');
+      onOther(name, 'all-settings', `save the settings of plugin "${name}"`);
       return host.saveConfig(name, settings);
     },
     pluginConfig: (name: string) => {
-      onOther(name, 'all-settings', 'read the settings');
+      onOther(name, 'all-settings', `read the settings of plugin "${name}"`);
       return host.pluginConfig(name);
     },
     settingsFromEnv: (name: string) => host.settingsFromEnv(name),

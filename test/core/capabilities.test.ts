@@ -73,7 +73,7 @@ describe('core: capabilities', () => {
     const refused = probe().tries();
     expect(refused.token).to.equal('CAPABILITY_REQUIRED: plugin probe may not read the bot\'s Twitch token without the capability "twitch-token"; grant it in the config file with bot.grants: { probe: [twitch-token] }');
     expect(refused.credentials).to.match(/^CAPABILITY_REQUIRED: .*"twitch-token"/);
-    expect(refused.disableOther).to.match(/^CAPABILITY_REQUIRED: plugin probe may not disable of plugin "other" without the capability "host-control"; grant it .*bot\.grants: \{ probe: \[host-control\] \}/);
+    expect(refused.disableOther).to.match(/^CAPABILITY_REQUIRED: plugin probe may not disable plugin "other" without the capability "host-control"; grant it .*bot\.grants: \{ probe: \[host-control\] \}/);
     expect(refused.readOther).to.match(/^CAPABILITY_REQUIRED: .*"all-settings".*bot\.grants: \{ probe: \[all-settings\] \}/);
     expect(refused.logs).to.match(/^CAPABILITY_REQUIRED: .*"host-control"/);
     expect(refused.speak).to.match(/^CAPABILITY_REQUIRED: plugin probe may not post in chat as a viewer without the capability "chat-as-viewer"/);
