@@ -2,6 +2,9 @@
 // enables, disables and reloads them while the bot runs. Every lifecycle operation is serialized, and a
 // reload is a transaction: the new version is built, validated and migrated first, and if it (or one of
 // its dependents) fails to start, the previous version is put back.
+// Its helpers, one job each: graph.ts (dependency order, cycles, dependents), context.ts (what a plugin
+// gets as ctx), capabilities.ts (ctx.host/runtime/env cut to a plugin's grants), config-sync.ts (the
+// config file and the plugins' sections), watcher.ts (hot reload), serial.ts (the operation queue).
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { JSONSchema } from 'json-schema-to-ts';
