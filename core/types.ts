@@ -272,7 +272,11 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
-/** Control over plugins, for the dashboard and chat admin commands. */
+/**
+ * Control over plugins, for the dashboard and chat admin commands. A plugin's `ctx.host` is this interface
+ * built for that plugin (never the host itself): information about every plugin for all; other plugins'
+ * settings with `all-settings`, switching or reloading them and the bot's log with `host-control`.
+ */
 export interface HostControl {
   plugins(): PluginInfo[];
   plugin(name: string): PluginInfo | undefined;
