@@ -23,7 +23,7 @@ describe('dashboard: capabilities', () => {
       await c.login('pw');
       const page = (await c.get('/plugins')).text;
       expect(page).to.match(/data-capabilities-of="hello">Capabilities:\s*<span class="capability not-granted">public-assets \(not granted\)<\/span>/);
-      expect(page).to.include('<code>bot.grants: hello: [...]</code>');
+      expect(page).to.include('To grant them, add to the config file: <code>bot.grants: { hello: [public-assets] }</code>');
       expect(page).to.include('<span class="capability granted">host-control (granted)</span>');
       expect(page).to.match(/<code>GUI_HOST<\/code> sets host, <code>GUI_PORT<\/code> sets port;\s*reads <code>DASHBOARD_PASSWORD<\/code>/);
     } finally {
