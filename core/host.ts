@@ -536,7 +536,7 @@ export class Host implements HostControl {
   capabilitiesOf(name: string): Capability[] {
     const r = this.records.get(name);
     if (!r) return [];
-    return capabilitiesOf(r.source.kind === 'builtin', def(r).capabilities, this.bot.grants[name]);
+    return capabilitiesOf(r.source.kind === 'builtin', def(r).capabilities, this.bot?.grants[name]);
   }
 
   hasCapability(plugin: string, capability: Capability): boolean {
