@@ -1,7 +1,7 @@
 // Between the config file and the plugins: reading it without throwing at a bad edit, validating every
 // plugin's section (its schema and its environment bindings), and turning a settings save into the few
 // edits of the file that keep the streamer's comments and leave defaults unwritten.
-import { ConfigError, readConfig, settingsFromEnv, type ConfigValidator, type LoadedConfig, type PluginSection, type SchemaOwner } from './config.ts';
+import { ConfigError, readConfig, type ConfigValidator, type LoadedConfig, type PluginSection, type SchemaOwner } from './config.ts';
 import type { AnyPluginDefinition, ConfigIssue } from './types.ts';
 
 export interface SectionTarget {
@@ -71,11 +71,6 @@ export function settingsSave(validator: ConfigValidator, loaded: LoadedConfig | 
     if (present ? !sameData(fileSection[k], v) : !sameData(defaults[k], v)) edits.push({ path: ['plugins', t.name, k], value: v });
   }
   return { ok: true as const, settings, edits };
-}
-
-/** Settings of a plugin that an environment variable sets now (setting → variable), from its bindings. */
-export function envSettings(d: AnyPluginDefinition, env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string>> {
-  return settingsFromEnv(d.env, env);
 }
 
 export function sameData(a: unknown, b: unknown): boolean {

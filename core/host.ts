@@ -9,8 +9,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { JSONSchema } from 'json-schema-to-ts';
 import { capabilitiesOf, CapabilityError, envFor, hostFor, runtimeFor } from './capabilities.ts';
-import { ConfigError, ConfigValidator, formatIssue, readConfig, writeConfigValues, type BotConfig, type LoadedConfig } from './config.ts';
-import { envSettings, sameData, schemaOwner, settingsSave, tryReadConfig, unknownSections, validateSections, wantedOf } from './config-sync.ts';
+import { ConfigError, ConfigValidator, formatIssue, readConfig, settingsFromEnv, writeConfigValues, type BotConfig, type LoadedConfig } from './config.ts';
+import { sameData, schemaOwner, settingsSave, tryReadConfig, unknownSections, validateSections, wantedOf } from './config-sync.ts';
 import { createContext, Scope } from './context.ts';
 import type { Storage } from './db.ts';
 import { dependencyOrder, dependentsOf, describeProblem, missingDependencies, swapProblems, type GraphNode, type GraphProblem } from './graph.ts';
@@ -529,7 +529,7 @@ export class Host implements HostControl {
 
   settingsFromEnv(name: string): Readonly<Record<string, string>> {
     const r = this.records.get(name);
-    return r ? envSettings(def(r), this.deps.env ?? process.env) : {};
+    return r ? settingsFromEnv(def(r).env, this.deps.env ?? process.env) : {};
   }
 
   /** What a plugin may do now: built in, what it declares; otherwise what `bot.grants.<name>` lists. */
