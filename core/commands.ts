@@ -6,7 +6,8 @@ import type { CoreHooks, TapOwner } from './hooks.ts';
 import { CooldownTable, SlidingWindow } from './limits.ts';
 
 export type { CommandInfo } from './types.ts';
-import { PERMISSIONS, type ChatMessage, type CommandInfo, type ChatUser, type Clock, type CommandCall, type CommandSpec, type Logger, type Permission } from './types.ts';
+import { PERMISSIONS } from './define.ts';
+import type { ChatMessage, CommandInfo, ChatUser, Clock, CommandCall, CommandSpec, Logger, Permission } from './types.ts';
 
 interface Entry {
   readonly spec: CommandSpec;

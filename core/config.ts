@@ -6,6 +6,8 @@ import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { JSONSchema } from 'json-schema-to-ts';
+import { capabilityProblem } from './capabilities.ts';
+import { PERMISSIONS } from './define.ts';
 import type { ConfigIssue, LogLevel, Permission, SettingsIssue } from './types.ts';
 
 /** Largest config file read (bytes). */
@@ -31,6 +33,13 @@ export const BOT_SCHEMA = {
     pluginPackages: { type: 'array', items: { type: 'string' }, default: [], description: 'Installed npm packages that are plugins.' },
     watch: { type: 'boolean', default: true, description: 'Apply edits of this file and of plugin sources while running.' },
     backupKeep: { type: 'integer', minimum: 0, maximum: 365, default: 7, description: 'Daily backups of the database kept in data/backups (0: no automatic backup).' },
+    grants: {
+      type: 'object',
+      default: {},
+      description: 'Capabilities granted to plugins that are not built in, by plugin name, e.g. raffle: [host-control].',
+      propertyNames: { pattern: '^[a-z][a-z0-9_]{0,39}$' },
+      additionalProperties: { type: 'array', items: { type: 'string' } },
+    },
     commands: {
       type: 'object',
       default: {},
@@ -40,7 +49,7 @@ export const BOT_SCHEMA = {
         additionalProperties: false,
         properties: {
           enabled: { type: 'boolean' },
-          permission: { type: 'string', enum: ['everyone', 'subscriber', 'vip', 'moderator', 'broadcaster'] },
+          permission: { type: 'string', enum: PERMISSIONS },
           cooldown: { type: 'number', minimum: 0 },
           globalCooldown: { type: 'number', minimum: 0 },
           aliases: { type: 'array', items: { type: 'string', pattern: '^\\S+$' } },
@@ -71,6 +80,8 @@ export interface BotConfig {
   readonly watch: boolean;
   readonly backupKeep: number;
   readonly commands: Readonly<Record<string, CommandOverride>>;
+  /** Capabilities granted to plugins that are not built in (plugin name → capabilities). */
+  readonly grants: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface PluginSection {
@@ -102,19 +113,17 @@ export function ensureConfigFile(file: string, example: string): boolean {
   return true;
 }
 
-// Environment variables with the seed's names; each overrides one path of the file.
-const ENV_PATHS: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' | 'list' | 'level' }> = {
+// Environment variables with the seed's names that set the bot's own settings. Plugins declare theirs
+// (`env` in definePlugin: GUI_HOST, EVENTSUB_PORT ...), so core holds no plugin's name here.
+const ENV_PATHS: Record<string, { path: string[]; kind: EnvKind }> = {
   PREFIX: { path: ['bot', 'prefix'], kind: 'string' },
   TWITCH_CHANNEL: { path: ['bot', 'channels'], kind: 'list' },
   LOG_LEVEL: { path: ['bot', 'logLevel'], kind: 'level' },
-  GUI_HOST: { path: ['plugins', 'dashboard', 'host'], kind: 'string' },
-  GUI_PORT: { path: ['plugins', 'dashboard', 'port'], kind: 'number' },
-  ENABLE_EVENTSUB: { path: ['plugins', 'eventsub', 'enabled'], kind: 'boolean' },
-  EVENTSUB_SECRET: { path: ['plugins', 'eventsub', 'secret'], kind: 'string' },
-  EVENTSUB_PORT: { path: ['plugins', 'eventsub', 'port'], kind: 'number' },
 };
 
-function envValue(raw: string, kind: (typeof ENV_PATHS)[string]['kind']): unknown {
+type EnvKind = 'string' | 'number' | 'boolean' | 'list' | 'level';
+
+function envValue(raw: string, kind: EnvKind): unknown {
   const v = raw.trim();
   switch (kind) {
     case 'number':
@@ -142,6 +151,8 @@ export interface LoadedConfig {
   readonly data: { bot: Record<string, unknown>; plugins: Record<string, unknown> };
   /** Dotted paths set from the environment, and the variable that set each. */
   readonly fromEnv: ReadonlyMap<string, string>;
+  /** The environment it was read with (plugins' bindings are applied from it when their section is validated). */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 export function readConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -204,7 +215,7 @@ export function readConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     target[rest[rest.length - 1] as string] = envValue(v, spec.kind);
     fromEnv.set(spec.path.join('.'), name);
   }
-  return { file, doc, lines, data, fromEnv };
+  return { file, doc, lines, data, fromEnv, env };
 }
 
 /** 1-based line of the node at `segments`, or of its nearest ancestor present in the file. */
@@ -247,6 +258,45 @@ export interface SchemaOwner {
   readonly schema: JSONSchema | undefined;
   /** The plugin's own check (`checkConfig`), run on settings that passed the schema. */
   readonly check?: (settings: Record<string, unknown>) => readonly SettingsIssue[];
+  /** Environment variable → setting (or `enabled`), from the plugin's definition. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** The kind of value a setting takes, read from its schema, so that GUI_PORT=5001 becomes the number 5001. */
+function kindOf(schema: JSONSchema | undefined, key: string): EnvKind {
+  if (key === 'enabled') return 'boolean';
+  const prop = typeof schema === 'object' ? (schema.properties as Record<string, JSONSchema> | undefined)?.[key] : undefined;
+  const type = typeof prop === 'object' ? prop.type : undefined;
+  const t = Array.isArray(type) ? type.find((x) => x !== 'null') : type;
+  if (t === 'number' || t === 'integer') return 'number';
+  if (t === 'boolean') return 'boolean';
+  if (t === 'array') return 'list';
+  return 'string';
+}
+
+/**
+ * A plugin's raw section with its environment bindings applied (a variable that is set, and not empty, wins
+ * over the file), and the dotted paths each variable set.
+ */
+export function pluginSectionWithEnv(loaded: LoadedConfig, owner: SchemaOwner): { raw: unknown; fromEnv: Map<string, string> } {
+  let raw = loaded.data.plugins[owner.name];
+  const fromEnv = new Map<string, string>();
+  for (const [variable, key] of Object.entries(owner.env ?? {})) {
+    const v = loaded.env[variable];
+    if (v === undefined || v === '') continue;
+    if (raw === true || raw === false) raw = { enabled: raw };
+    else if (!isPlainObject(raw)) raw = {};
+    raw = { ...(raw as Record<string, unknown>), [key]: envValue(v, kindOf(owner.schema, key)) };
+    fromEnv.set(`plugins.${owner.name}.${key}`, variable);
+  }
+  return { raw, fromEnv };
+}
+
+/** Settings of a plugin that an environment variable sets now: setting → variable. */
+export function settingsFromEnv(bindings: Readonly<Record<string, string>> | undefined, env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [variable, key] of Object.entries(bindings ?? {})) if (env[variable] !== undefined && env[variable] !== '') out[key] = variable;
+  return out;
 }
 
 /**
@@ -290,12 +340,21 @@ export class ConfigValidator {
     const bot = structuredClone(loaded.data.bot);
     const ok = this.botValidate(bot);
     const issues = ok ? [] : this.issues(loaded, ['bot'], this.botValidate.errors ?? []);
+    if (ok) {
+      for (const [plugin, list] of Object.entries(bot.grants as Record<string, string[]>)) {
+        list.forEach((c, i) => {
+          const problem = capabilityProblem(c);
+          if (problem) issues.push(this.issue(loaded, ['bot', 'grants', plugin, String(i)], problem));
+        });
+      }
+    }
     return { bot: deepFreeze(bot) as unknown as BotConfig, issues };
   }
 
   /** Validates one plugin's section; `enabled` is ours, everything else is the plugin's settings. */
-  validatePlugin(loaded: LoadedConfig, owner: SchemaOwner): { section: PluginSection; issues: ConfigIssue[] } {
-    const raw = loaded.data.plugins[owner.name];
+  validatePlugin(file: LoadedConfig, owner: SchemaOwner): { section: PluginSection; issues: ConfigIssue[] } {
+    const { raw, fromEnv } = pluginSectionWithEnv(file, owner);
+    const loaded = fromEnv.size ? { ...file, fromEnv: new Map([...file.fromEnv, ...fromEnv]) } : file;
     const base = ['plugins', owner.name];
     const issues: ConfigIssue[] = [];
     let enabled: boolean | undefined;

@@ -9,6 +9,7 @@ import sqlite3 from 'sqlite3';
 import { onlineBackup } from './backup.ts';
 import { DatabaseError, damageReport, openError } from './db-health.ts';
 import type { Batch, BatchOptions, Logger, PluginDb, PreparedRead, Row, RunResult, SqlParams, SqlTx, SqlValue } from './types.ts';
+import { SerialQueue } from './serial.ts';
 
 /** Statements kept per prepared read: reads of one query asked at once do not queue behind each other. */
 const STATEMENTS_PER_READ = 3;
@@ -25,16 +26,6 @@ interface Migration {
   name: string;
   up: string;
   checksum: string;
-}
-
-/** Serializes async work: each task starts when the previous one has settled. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
 }
 
 // node-sqlite3 binds a BigInt as NULL without a word; refuse it. (Numbers beyond 32 bits, such as
@@ -147,7 +138,7 @@ async function quickCheck(file: string): Promise<void> {
 }
 
 export class Storage {
-  private readonly lock = new Mutex();
+  private readonly lock = new SerialQueue();
   private readonly batches = new Set<BatchImpl<unknown>>();
   private readonly prepared = new Set<PreparedQuery<unknown>>();
   private closed = false;

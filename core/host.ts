@@ -2,21 +2,28 @@
 // enables, disables and reloads them while the bot runs. Every lifecycle operation is serialized, and a
 // reload is a transaction: the new version is built, validated and migrated first, and if it (or one of
 // its dependents) fails to start, the previous version is put back.
+// Its helpers, one job each: graph.ts (dependency order, cycles, dependents), context.ts (what a plugin
+// gets as ctx), capabilities.ts (ctx.host/runtime/env cut to a plugin's grants), config-sync.ts (the
+// config file and the plugins' sections), watcher.ts (hot reload), serial.ts (the operation queue).
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { watch, type FSWatcher } from 'chokidar';
 import type { JSONSchema } from 'json-schema-to-ts';
-import { ConfigError, ConfigValidator, formatIssue, readConfig, writeConfigValues, type BotConfig, type LoadedConfig } from './config.ts';
+import { capabilitiesOf, CapabilityError, envFor, hostFor, runtimeFor } from './capabilities.ts';
+import { ConfigError, ConfigValidator, formatIssue, readConfig, settingsFromEnv, writeConfigValues, type BotConfig, type LoadedConfig } from './config.ts';
+import { sameData, schemaOwner, settingsSave, tryReadConfig, unknownSections, validateSections, wantedOf } from './config-sync.ts';
+import { createContext, Scope } from './context.ts';
 import type { Storage } from './db.ts';
+import { dependencyOrder, dependentsOf, describeProblem, missingDependencies, swapProblems, type GraphNode, type GraphProblem } from './graph.ts';
+import { untapAll, type CoreHooks, type TapOwner } from './hooks.ts';
+import { CooldownTable } from './limits.ts';
 import { errorMessage, isCoded } from './errors.ts';
-import { hooksFor, untapAll, type CoreHooks, type TapOwner } from './hooks.ts';
-import { CooldownTable, SlidingWindow } from './limits.ts';
 import { discover, firstFrame, loadModule, PluginLoadError, type LoadedModule, type PluginSource } from './loader.ts';
 import type { LogHub } from './log.ts';
+import { SerialQueue } from './serial.ts';
 import type {
-  AnyPluginDefinition, BotRuntime, ChatApi, Clock, CommandSpec, ConfigIssue, HostControl, Logger, PluginContext, PluginInfo, PluginServices, PluginState, UserDirectory,
-  SettingsIssue,
+  AnyPluginDefinition, BotRuntime, Capability, ChatApi, Clock, CommandSpec, ConfigIssue, HostControl, Logger, PluginContext, PluginInfo, PluginState, UserDirectory,
 } from './types.ts';
+import { SourceWatcher } from './watcher.ts';
 
 export interface HostDeps {
   readonly root: string;
@@ -38,52 +45,6 @@ export interface HostDeps {
   readonly onBotConfig?: (bot: BotConfig) => void;
 }
 
-/** Everything a plugin registered in one generation; disposed last-in first-out. */
-class Scope implements TapOwner {
-  private live = true;
-  readonly abort = new AbortController();
-  handOverFn: (() => unknown) | undefined;
-  private readonly disposers = new Set<{ readonly dispose: () => void | Promise<void> }>();
-
-  constructor(readonly id: string, readonly name: string, private readonly onError: (err: unknown, where: string) => void) {}
-
-  alive(): boolean {
-    return this.live;
-  }
-
-  /** Registers something to release at unload; the returned function forgets it (e.g. a timer that fired). */
-  own(dispose: () => void | Promise<void>): () => void {
-    if (!this.live) {
-      // A setup that timed out may still register things later: release them at once.
-      void Promise.resolve().then(dispose).catch(() => undefined);
-      return () => undefined;
-    }
-    const entry = { dispose };
-    this.disposers.add(entry);
-    return () => {
-      this.disposers.delete(entry);
-    };
-  }
-
-  failed(err: unknown, where: string): void {
-    this.onError(err, where);
-  }
-
-  async dispose(log: Logger): Promise<void> {
-    this.live = false;
-    this.abort.abort(new Error(`${this.name} was unloaded`));
-    const list = [...this.disposers].reverse();
-    this.disposers.clear();
-    for (const { dispose } of list) {
-      try {
-        await dispose();
-      } catch (err) {
-        log.error(`error while unloading: ${(err as Error).message}`, { err: err as Error });
-      }
-    }
-  }
-}
-
 interface Running {
   readonly scope: Scope;
   readonly service: unknown;
@@ -103,6 +64,8 @@ interface PluginRecord {
   error?: string;
   /** The catalog code of `error` (core/errors.ts): what code checks, instead of parsing the message. */
   errorCode?: string;
+  /** Set while it is part of a dependency cycle (then `error` says so). */
+  cycle?: GraphProblem;
   /** The last error its running code reported (a throwing command or hook); it keeps running. */
   lastError?: string;
   lastErrorCode?: string;
@@ -114,6 +77,8 @@ interface PluginRecord {
 export class HostError extends Error {
   override name = 'HostError';
 }
+
+const PROBLEM_CODES: Record<GraphProblem['kind'], string> = { cycle: 'DEPENDENCY_CYCLE', missing: 'DEPENDENCY_MISSING', 'not-running': 'DEPENDENCY_WAITING' };
 
 /** Marks an error thrown by a plugin's code with the place in its own source (file:line:column) it came from. */
 function located(err: unknown, module: LoadedModule, dir: string): unknown {
@@ -132,24 +97,8 @@ function def(r: PluginRecord): AnyPluginDefinition {
   return r.module.definition;
 }
 
-function sameData(a: unknown, b: unknown): boolean {
-  return stableJson(a) === stableJson(b);
-}
-
-function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) =>
-    val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b))) : val,
-  );
-}
-
-/** Serializes lifecycle operations. */
-class Queue {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
+function node(r: PluginRecord, d: AnyPluginDefinition = def(r)): GraphNode {
+  return { name: r.name, dependsOn: d.dependsOn ?? [], optionalDependsOn: d.optionalDependsOn ?? [] };
 }
 
 export class Host implements HostControl {
@@ -158,20 +107,19 @@ export class Host implements HostControl {
   readonly log: Logger;
   bot!: BotConfig;
   private readonly records = new Map<string, PluginRecord>();
-  private readonly ops = new Queue();
+  private readonly ops = new SerialQueue();
   /** Per plugin name, kept across reloads (a reload must not reset `!daily`-style cooldowns). */
   private readonly cooldownTables = new Map<string, CooldownTable>();
   private issues: ConfigIssue[] = [];
   private generation = 0;
-  private watchers: FSWatcher[] = [];
+  private readonly watcher: SourceWatcher;
   /** Plugins that could not even be loaded (no name known): shown by folder, retried when their files change. */
   private readonly broken = new Map<string, { source: PluginSource; error: string }>();
-  private readonly debounce = new Map<string, NodeJS.Timeout>();
-  private stopped = false;
 
   constructor(private readonly deps: HostDeps) {
     this.log = deps.logs.logger('host');
     this.startedAt = deps.clock.now();
+    this.watcher = new SourceWatcher(this.log);
   }
 
   get configFile(): string {
@@ -213,10 +161,7 @@ export class Host implements HostControl {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const t of this.debounce.values()) clearTimeout(t);
-    await Promise.all(this.watchers.map((w) => w.close()));
-    this.watchers = [];
+    await this.watcher.close();
     await this.ops.run(async () => {
       for (const r of [...this.order()].reverse()) if (r.running) await this.teardown(r, 'stop');
     });
@@ -255,13 +200,13 @@ export class Host implements HostControl {
       if (!record) return;
       const loaded = this.tryReadConfig();
       if (loaded) {
-        const { section, issues } = this.validator.validatePlugin(loaded, { name: record.name, schema: def(record).configSchema });
+        const { section, issues } = this.validator.validatePlugin(loaded, this.owner(record));
         if (issues.length) {
           record.error = `its settings are invalid: ${issues.map(formatIssue).join('; ')}`;
           record.errorCode = 'INVALID_SETTINGS';
           return;
         }
-        record.wanted = section.enabled ?? def(record).enabledByDefault ?? true;
+        record.wanted = wantedOf(section, def(record));
         record.settings = section.settings;
       }
       this.log.info(`plugin ${record.name} loads now`);
@@ -271,25 +216,20 @@ export class Host implements HostControl {
 
   /** Validates every plugin's section; on success (and `commit`) stores wanted state and settings. */
   private applySections(loaded: LoadedConfig, commit: boolean): ConfigIssue[] {
-    const issues: ConfigIssue[] = [];
-    const results = new Map<string, { enabled: boolean | undefined; settings: Readonly<Record<string, unknown>> }>();
-    for (const r of this.records.values()) {
-      try {
-        const { section, issues: found } = this.validator.validatePlugin(loaded, { name: r.name, schema: def(r).configSchema });
-        issues.push(...found);
-        results.set(r.name, section);
-      } catch (err) {
-        // A schema ajv cannot compile is the plugin author's bug: that plugin cannot run, the rest can.
-        r.error = `its config schema is invalid: ${(err as Error).message}`;
-        r.errorCode = 'INVALID_SCHEMA';
-        r.wanted = false;
-      }
+    const targets = [...this.records.values()].map((r) => ({ name: r.name, definition: def(r) }));
+    const { sections, issues, broken } = validateSections(this.validator, loaded, targets);
+    for (const [name, error] of broken) {
+      const r = this.records.get(name);
+      if (!r) continue;
+      r.error = error;
+      r.errorCode = 'INVALID_SCHEMA';
+      r.wanted = false;
     }
     if (commit && !issues.length) {
-      for (const [name, section] of results) {
+      for (const [name, section] of sections) {
         const r = this.records.get(name);
         if (!r) continue;
-        r.wanted = section.enabled ?? def(r).enabledByDefault ?? true;
+        r.wanted = wantedOf(section, def(r));
         r.settings = section.settings;
       }
     }
@@ -297,42 +237,36 @@ export class Host implements HostControl {
   }
 
   private warnUnknownSections(loaded: LoadedConfig): void {
-    for (const name of Object.keys(loaded.data.plugins)) {
-      if (!this.records.has(name)) this.log.warn(`config has settings for plugin "${name}", but no such plugin is installed`);
+    for (const name of unknownSections(loaded, (n) => this.records.has(n))) {
+      this.log.warn(`config has settings for plugin "${name}", but no such plugin is installed`);
     }
+    for (const name of Object.keys(this.bot.grants)) {
+      if (!this.records.has(name)) this.log.warn(`bot.grants names plugin "${name}", but no such plugin is installed`);
+    }
+  }
+
+  private owner(r: PluginRecord, d: AnyPluginDefinition = def(r)) {
+    return schemaOwner({ name: r.name, definition: d });
   }
 
   // ---------------------------------------------------------------- dependency order and reconcile
 
-  /** All records, dependencies first. Records in a cycle are marked failed and come last. */
+  /** All records, dependencies first. Records in a cycle are marked failed. */
   private order(): PluginRecord[] {
-    const out: PluginRecord[] = [];
-    const state = new Map<string, 'visiting' | 'done'>();
-    const visit = (r: PluginRecord, trail: string[]) => {
-      const s = state.get(r.name);
-      if (s === 'done') return;
-      if (s === 'visiting') {
-        const cycle = [...trail.slice(trail.indexOf(r.name)), r.name];
-        for (const n of cycle) {
-          const c = this.records.get(n);
-          if (c) Object.assign(c, { error: `dependency cycle: ${cycle.join(' → ')}`, errorCode: 'DEPENDENCY_CYCLE' });
-        }
-        return;
-      }
-      state.set(r.name, 'visiting');
-      for (const dep of [...(def(r).dependsOn ?? []), ...(def(r).optionalDependsOn ?? [])]) {
-        const d = this.records.get(dep);
-        if (d) visit(d, [...trail, r.name]);
-      }
-      state.set(r.name, 'done');
-      out.push(r);
-    };
-    for (const r of [...this.records.values()].sort((a, b) => a.name.localeCompare(b.name))) visit(r, []);
-    return out;
+    const { order, cycles } = dependencyOrder([...this.records.values()].map((r) => node(r)));
+    for (const r of this.records.values()) r.cycle = undefined;
+    for (const p of cycles) {
+      const r = this.records.get(p.plugin);
+      if (!r) continue;
+      r.cycle = p;
+      r.error = describeProblem(p);
+      r.errorCode = PROBLEM_CODES[p.kind];
+    }
+    return order.map((name) => this.records.get(name)).filter((r): r is PluginRecord => r !== undefined);
   }
 
   private inCycle(r: PluginRecord): boolean {
-    return r.errorCode === 'DEPENDENCY_CYCLE';
+    return r.cycle !== undefined;
   }
 
   /** Which plugins should run now, and why the others cannot. */
@@ -341,15 +275,10 @@ export class Host implements HostControl {
     for (const r of order) {
       let ok = r.wanted && !r.blockedBySetup && !this.inCycle(r);
       if (ok) {
-        for (const dep of def(r).dependsOn ?? []) {
-          if (!this.records.has(dep)) {
-            r.error = `needs plugin "${dep}", which is not installed`;
-            r.errorCode = 'DEPENDENCY_MISSING';
-            ok = false;
-          } else if (!target.get(dep)) {
-            ok = false;
-          }
-        }
+        const missing = missingDependencies(node(r), this.records);
+        const last = missing[missing.length - 1];
+        if (last) Object.assign(r, { error: describeProblem(last), errorCode: PROBLEM_CODES[last.kind] });
+        ok = !missing.length && (def(r).dependsOn ?? []).every((dep) => target.get(dep));
       }
       target.set(r.name, ok);
     }
@@ -398,17 +327,11 @@ export class Host implements HostControl {
 
   /** Running plugins that depend on `name`, directly or not (optional dependencies count), dependencies first. */
   private dependentsOf(name: string): PluginRecord[] {
-    const hit = new Set([name]);
-    const out: PluginRecord[] = [];
-    for (const r of this.order()) {
-      if (r.name === name || !r.running) continue;
-      const deps = [...(def(r).dependsOn ?? []), ...(def(r).optionalDependsOn ?? [])];
-      if (deps.some((d) => hit.has(d))) {
-        hit.add(r.name);
-        out.push(r);
-      }
-    }
-    return out;
+    const order = this.order();
+    const byName = new Map(order.map((r) => [r.name, r]));
+    return dependentsOf(order.map((r) => node(r)), name, (n) => !!byName.get(n.name)?.running)
+      .map((n) => byName.get(n.name))
+      .filter((r): r is PluginRecord => r !== undefined);
   }
 
   // ---------------------------------------------------------------- setup and teardown of one plugin
@@ -425,7 +348,7 @@ export class Host implements HostControl {
       log.error(`${where} failed: ${msg}`, { err: err instanceof Error ? err : new Error(msg) });
     });
     const optionalSeen = new Set((d.optionalDependsOn ?? []).filter((o) => this.records.get(o)?.running));
-    const ctx = this.context(r, d, scope, settings, inherited, log, optionalSeen);
+    const ctx = this.context(r, d, scope, settings, inherited, optionalSeen);
     const timeoutMs = this.bot.pluginSetupTimeout * 1000;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -469,103 +392,41 @@ export class Host implements HostControl {
   }
 
   private context(
-    r: PluginRecord, d: AnyPluginDefinition, scope: Scope, settings: Readonly<Record<string, unknown>>, inherited: unknown, log: Logger, optionalSeen: ReadonlySet<string>,
+    r: PluginRecord, d: AnyPluginDefinition, scope: Scope, settings: Readonly<Record<string, unknown>>, inherited: unknown, optionalSeen: ReadonlySet<string>,
   ): PluginContext<Readonly<Record<string, unknown>>> {
     const deps = this.deps;
-    const own = (fn: () => void | Promise<void>) => scope.own(fn);
-    const guard = (fn: () => void | Promise<void>, where: string) => () => {
-      if (!scope.alive()) return;
-      try {
-        const p = fn();
-        if (p instanceof Promise) p.catch((err: unknown) => scope.failed(err, where));
-      } catch (err) {
-        scope.failed(err, where);
-      }
-    };
-    const currentBot = () => this.bot;
     const cooldowns = this.cooldownTables.get(r.name) ?? new CooldownTable(deps.clock);
     this.cooldownTables.set(r.name, cooldowns);
+    // Checked at each call: a grant edited in the config file counts at once.
+    const has = (capability: Capability) => this.hasCapability(r.name, capability);
     const serviceOf = (name: string, optional: boolean): unknown => {
       const listed = (d.dependsOn ?? []).includes(name) || (d.optionalDependsOn ?? []).includes(name);
-      if (!listed) throw new HostError(`plugin ${r.name} asked for the service of "${name}", which is not in its dependsOn or optionalDependsOn`);
+      if (!listed && !has(`service:${name}`)) {
+        throw new CapabilityError(r.name, `service:${name}`, `use the service of "${name}", which is not in its dependsOn or optionalDependsOn,`);
+      }
       const running = this.records.get(name)?.running;
-      if (!running || (optional && !optionalSeen.has(name))) {
+      if (!running || (optional && listed && !optionalSeen.has(name))) {
         if (optional) return undefined;
         throw new HostError(`plugin ${r.name} needs "${name}", which is not running`);
       }
       return running.service;
     };
-    return {
+    return createContext(deps, {
       name: r.name,
-      version: d.version,
+      definition: d,
       dir: r.source.dir,
-      config: settings,
-      get bot() {
-        return currentBot();
-      },
-      env: deps.env ?? process.env,
-      log,
-      db: deps.storage.forPlugin(r.name, own),
-      hooks: hooksFor(deps.hooks, scope),
-      commands: {
-        // The router checks the owner before the `command` hook; a plugin unloaded while that hook was in
-        // flight must not have its command run afterwards.
-        register: (spec: CommandSpec) => own(deps.registerCommand(scope, { ...spec, run: (call) => (scope.alive() ? spec.run(call) : undefined) })),
-      },
-      chat: deps.chatFor(r.name),
-      users: deps.users,
-      clock: deps.clock,
-      timers: {
-        setTimeout(fn, ms) {
-          // A timer that fired or was cancelled forgets its disposer: a plugin that sets one per message
-          // must not grow its unload list for as long as it runs.
-          let pending = true;
-          const run = guard(fn, 'timer');
-          const h = deps.clock.setTimeout(() => {
-            pending = false;
-            forget();
-            run();
-          }, ms);
-          const cancel = () => {
-            if (pending) deps.clock.clearTimeout(h);
-            pending = false;
-            forget();
-          };
-          const forget = scope.own(cancel);
-          return cancel;
-        },
-        setInterval(fn, ms) {
-          let h: unknown;
-          const tick = guard(fn, 'interval');
-          const loop = () => {
-            h = deps.clock.setTimeout(() => {
-              loop();
-              tick();
-            }, ms);
-          };
-          loop();
-          const cancel = () => deps.clock.clearTimeout(h);
-          own(cancel);
-          return cancel;
-        },
-      },
-      cooldowns: {
-        take: (key, seconds) => cooldowns.take(key, seconds),
-        remaining: (key) => cooldowns.remaining(key),
-        reset: (key) => cooldowns.reset(key),
-      },
-      rateLimiter: (limit, windowMs) => new SlidingWindow(deps.clock, limit, windowMs),
-      host: this,
-      runtime: deps.runtime,
-      service: <K extends keyof PluginServices>(name: K) => serviceOf(name as string, false) as PluginServices[K],
-      optionalService: <K extends keyof PluginServices>(name: K) => serviceOf(name as string, true) as PluginServices[K] | undefined,
-      signal: scope.abort.signal,
-      handOver: (fn) => {
-        scope.handOverFn = fn;
-      },
+      scope,
+      settings,
       inherited,
-      onDispose: own,
-    };
+      log: deps.logs.logger(r.name),
+      bot: () => this.bot,
+      cooldowns,
+      service: serviceOf,
+      host: hostFor(r.name, this, has),
+      runtime: runtimeFor(r.name, deps.runtime, has),
+      env: envFor([...Object.keys(d.env ?? {}), ...(d.envVars ?? [])], deps.env ?? process.env, has),
+      capabilities: this.capabilitiesOf(r.name),
+    });
   }
 
   // ---------------------------------------------------------------- reload as a transaction
@@ -656,13 +517,8 @@ export class Host implements HostControl {
 
   private unmetDependencies(r: PluginRecord, d: AnyPluginDefinition): string | undefined {
     const dependents = new Set(this.dependentsOf(r.name).map((x) => x.name));
-    const problems = (d.dependsOn ?? []).flatMap((dep) => {
-      if (dep === r.name || dependents.has(dep)) return [`"${dep}" depends on ${r.name} (a dependency cycle)`];
-      if (!this.records.has(dep)) return [`needs plugin "${dep}", which is not installed`];
-      if (!this.records.get(dep)?.running) return [`needs plugin "${dep}", which is not running`];
-      return [];
-    });
-    return problems.length ? problems.join('; ') : undefined;
+    const problems = swapProblems(node(r, d), dependents, (n) => this.records.has(n), (n) => !!this.records.get(n)?.running);
+    return problems.length ? problems.map(describeProblem).join('; ') : undefined;
   }
 
   private reportReloadFailure(r: PluginRecord, why: string, err: unknown): void {
@@ -687,6 +543,9 @@ export class Host implements HostControl {
       errorCode: 'LOAD_FAILED',
       reloads: 0,
       configSchema: { type: 'object', additionalProperties: false },
+      envBindings: {},
+      envVars: [],
+      capabilities: { declared: [], granted: [] },
     }));
     return [...this.order().map((r) => this.info(r)), ...broken];
   }
@@ -697,10 +556,23 @@ export class Host implements HostControl {
   }
 
   settingsFromEnv(name: string): Readonly<Record<string, string>> {
-    const out: Record<string, string> = {};
-    const prefix = `plugins.${name}.`;
-    for (const [p, variable] of this.tryReadConfig()?.fromEnv ?? []) if (p.startsWith(prefix)) out[p.slice(prefix.length)] = variable;
-    return out;
+    const r = this.records.get(name);
+    return r ? settingsFromEnv(def(r).env, this.deps.env ?? process.env) : {};
+  }
+
+  /** What a plugin may do now: built in, what it declares; otherwise what `bot.grants.<name>` lists. */
+  capabilitiesOf(name: string): Capability[] {
+    const r = this.records.get(name);
+    if (!r) return [];
+    return capabilitiesOf(r.source.kind === 'builtin', def(r).capabilities, this.bot?.grants[name]);
+  }
+
+  hasCapability(plugin: string, capability: Capability): boolean {
+    return this.capabilitiesOf(plugin).includes(capability);
+  }
+
+  requireCapability(plugin: string, capability: Capability, doing: string): void {
+    if (!this.hasCapability(plugin, capability)) throw new CapabilityError(plugin, capability, doing);
   }
 
   pluginConfig(name: string): Readonly<Record<string, unknown>> | undefined {
@@ -752,7 +624,7 @@ export class Host implements HostControl {
       const loaded = this.tryReadConfig();
       let settings = r.settings;
       if (loaded) {
-        const { section, issues } = this.validator.validatePlugin(loaded, { name, schema: module.definition.configSchema });
+        const { section, issues } = this.validator.validatePlugin(loaded, this.owner(r, module.definition));
         if (issues.length) {
           this.reportReloadFailure(r, 'source changed', new Error(`its settings do not fit the new version: ${issues.map(formatIssue).join('; ')}`));
           return this.info(r);
@@ -767,21 +639,9 @@ export class Host implements HostControl {
   async saveConfig(name: string, input: Record<string, unknown>): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[] }> {
     return this.ops.run(async () => {
       const r = this.record(name);
-      const { enabled: _ignored, ...rest } = input;
-      // Settings left out keep their current values (as they do in the file, where only these are written).
-      // The plugin's own check too (checkConfig): settings its setup would refuse are never written.
-      const check = def(r).checkConfig?.bind(def(r)) as ((settings: Record<string, unknown>) => readonly SettingsIssue[]) | undefined;
-      const { settings, issues } = this.validator.validateSettings(undefined, { name, schema: def(r).configSchema, check }, { ...r.settings, ...rest });
-      if (issues.length) return { ok: false as const, issues };
-      const defaults = this.validator.defaults(def(r).configSchema);
-      const loaded = this.tryReadConfig();
-      const inFile = (loaded?.doc.getIn(['plugins', name]) ?? {}) as unknown;
-      const fileSection = inFile && typeof inFile === 'object' ? (loaded?.doc.toJS().plugins?.[name] ?? {}) as Record<string, unknown> : {};
-      const edits: { path: string[]; value: unknown }[] = [];
-      for (const [k, v] of Object.entries(rest)) {
-        const present = Object.prototype.hasOwnProperty.call(fileSection, k);
-        if (present ? !sameData(fileSection[k], v) : !sameData(defaults[k], v)) edits.push({ path: ['plugins', name, k], value: v });
-      }
+      const save = settingsSave(this.validator, this.tryReadConfig(), { name, definition: def(r) }, r.settings, input);
+      if (!save.ok) return { ok: false as const, issues: save.issues };
+      const { settings, edits } = save;
       writeConfigValues(this.deps.configFile, edits);
       if (!sameData(settings, r.settings)) await this.swap(r, r.module, settings, 'settings saved');
       this.deps.hooks.configChanged.call({ plugin: name });
@@ -790,12 +650,7 @@ export class Host implements HostControl {
   }
 
   private tryReadConfig(): LoadedConfig | undefined {
-    try {
-      return readConfig(this.deps.configFile, this.deps.env);
-    } catch (err) {
-      if (err instanceof ConfigError) return undefined;
-      throw err;
-    }
+    return tryReadConfig(this.deps.configFile, this.deps.env);
   }
 
   /** Re-reads the config file; an invalid edit is rejected and the running config stays. */
@@ -812,16 +667,20 @@ export class Host implements HostControl {
       issues.push(...this.applySections(loaded, false));
       if (issues.length) return this.rejectConfig(issues);
       this.issues = [];
+      const regranted: PluginRecord[] = [];
       if (!sameData(bot, this.bot)) {
+        const before = new Map([...this.records.values()].map((r) => [r.name, this.capabilitiesOf(r.name)]));
         this.bot = bot;
+        // A plugin whose grants changed starts again, so that ctx.env and ctx.capabilities follow them.
+        for (const r of this.records.values()) if (r.running && !sameData(before.get(r.name), this.capabilitiesOf(r.name))) regranted.push(r);
         this.deps.logs.level = bot.logLevel;
         this.deps.onBotConfig?.(bot);
         this.deps.hooks.configChanged.call({ plugin: null });
         this.log.info('bot settings changed');
       }
       for (const r of this.order()) {
-        const { section } = this.validator.validatePlugin(loaded, { name: r.name, schema: def(r).configSchema });
-        const wanted = section.enabled ?? def(r).enabledByDefault ?? true;
+        const { section } = this.validator.validatePlugin(loaded, this.owner(r));
+        const wanted = wantedOf(section, def(r));
         if (wanted !== r.wanted) {
           r.wanted = wanted;
           r.blockedBySetup = false;
@@ -835,6 +694,9 @@ export class Host implements HostControl {
             r.blockedBySetup = false;
           }
           this.deps.hooks.configChanged.call({ plugin: r.name });
+        } else if (regranted.includes(r) && r.running && wanted) {
+          this.log.info(`plugin ${r.name}: its capabilities changed (bot.grants)`);
+          await this.swap(r, r.module, r.settings, 'capabilities changed');
         }
       }
       await this.reconcile();
@@ -875,65 +737,36 @@ export class Host implements HostControl {
       errorCode: error ? errorCode : running && r.lastError ? r.lastErrorCode : undefined,
       reloads: r.reloads,
       configSchema: (d.configSchema ?? { type: 'object', additionalProperties: false }) as JSONSchema,
+      envBindings: { ...(d.env ?? {}) },
+      envVars: d.envVars ?? [],
+      capabilities: { declared: d.capabilities ?? [], granted: this.bot ? this.capabilitiesOf(r.name) : [] },
     };
   }
 
   // ---------------------------------------------------------------- watching files
 
   /** Resolves once the watchers are ready: an edit made after start() returned is never missed. */
-  private async watch(): Promise<void> {
-    const ready = (w: FSWatcher) => new Promise<void>((resolve) => w.once('ready', () => resolve()));
-    const configWatcher = watch(this.deps.configFile, { ignoreInitial: true });
-    configWatcher.on('all', () => this.later('config', () => void this.applyConfigFile()));
-    configWatcher.on('error', (err) => this.log.warn(`watching the config file failed: ${(err as Error).message}`));
-    this.watchers.push(configWatcher);
-    const waiting = [ready(configWatcher)];
+  private watch(): Promise<void> {
     const sources = [...[...this.records.values()].map((r) => r.source), ...[...this.broken.values()].map((b) => b.source)];
-    const dirs = [...new Set(sources.filter((src) => src.kind !== 'package').map((src) => src.dir))];
-    if (dirs.length) {
-      const codeWatcher = watch(dirs, {
-        ignoreInitial: true,
-        // Only the part inside a plugin's folder counts: a project that lives under a folder named `test`
-        // must still reload its plugins.
-        ignored: (p: string) => {
-          const dir = dirs.find((d) => p === d || p.startsWith(d + path.sep));
-          if (!dir) return false;
-          const inside = p.slice(dir.length);
-          return /[\\/](\.build|node_modules|\.git|test)([\\/]|$)/.test(inside) || /\.(md|log)$/.test(inside);
-        },
-      });
-      codeWatcher.on('all', (_event, file) => {
+    return this.watcher.start({
+      configFile: this.deps.configFile,
+      dirs: sources.filter((src) => src.kind !== 'package').map((src) => src.dir),
+      onConfig: () => void this.applyConfigFile(),
+      onSource: (file) => {
         for (const [entry, b] of this.broken) {
-          if (b.source.kind !== 'package' && file.startsWith(b.source.dir + path.sep)) this.later(`broken:${entry}`, () => void this.retryBroken(entry));
+          if (b.source.kind !== 'package' && file.startsWith(b.source.dir + path.sep)) this.watcher.later(`broken:${entry}`, () => void this.retryBroken(entry));
         }
         for (const r of this.records.values()) {
           if (r.source.kind === 'package') continue;
           if (r.module.files.includes(file) || file.startsWith(r.source.dir + path.sep)) {
-            this.later(`plugin:${r.name}`, () => {
+            this.watcher.later(`plugin:${r.name}`, () => {
               this.log.info(`source of ${r.name} changed; reloading`);
               void this.reload(r.name);
             });
           }
         }
-      });
-      codeWatcher.on('error', (err) => this.log.warn(`watching plugin sources failed: ${(err as Error).message}`));
-      this.watchers.push(codeWatcher);
-      waiting.push(ready(codeWatcher));
-    }
-    await Promise.all(waiting);
-  }
-
-  // Editors save as several events (write, rename); one reload per burst.
-  private later(key: string, fn: () => void): void {
-    if (this.stopped) return;
-    clearTimeout(this.debounce.get(key));
-    this.debounce.set(
-      key,
-      setTimeout(() => {
-        this.debounce.delete(key);
-        if (!this.stopped) fn();
-      }, 200),
-    );
+      },
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileFunction, constants as vmConstants } from 'node:vm';
 import { build, type Metafile } from 'esbuild';
+import { capabilityProblem } from './capabilities.ts';
 import type { AnyPluginDefinition } from './types.ts';
 
 export const HOST_API_VERSION = 1;
@@ -245,6 +246,25 @@ function mapStack(stack: string, name: string, map: SourceMap, dir: string): str
   });
 }
 
+const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/** `env` binds variables to settings the schema has (or `enabled`); `envVars` lists variable names. */
+function checkEnvironment(d: Record<string, unknown>, fail: (msg: string) => never): void {
+  if (d.env !== undefined) {
+    if (!d.env || typeof d.env !== 'object' || Array.isArray(d.env)) fail('env must map environment variables to settings, e.g. { MY_PORT: "port" }');
+    const properties = ((d.configSchema as { properties?: Record<string, unknown> } | undefined)?.properties) ?? {};
+    for (const [variable, key] of Object.entries(d.env as Record<string, unknown>)) {
+      if (!ENV_NAME.test(variable)) fail(`env: ${JSON.stringify(variable)} is not an environment variable name (upper case, digits, _)`);
+      if (typeof key !== 'string' || (key !== 'enabled' && !Object.prototype.hasOwnProperty.call(properties, key))) {
+        fail(`env: ${variable} sets ${JSON.stringify(key)}, which is not a setting of its configSchema (nor "enabled")`);
+      }
+    }
+  }
+  if (d.envVars !== undefined && (!Array.isArray(d.envVars) || d.envVars.some((v) => typeof v !== 'string' || !ENV_NAME.test(v)))) {
+    fail('envVars must be a list of environment variable names, e.g. ["MY_API_KEY"]');
+  }
+}
+
 /** Checks the shape of what a plugin exports, with messages that tell its author what to fix. */
 export function checkDefinition(value: unknown, where: string): AnyPluginDefinition {
   const fail = (msg: string): never => {
@@ -261,6 +281,14 @@ export function checkDefinition(value: unknown, where: string): AnyPluginDefinit
   }
   if (d.configSchema !== undefined && (typeof d.configSchema !== 'object' || d.configSchema === null || (d.configSchema as { type?: unknown }).type !== 'object')) {
     fail('configSchema must be a JSON schema with type "object"');
+  }
+  checkEnvironment(d, fail);
+  if (d.capabilities !== undefined) {
+    if (!Array.isArray(d.capabilities)) fail('capabilities must be a list, e.g. ["host-control"]');
+    for (const c of d.capabilities as unknown[]) {
+      const problem = capabilityProblem(c);
+      if (problem) fail(`capabilities: ${problem}`);
+    }
   }
   if (d.migrations !== undefined && typeof d.migrations !== 'string') fail('migrations must be a folder name relative to the plugin, e.g. "migrations"');
   const api = d.apiVersion ?? HOST_API_VERSION;

@@ -2,11 +2,11 @@
 // Plugins import types from core and receive every runtime object through `ctx`, because a hot-reloaded
 // plugin is a new module and must never hold a reference into an old one.
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { PERMISSIONS } from './define.ts';
 
 export type Role = 'broadcaster' | 'moderator' | 'vip' | 'subscriber' | 'founder';
 /** Permission levels, lowest first: a level includes every level above it. */
-export type Permission = 'everyone' | 'subscriber' | 'vip' | 'moderator' | 'broadcaster';
-export const PERMISSIONS: readonly Permission[] = ['everyone', 'subscriber', 'vip', 'moderator', 'broadcaster'];
+export type Permission = (typeof PERMISSIONS)[number];
 
 export interface ChatUser {
   /** Twitch user id: the stable key (logins change). Local chat users get `local:<login>`. */
@@ -255,6 +255,25 @@ export interface ChatApi {
 }
 
 export type PluginState = 'enabled' | 'disabled' | 'failed' | 'waiting';
+
+/**
+ * What a plugin may do beyond its own resources (see docs/plugins.md, "Capabilities"):
+ * - `host-control`: enable, disable, reload other plugins; start and stop chat; read the bot's log
+ * - `all-settings`: read and save other plugins' settings
+ * - `twitch-token`: read the bot's Twitch token, replace its credentials, read TWITCH_TOKEN from the environment
+ * - `chat-as-viewer`: post in the local chat as any viewer with any role
+ * - `public-assets`: serve a folder through the dashboard without login
+ * - `service:<plugin>`: use a plugin's service without listing it in dependsOn/optionalDependsOn
+ */
+export type Capability = 'host-control' | 'all-settings' | 'twitch-token' | 'chat-as-viewer' | 'public-assets' | `service:${string}`;
+
+export interface PluginCapabilities {
+  /** What the plugin's definition asks for. */
+  readonly declared: readonly Capability[];
+  /** What it has: a built-in plugin has what it declares; any other what `bot.grants.<name>` lists. */
+  readonly granted: readonly Capability[];
+}
+
 export interface PluginInfo {
   readonly name: string;
   readonly version: string;
@@ -274,6 +293,11 @@ export interface PluginInfo {
   readonly errorCode?: string;
   readonly reloads: number;
   readonly configSchema: JSONSchema;
+  /** Environment variables that set its settings (variable → setting), as the plugin declares them. */
+  readonly envBindings: Readonly<Record<string, string>>;
+  /** Other environment variables it reads (its `envVars`). */
+  readonly envVars: readonly string[];
+  readonly capabilities: PluginCapabilities;
 }
 
 /** A problem a plugin's own check (`checkConfig`) finds; `path` is inside its settings: `timezone`, `items.2.price`. */
@@ -289,7 +313,11 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
-/** Control over plugins, for the dashboard and chat admin commands. */
+/**
+ * Control over plugins, for the dashboard and chat admin commands. A plugin's `ctx.host` is this interface
+ * built for that plugin (never the host itself): information about every plugin for all; other plugins'
+ * settings with `all-settings`, switching or reloading them and the bot's log with `host-control`.
+ */
 export interface HostControl {
   plugins(): PluginInfo[];
   plugin(name: string): PluginInfo | undefined;
@@ -307,6 +335,13 @@ export interface HostControl {
   readonly startedAt: number;
   recentLogs(): readonly LogEntry[];
   onLog(listener: (entry: LogEntry) => void): () => void;
+  /** Whether a plugin has a capability now (e.g. the dashboard checks the owner of an `addAssets`). */
+  hasCapability(plugin: string, capability: Capability): boolean;
+  /**
+   * Throws an error with `code: 'CAPABILITY_REQUIRED'` naming the capability and the config line that grants
+   * it, unless the plugin has it. `doing` says what was refused ("serve a folder without login").
+   */
+  requireCapability(plugin: string, capability: Capability, doing: string): void;
 }
 
 export interface CommandInfo {
@@ -416,6 +451,43 @@ export interface Owner {
   onDispose(fn: () => void | Promise<void>): void;
 }
 
+export interface Registered<T> {
+  /** Name of the plugin that registered it. */
+  readonly owner: string;
+  readonly item: T;
+  /** Its key, when the registry has one. */
+  readonly key?: string;
+}
+
+export interface RegistryOptions<T> {
+  /** A unique key per entry (a page's path, an effect's name): adding a taken key throws (`code: 'REGISTRY_TAKEN'`). */
+  readonly key?: (item: T) => string;
+  /** Runs after an entry comes or goes. */
+  readonly onChange?: () => void;
+  /** What an entry is, for error messages ("page path", "effect"). */
+  readonly what?: string;
+}
+
+/** Entries other plugins register with your service; each goes when its owner unloads (ctx.registry()). */
+export interface OwnedRegistry<T> {
+  /** Adds `item` for `owner` (the caller's ctx); it is removed when the owner unloads, or when the returned function is called. */
+  add(owner: Owner, item: T): () => void;
+  get(key: string): Registered<T> | undefined;
+  values(): T[];
+  entries(): Registered<T>[];
+  readonly size: number;
+}
+
+/** An event your service offers other plugins (ctx.events()): listeners go when their owner unloads. */
+export interface OwnedEvents<P> {
+  on(owner: Owner, fn: (payload: P) => void | Promise<void>): () => void;
+  /** Calls every listener; one that throws or rejects is logged against its owner, the others still run. */
+  emit(payload: P): void;
+  /** Calls the listeners one after another and waits for each (at most `timeoutMs`, default 10 s); failures are logged, never thrown. */
+  emitAndWait(payload: P, options?: { timeoutMs?: number }): Promise<void>;
+  readonly size: number;
+}
+
 export interface BotSettings {
   readonly prefix: string;
   readonly channels: readonly string[];
@@ -431,7 +503,10 @@ export interface PluginContext<Config = Record<string, never>> extends Owner {
   /** Validated, with defaults applied, frozen. */
   readonly config: Config;
   readonly bot: BotSettings;
-  /** The bot's environment (.env and the process environment; tests give the bot its own). */
+  /**
+   * The variables of the bot's environment (.env and the process environment) that the plugin declares: the
+   * keys of its `env` bindings and its `envVars`. TWITCH_TOKEN also needs the `twitch-token` capability.
+   */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
   readonly db: PluginDb;
@@ -454,6 +529,12 @@ export interface PluginContext<Config = Record<string, never>> extends Owner {
   optionalService<K extends keyof PluginServices>(name: K): PluginServices[K] | undefined;
   /** Aborted when the plugin unloads (or its setup timed out). */
   readonly signal: AbortSignal;
+  /** A registry for what other plugins register with your service (emptied when your plugin unloads). */
+  registry<T>(options?: RegistryOptions<T>): OwnedRegistry<T>;
+  /** A typed event your service offers other plugins; `name` is used in the log when a listener fails. */
+  events<P>(name: string): OwnedEvents<P>;
+  /** What this plugin may do beyond its own resources (see Capability). */
+  readonly capabilities: readonly Capability[];
   /** Called at reload time; what it returns reaches the next version as `inherited`. */
   handOver(fn: () => unknown): void;
   /** State the previous version handed over, or undefined. Validate it: it may come from an older version. */
@@ -461,6 +542,12 @@ export interface PluginContext<Config = Record<string, never>> extends Owner {
 }
 
 export type ConfigOf<S> = S extends JSONSchema ? FromSchema<S> : Record<string, never>;
+
+/** The names of a schema's settings (any string for a schema without `properties`). */
+export type SettingKey<S> = S extends { readonly properties: infer P } ? keyof P & string : string;
+
+/** Environment variable → the setting it sets (`enabled` switches the plugin on or off). */
+export type EnvBindings<S = JSONSchema> = Readonly<Record<string, SettingKey<S> | 'enabled'>>;
 
 export interface PluginDefinition<S extends JSONSchema = JSONSchema, Service = unknown> {
   readonly name: string;
@@ -477,10 +564,20 @@ export interface PluginDefinition<S extends JSONSchema = JSONSchema, Service = u
   readonly migrations?: string;
   /**
    * Checks what the schema cannot (a real time zone, a minimum below its maximum) on settings that passed
-   * the schema. The host runs it before a save from the dashboard is written (`ctx.host.saveConfig`): a
+   * the schema. The host runs it wherever the schema runs: at start and on an edit of the file (an issue there is a
+   * config error with its line), and before a save from the dashboard is written (`ctx.host.saveConfig`): a
    * save with issues is refused and the file stays as it was. Returns [] when the settings are fine.
    */
   checkConfig?(config: ConfigOf<S>): readonly SettingsIssue[];
+  /**
+   * Environment variables that set settings, e.g. `{ GUI_HOST: 'host', GUI_PORT: 'port' }`: a variable that is
+   * set wins over the file (converted by the setting's schema type), and the dashboard marks the setting.
+   */
+  readonly env?: EnvBindings<S>;
+  /** Other environment variables the plugin reads through `ctx.env` (secrets, URLs). */
+  readonly envVars?: readonly string[];
+  /** What it needs beyond its own resources; a plugin that is not built in gets them when `bot.grants` grants them. */
+  readonly capabilities?: readonly Capability[];
   setup(ctx: PluginContext<ConfigOf<S>>): Service | Promise<Service>;
 }
 

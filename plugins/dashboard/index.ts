@@ -33,6 +33,10 @@ export default definePlugin({
   description: 'Web dashboard: bot status and control, plugin settings, Twitch setup wizard, logs, test chat, charts and a JSON API; other plugins add their pages.',
   configSchema: DASHBOARD_SCHEMA,
   migrations: 'migrations',
+  env: { GUI_HOST: 'host', GUI_PORT: 'port' },
+  envVars: ['DASHBOARD_PASSWORD', 'SECRET_KEY', 'BAKEBOT_API_TOKEN', 'BAKEBOT_NO_WEB', 'TWITCH_CLIENT_ID', 'TWITCH_TOKEN', 'TWITCH_AUTH_URL'],
+  // It is the streamer's control panel: plugins, their settings, chat control, the setup wizard, the test chat.
+  capabilities: ['host-control', 'all-settings', 'twitch-token', 'chat-as-viewer'],
 
   async setup(ctx) {
     const env = ctx.env;
@@ -51,7 +55,7 @@ export default definePlugin({
     const { moved } = await secrets.moveFrom(ctx.db);
     if (moved) ctx.log.info(`moved the dashboard's secrets (${moved} rows) out of the bot database into ${secrets.file}`);
     const validator = new BodyValidator();
-    const registry = new ExtensionRegistry(validator);
+    const registry = new ExtensionRegistry(ctx, validator);
     const hub = new EventHub(inherited.clients);
     const stats = new Stats(ctx.db, () => ctx.clock.now());
     const transcript = new Transcript(inherited.transcript);

@@ -1,7 +1,7 @@
 // Builds the economy for one loaded generation of the plugin: the service dependents receive, the chat XP
 // batcher, the events, and what the chat commands need. Nothing lives at module level (hot reload).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ChatMessage, Logger, Owner, PluginContext } from '../../core/types.ts';
+import type { ChatMessage, PluginContext } from '../../core/types.ts';
 import { calendar, type Calendar } from './calendar.ts';
 import { writeXp, type XpItem } from './earning.ts';
 import { checkBooks } from './invariant.ts';
@@ -84,53 +84,6 @@ function chatters(now: () => number) {
   };
 }
 
-type Listener<T> = (event: T) => void | Promise<void>;
-
-/** Listeners registered by other plugins, each removed when its owner unloads (the Owner pattern). */
-function listeners<T>(log: Logger, what: string) {
-  const entries = new Set<{ owner: string; fn: Listener<T> }>();
-  return {
-    add(owner: Owner, fn: Listener<T>): () => void {
-      const entry = { owner: owner.name, fn };
-      entries.add(entry);
-      const remove = () => void entries.delete(entry);
-      owner.onDispose(remove);
-      return remove;
-    },
-    emit(event: T): void {
-      for (const e of [...entries]) {
-        const report = (err: unknown) => log.warn(`${what} listener of ${e.owner} failed: ${(err as Error)?.message ?? String(err)}`);
-        try {
-          const r = e.fn(event);
-          if (r instanceof Promise) r.catch(report);
-        } catch (err) {
-          report(err);
-        }
-      }
-    },
-    /** Calls every listener and waits for each (at most `timeoutMs`); failures are logged, never thrown. */
-    async emitAndWait(event: T, timeoutMs: number): Promise<void> {
-      for (const e of [...entries]) {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          await Promise.race([
-            Promise.resolve().then(() => e.fn(event)),
-            new Promise((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
-              timer.unref();
-            }),
-          ]);
-        } catch (err) {
-          log.warn(`${what} listener of ${e.owner} failed: ${(err as Error)?.message ?? String(err)}`);
-        } finally {
-          clearTimeout(timer);
-        }
-      }
-    },
-    clear: () => entries.clear(),
-  };
-}
-
 /** How long deleteUser waits for one onUserDeleted listener. */
 const USER_DELETED_TIMEOUT_MS = 10_000;
 
@@ -139,14 +92,10 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
   const cal = calendar(config.timezone);
   const levelOf = (xp: number) => curveLevelOf(config, xp);
   const env = { now: () => ctx.clock.now(), levelOf, tokensPerWin: config.tokensPerWin, xpPerWin: config.xpPerWin };
-  const tokenListeners = listeners<TokensChange>(ctx.log, 'onTokensChanged');
-  const levelListeners = listeners<LevelUp>(ctx.log, 'onLevelUp');
-  const deletedListeners = listeners<UserDeleted>(ctx.log, 'onUserDeleted');
-  ctx.onDispose(() => {
-    tokenListeners.clear();
-    levelListeners.clear();
-    deletedListeners.clear();
-  });
+  // Listeners other plugins register on the service: each goes when its owner unloads (or this economy does).
+  const tokenListeners = ctx.events<TokensChange>('onTokensChanged');
+  const levelListeners = ctx.events<LevelUp>('onLevelUp');
+  const deletedListeners = ctx.events<UserDeleted>('onUserDeleted');
 
   // XP boosts bought in the shop: in memory, handed to the next version on a reload, expiring by the clock.
   const boosts = new Boosts();
@@ -353,9 +302,9 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
           state.open = false; // work the caller left running may transfer later, as anyone
         }
       }, true),
-    onTokensChanged: (owner, fn) => tokenListeners.add(owner, fn),
-    onLevelUp: (owner, fn) => levelListeners.add(owner, fn),
-    onUserDeleted: (owner, fn) => deletedListeners.add(owner, fn),
+    onTokensChanged: (owner, fn) => tokenListeners.on(owner, fn),
+    onLevelUp: (owner, fn) => levelListeners.on(owner, fn),
+    onUserDeleted: (owner, fn) => deletedListeners.on(owner, fn),
     shopEffects: { xp_boost: xpBoostEffect(boosts, () => ctx.clock.now(), () => config.xpPerParticipation) },
     flush: () => xpBatch.flush(),
   };
@@ -374,7 +323,7 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
         ctx.cooldowns.reset(`xp:${userId}`);
       },
       // Listeners of the older API (onUserDeleted) hear it after the economy's part has committed.
-      notify: (deleted) => deletedListeners.emitAndWait(deleted, USER_DELETED_TIMEOUT_MS),
+      notify: (deleted) => deletedListeners.emitAndWait(deleted, { timeoutMs: USER_DELETED_TIMEOUT_MS }),
     }),
   );
 

@@ -1,6 +1,6 @@
 // Quotes: the example plugin for plugin authors (docs/plugins.md walks through it). A command with
 // arguments and permissions, a config schema with defaults, a migration, and a typed service.
-import { definePlugin } from '../../core/define.ts';
+import { definePlugin, PERMISSIONS } from '../../core/define.ts';
 
 export interface Quote {
   readonly id: number;
@@ -41,7 +41,7 @@ export default definePlugin({
     properties: {
       addPermission: {
         type: 'string',
-        enum: ['everyone', 'subscriber', 'vip', 'moderator', 'broadcaster'],
+        enum: PERMISSIONS,
         default: 'moderator',
         description: 'Who may add quotes with !addquote.',
       },

@@ -1,8 +1,8 @@
 // The catalog: its config schema (one schema for the YAML, ctx.config's type and the dashboard's editor),
 // the bakery it ships with, and finding an item from what a viewer typed.
+import { PERMISSIONS } from '../../core/define.ts';
 import type { ShopItem } from './service.ts';
 
-export const ROLES = ['everyone', 'subscriber', 'vip', 'moderator', 'broadcaster'] as const;
 export const ITEM_ID = '^[a-z0-9][a-z0-9_-]{0,31}$';
 export const EFFECT_NAME = '^[a-z][a-z0-9_]{0,31}$';
 
@@ -23,7 +23,7 @@ export const ITEM_SCHEMA = {
     cooldown: { type: 'number', minimum: 0, description: 'Seconds a viewer waits between two purchases of this item.' },
     roles: {
       type: 'array',
-      items: { type: 'string', enum: ROLES },
+      items: { type: 'string', enum: PERMISSIONS },
       minItems: 1,
       uniqueItems: true,
       default: ['everyone'],

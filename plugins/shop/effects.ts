@@ -1,6 +1,6 @@
 // Effects: what buying an item does. A registry of named handlers that plugins provide (each owned by the
 // providing plugin's ctx), the shop's built-in ones, and running one with a timeout and a clear verdict.
-import type { Clock, Logger, Owner } from '../../core/types.ts';
+import type { Clock, Logger, OwnedRegistry, Owner } from '../../core/types.ts';
 import type { EffectCall, EffectHandler, EffectInfo, EffectOptions, EffectResult, OfferedEffect, ShopErrorCode } from './service.ts';
 import { EFFECT_NAME } from './catalog.ts';
 
@@ -21,41 +21,28 @@ export interface RegisteredEffect {
   readonly options: EffectOptions;
 }
 
+/** The effects plugins provide, one provider per name; an effect goes when its provider unloads. */
 export class EffectRegistry {
-  private readonly byName = new Map<string, RegisteredEffect>();
-
-  /** `onChange` runs after an effect comes or goes (the catalog's availability changes). */
-  constructor(private readonly onChange: () => void) {}
+  /** `registry` comes from ctx.registry, keyed by the effect's name, with the catalog's check as onChange. */
+  constructor(private readonly registry: OwnedRegistry<RegisteredEffect>) {}
 
   provide(owner: Owner, name: string, handler: EffectHandler, options: EffectOptions = {}): () => void {
     if (typeof name !== 'string' || !new RegExp(EFFECT_NAME).test(name)) {
       throw new ShopFailure('INVALID', `effect name ${JSON.stringify(name)} must be lower case letters, digits or _ (e.g. "confetti")`);
     }
     if (typeof handler !== 'function') throw new ShopFailure('INVALID', `effect "${name}" needs a handler function`);
-    const taken = this.byName.get(name);
-    if (taken) throw new ShopFailure('EFFECT_TAKEN', `effect "${name}" is already provided by plugin ${taken.provider}`);
-    const entry: RegisteredEffect = { name, provider: owner.name, handler, options };
-    this.byName.set(name, entry);
-    let removed = false;
-    const remove = () => {
-      if (removed) return;
-      removed = true;
-      if (this.byName.get(name) === entry) {
-        this.byName.delete(name);
-        this.onChange();
-      }
-    };
-    owner.onDispose(remove);
-    this.onChange();
-    return remove;
+    const taken = this.registry.get(name);
+    if (taken) throw new ShopFailure('EFFECT_TAKEN', `effect "${name}" is already provided by plugin ${taken.owner}`);
+    return this.registry.add(owner, { name, provider: owner.name, handler, options });
   }
 
   get(name: string): RegisteredEffect | undefined {
-    return this.byName.get(name);
+    return this.registry.get(name)?.item;
   }
 
   list(): EffectInfo[] {
-    return [...this.byName.values()]
+    return this.registry
+      .values()
       .map((e) => ({ name: e.name, provider: e.provider, description: e.options.description ?? '' }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }

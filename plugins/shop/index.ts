@@ -5,7 +5,7 @@
 import { definePlugin } from '../../core/define.ts';
 import { CONFIG_SCHEMA } from './catalog.ts';
 import { registerCommands } from './commands.ts';
-import { builtinEffects, EffectRegistry, registerOfferedEffects } from './effects.ts';
+import { builtinEffects, EffectRegistry, registerOfferedEffects, type RegisteredEffect } from './effects.ts';
 import { watchCatalog } from './check.ts';
 import { createShopCore } from './purchase.ts';
 import type { ShopService } from './service.ts';
@@ -21,6 +21,8 @@ export default definePlugin({
   optionalDependsOn: ['dashboard'],
   configSchema: CONFIG_SCHEMA,
   migrations: 'migrations',
+  // Its page's script and stylesheet are served through the dashboard's addAssets (no login for static files).
+  capabilities: ['public-assets'],
 
   async setup(ctx) {
     // The economy's service: typed, because `economy` is in dependsOn, and always the running one (when the
@@ -30,7 +32,7 @@ export default definePlugin({
     // Effects: the shop's own, those a dependency offers on its service, then any plugin's (provideEffect).
     // When one comes or goes, the catalog is checked again (check.ts).
     const catalog = watchCatalog(ctx, () => shop.problems());
-    const effects = new EffectRegistry(() => catalog.changed());
+    const effects = new EffectRegistry(ctx.registry<RegisteredEffect>({ key: (e) => e.name, what: 'effect', onChange: () => catalog.changed() }));
     for (const e of builtinEffects()) effects.provide(ctx, e.name, e.handler, e.options);
     registerOfferedEffects(effects, 'economy', economy, ctx, ctx.log);
 

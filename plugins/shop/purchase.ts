@@ -122,20 +122,10 @@ export function createShopCore(ctx: PluginContext<ShopConfig>, economy: EconomyS
   const config = ctx.config;
   const items = toItems(config.items);
   const byId = new Map(items.map((i) => [i.id, i]));
-  const listeners = new Set<{ owner: string; fn: (r: Redemption) => void | Promise<void> }>();
+  const listeners = ctx.events<Redemption>('onRedemption');
   const fmt = (n: number) => economy.format(n);
 
-  function emit(r: Redemption): void {
-    for (const l of [...listeners]) {
-      const report = (err: unknown) => ctx.log.warn(`redemption listener of ${l.owner} failed: ${err instanceof Error ? err.message : String(err)}`);
-      try {
-        const p = l.fn(r);
-        if (p instanceof Promise) p.catch(report);
-      } catch (err) {
-        report(err);
-      }
-    }
-  }
+  const emit = (r: Redemption): void => listeners.emit(r);
 
   /** Why an item cannot be sold now (undefined: it can). */
   function unavailableReason(item: ShopItem): string | undefined {
@@ -460,12 +450,6 @@ export function createShopCore(ctx: PluginContext<ShopConfig>, economy: EconomyS
     restock,
     stats,
     syncStock,
-    onRedemption(owner, fn) {
-      const entry = { owner: owner.name, fn };
-      listeners.add(entry);
-      const remove = () => void listeners.delete(entry);
-      owner.onDispose(remove);
-      return remove;
-    },
+    onRedemption: (owner, fn) => listeners.on(owner, fn),
   };
 }

@@ -6,9 +6,10 @@
 // The registration belongs to that plugin's ctx and goes away when it unloads.
 // A plugin the shop itself depends on (the economy) cannot do that without a dependency cycle: it offers its
 // effects on its own service as `shopEffects` instead, and the shop registers them (see README).
-import type { Owner } from '../../core/types.ts';
+import type { Owner, Permission } from '../../core/types.ts';
 
-export type ShopRole = 'everyone' | 'subscriber' | 'vip' | 'moderator' | 'broadcaster';
+/** Who may buy: the bot's permission levels. */
+export type ShopRole = Permission;
 export type RedemptionStatus = 'pending' | 'fulfilled' | 'refunded';
 
 /** One catalog entry, as configured (`plugins.shop.items.<id>`), with its id. */

@@ -3,7 +3,7 @@
 import type { Context } from 'koa';
 import { CodedError, codeForStatus } from '../../../core/errors.ts';
 import type { HttpError } from '../service.ts';
-import type { BotStatus, ChatStatus, ConfigOf, LocalChatOutput, PluginContext, Role } from '../../../core/types.ts';
+import type { BotStatus, ChatStatus, ConfigOf, LocalChatOutput, PluginContext, PluginInfo, Role } from '../../../core/types.ts';
 import type { DASHBOARD_SCHEMA } from '../config.ts';
 import type { Auth } from './auth.ts';
 import type { TranscriptSnapshot } from './carry.ts';
@@ -188,6 +188,11 @@ export function seeOther(ctx: Context, url: string): void {
   ctx.redirect(url);
 }
 
+function missingGrants(p: PluginInfo): string | null {
+  const missing = p.capabilities.declared.filter((c) => !p.capabilities.granted.includes(c));
+  return missing.length ? `bot.grants: { ${p.name}: [${[...p.capabilities.granted, ...missing].join(', ')}] }` : null;
+}
+
 /** The plugins as the pages and the API show them. */
 export function pluginRows(d: Deps) {
   return d.ctx.host.plugins().map((p) => ({
@@ -203,6 +208,12 @@ export function pluginRows(d: Deps) {
     optionalDependsOn: [...p.optionalDependsOn],
     reloads: p.reloads,
     self: p.name === d.ctx.name,
+    // What it asks for beyond its own resources, and whether it has it (a grant without a declaration counts too).
+    capabilities: [...new Set([...p.capabilities.declared, ...p.capabilities.granted])].map((name) => ({ name, granted: p.capabilities.granted.includes(name) })),
+    // The config line that grants what a third-party plugin asks for and lacks (built-in ones have theirs).
+    grantLine: p.builtin ? null : missingGrants(p),
+    envBindings: Object.entries(p.envBindings).map(([variable, setting]) => ({ variable, setting })),
+    envVars: [...p.envVars],
   }));
 }
 

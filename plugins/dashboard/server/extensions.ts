@@ -1,71 +1,74 @@
-// What other plugins added to the dashboard: pages, navigation entries, panels, API routes and asset
-// folders. The Koa app looks them up on every request (Koa composes its middleware once, at listen), so an
-// entry appears when its plugin registers it and disappears when the plugin unloads (Owner.onDispose).
-// Each generation of the dashboard starts with an empty registry: when the dashboard reloads or restarts,
-// the host restarts the plugins that depend on it, and they register again with the new generation.
+// What other plugins added to the dashboard: pages, navigation entries, panels, API routes, charts, sections
+// of a viewer's page, the chat history and asset folders. The Koa app looks them up on every request (Koa
+// composes its middleware once, at listen), so an entry appears when its plugin registers it and disappears
+// when the plugin unloads. Each generation of the dashboard starts with empty registries (ctx.registry): when
+// the dashboard reloads or restarts, the host restarts the plugins that depend on it, and they register again.
 import path from 'node:path';
-import type { Owner } from '../../../core/types.ts';
+import type { HostControl, OwnedRegistry, Owner, Registered, RegistryOptions } from '../../../core/types.ts';
 import type { AnyMiddleware, ApiRoute, ApiRoutes, ChatHistoryProvider, DashboardChart, DashboardPage, DashboardPanel, NavEntry, RouteInfo, UserSection } from '../service.ts';
 import { compileRoutes, isApiRoute, routesOf } from './api-routes.ts';
 import type { BodyValidator } from './validation.ts';
 
-export interface Registered<T> {
-  readonly owner: string;
-  readonly item: T;
+const RESERVED = /^\/(?:$|api(?:\/|$)|assets(?:\/|$)|events$|login$|logout$|plugins(?:\/|$)|setup(?:\/|$)|logs(?:\/|$)|chat(?:\/|$)|security(?:\/|$)|bot(?:\/|$))/;
+
+/** What the registry needs from the dashboard's ctx: owner-scoped registries, and the host to check capabilities. */
+export interface ExtensionHost {
+  registry<T>(options?: RegistryOptions<T>): OwnedRegistry<T>;
+  readonly host: Pick<HostControl, 'requireCapability'>;
+}
+
+/** A page whose path has `:name` segments, tried in order of registration after the fixed paths. */
+interface PatternPage {
+  readonly page: DashboardPage;
+  readonly shape: string;
+  readonly match: RegExp;
+  readonly names: readonly string[];
 }
 
 interface ApiEntry {
-  readonly owner: string;
-  readonly item: AnyMiddleware;
+  readonly middleware: AnyMiddleware;
   readonly routes: readonly RouteInfo[];
 }
 
-const RESERVED = /^\/(?:$|api(?:\/|$)|assets(?:\/|$)|events$|login$|logout$|plugins(?:\/|$)|setup(?:\/|$)|logs(?:\/|$)|chat(?:\/|$)|security(?:\/|$)|bot(?:\/|$))/;
+const byOrder = <T extends { readonly order?: number }>(label: (item: T) => string) => (a: Registered<T>, b: Registered<T>) =>
+  (a.item.order ?? 100) - (b.item.order ?? 100) || label(a.item).localeCompare(label(b.item));
 
 export class ExtensionRegistry {
-  private readonly pages = new Map<string, Registered<DashboardPage>>();
-  private readonly navs = new Set<Registered<NavEntry>>();
-  private readonly panelsById = new Map<string, Registered<DashboardPanel>>();
-  /** Pages whose path has `:name` segments, tried in order of registration after the fixed paths. */
-  private readonly patterns = new Map<string, Registered<DashboardPage> & { readonly match: RegExp; readonly names: string[] }>();
-  private readonly apis = new Set<ApiEntry>();
-  private readonly assetDirs = new Map<string, string>();
-  private readonly chartsById = new Map<string, Registered<DashboardChart>>();
-  private readonly sectionsById = new Map<string, Registered<UserSection>>();
-  private history: Registered<ChatHistoryProvider> | undefined;
+  private readonly pages: OwnedRegistry<DashboardPage>;
+  private readonly patterns: OwnedRegistry<PatternPage>;
+  private readonly navs: OwnedRegistry<NavEntry>;
+  private readonly panelsById: OwnedRegistry<DashboardPanel>;
+  private readonly apis: OwnedRegistry<ApiEntry>;
+  private readonly assetDirs: OwnedRegistry<string>;
+  private readonly chartsById: OwnedRegistry<DashboardChart>;
+  private readonly sectionsById: OwnedRegistry<UserSection>;
+  private readonly history: OwnedRegistry<ChatHistoryProvider>;
 
-  constructor(private readonly validator: BodyValidator) {}
-
-  /** Registers `item` for `owner` and removes it when the owner unloads; the returned function removes it now. */
-  private own(owner: Owner, add: () => void, remove: () => void): () => void {
-    add();
-    let done = false;
-    const dispose = () => {
-      if (done) return;
-      done = true;
-      remove();
-    };
-    owner.onDispose(dispose);
-    return dispose;
+  constructor(private readonly ctx: ExtensionHost, private readonly validator: BodyValidator) {
+    this.pages = ctx.registry({ key: (page) => page.path, what: 'dashboard page path' });
+    // `/users/:login` and `/users/:name` are the same page: patterns are keyed by their shape.
+    this.patterns = ctx.registry({ key: (p) => p.shape, what: 'dashboard page path' });
+    this.navs = ctx.registry();
+    this.panelsById = ctx.registry({ key: (panel) => panel.id, what: 'dashboard panel id' });
+    this.apis = ctx.registry();
+    this.assetDirs = ctx.registry();
+    this.chartsById = ctx.registry({ key: (chart) => chart.id, what: 'dashboard chart id' });
+    this.sectionsById = ctx.registry({ key: (section) => section.id, what: 'dashboard user section id' });
+    this.history = ctx.registry({ key: () => 'chat history', what: 'provider of' });
   }
 
   addPage(owner: Owner, page: DashboardPage): () => void {
     const p = normalizePath(page.path);
     if (RESERVED.test(p)) throw new Error(`dashboard page path ${p} is taken by the dashboard itself; use e.g. /${owner.name}`);
-    // `/users/:login` and `/users/:name` are the same page: patterns are keyed by their shape.
     const shape = p.replace(/\/:[^/]+/g, '/:');
     const existing = this.pages.get(p) ?? this.patterns.get(shape);
     if (existing) throw new Error(`dashboard page path ${p} is already used by plugin ${existing.owner}`);
     if (typeof page.render !== 'function') throw new Error('a dashboard page needs a render(request) function');
-    const entry = { owner: owner.name, item: { ...page, path: p } };
     const names: string[] = [];
     const source = p.split('/').map((seg) => (seg.startsWith(':') ? (names.push(seg.slice(1)), '([^/]+)') : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
-    const map: Map<string, Registered<DashboardPage>> = names.length ? this.patterns : this.pages;
-    const stored = names.length ? { ...entry, match: new RegExp(`^${source}$`), names } : entry;
-    const key = names.length ? shape : p;
-    const removePage = this.own(owner, () => map.set(key, stored), () => {
-      if (map.get(key) === stored) map.delete(key);
-    });
+    const removePage = names.length
+      ? this.patterns.add(owner, { page: { ...page, path: p }, shape, match: new RegExp(`^${source}$`), names })
+      : this.pages.add(owner, { ...page, path: p });
     const nav = names.length ? false : page.nav ?? true;
     const removeNav = nav ? this.addNav(owner, { title: typeof nav === 'string' ? nav : page.title, href: p, order: page.order }) : () => undefined;
     return () => {
@@ -76,36 +79,31 @@ export class ExtensionRegistry {
 
   addNav(owner: Owner, entry: NavEntry): () => void {
     if (!entry.href.startsWith('/') || entry.href.startsWith('//')) throw new Error('a dashboard navigation entry links to a path of the dashboard, e.g. /shop');
-    const r = { owner: owner.name, item: entry };
-    return this.own(owner, () => this.navs.add(r), () => this.navs.delete(r));
+    return this.navs.add(owner, entry);
   }
 
   addPanel(owner: Owner, panel: DashboardPanel): () => void {
     const existing = this.panelsById.get(panel.id);
     if (existing) throw new Error(`dashboard panel id ${panel.id} is already used by plugin ${existing.owner}`);
-    const r = { owner: owner.name, item: panel };
-    return this.own(owner, () => this.panelsById.set(panel.id, r), () => {
-      if (this.panelsById.get(panel.id) === r) this.panelsById.delete(panel.id);
-    });
+    return this.panelsById.add(owner, panel);
   }
 
   addApi(owner: Owner, routes: ApiRoutes | ApiRoute | readonly ApiRoute[]): () => void {
-    let mw: AnyMiddleware;
+    let middleware: AnyMiddleware;
     let listed: RouteInfo[] = [];
     if (Array.isArray(routes) || isApiRoute(routes)) {
       const compiled = compileRoutes(Array.isArray(routes) ? routes : [routes as ApiRoute], this.validator, owner.name);
-      mw = compiled.router.routes() as unknown as AnyMiddleware;
+      middleware = compiled.router.routes() as unknown as AnyMiddleware;
       listed = compiled.routes;
     } else if (typeof routes === 'function') {
-      mw = routes as AnyMiddleware;
+      middleware = routes as AnyMiddleware;
     } else {
       const router = routes as { routes(): AnyMiddleware; stack?: unknown };
-      mw = router.routes();
+      middleware = router.routes();
       if (Array.isArray(router.stack)) listed = routesOf(router as never, owner.name);
     }
-    if (typeof mw !== 'function') throw new Error('addApi takes routes ({ method, path, handler }), a @koa/router instance or a Koa middleware');
-    const r: ApiEntry = { owner: owner.name, item: mw, routes: listed };
-    return this.own(owner, () => this.apis.add(r), () => this.apis.delete(r));
+    if (typeof middleware !== 'function') throw new Error('addApi takes routes ({ method, path, handler }), a @koa/router instance or a Koa middleware');
+    return this.apis.add(owner, { middleware, routes: listed });
   }
 
   addChart(owner: Owner, chart: DashboardChart): () => void {
@@ -119,29 +117,23 @@ export class ExtensionRegistry {
   }
 
   provideChatHistory(owner: Owner, provider: ChatHistoryProvider): () => void {
-    if (this.history) throw new Error(`the chat history is already provided by plugin ${this.history.owner}`);
-    const r = { owner: owner.name, item: provider };
-    return this.own(owner, () => (this.history = r), () => {
-      if (this.history === r) this.history = undefined;
-    });
+    const existing = this.history.get('chat history');
+    if (existing) throw new Error(`the chat history is already provided by plugin ${existing.owner}`);
+    return this.history.add(owner, provider);
   }
 
-  private unique<T>(owner: Owner, map: Map<string, Registered<T>>, id: string, item: T, what: string): () => void {
-    const existing = map.get(id);
+  private unique<T>(owner: Owner, registry: OwnedRegistry<T>, id: string, item: T, what: string): () => void {
+    const existing = registry.get(id);
     if (existing) throw new Error(`dashboard ${what} id ${id} is already used by plugin ${existing.owner}`);
-    const r = { owner: owner.name, item };
-    return this.own(owner, () => map.set(id, r), () => {
-      if (map.get(id) === r) map.delete(id);
-    });
+    return registry.add(owner, item);
   }
 
+  /** Files served here need no login: only a plugin with the `public-assets` capability may add a folder. */
   addAssets(owner: Owner, dir: string): string {
+    this.ctx.host.requireCapability(owner.name, 'public-assets', 'serve a folder through the dashboard without login (addAssets)');
     if (!path.isAbsolute(dir)) throw new Error('addAssets needs an absolute folder, e.g. path.join(ctx.dir, "assets")');
-    const name = owner.name;
-    this.own(owner, () => this.assetDirs.set(name, dir), () => {
-      if (this.assetDirs.get(name) === dir) this.assetDirs.delete(name);
-    });
-    return `/assets/ext/${name}/`;
+    this.assetDirs.add(owner, dir);
+    return `/assets/ext/${owner.name}/`;
   }
 
   /** The page at `p` (a fixed path first, then the `:name` patterns) and the values of its segments. */
@@ -154,58 +146,55 @@ export class ExtensionRegistry {
     }
     const fixed = this.pages.get(at);
     if (fixed) return { ...fixed, params: {} };
-    for (const entry of this.patterns.values()) {
-      const m = entry.match.exec(at);
+    for (const entry of this.patterns.entries()) {
+      const m = entry.item.match.exec(at);
       if (!m) continue;
       const params: Record<string, string> = {};
-      entry.names.forEach((name, i) => {
+      entry.item.names.forEach((name, i) => {
         try {
           params[name] = decodeURIComponent(m[i + 1] ?? '');
         } catch {
           params[name] = m[i + 1] ?? '';
         }
       });
-      return { owner: entry.owner, item: entry.item, params };
+      return { owner: entry.owner, item: entry.item.page, params };
     }
     return undefined;
   }
 
   nav(): Registered<NavEntry>[] {
-    return [...this.navs].sort((a, b) => (a.item.order ?? 100) - (b.item.order ?? 100) || a.item.title.localeCompare(b.item.title));
+    return this.navs.entries().sort(byOrder((n) => n.title));
   }
 
   panels(): Registered<DashboardPanel>[] {
-    return [...this.panelsById.values()].sort((a, b) => (a.item.order ?? 100) - (b.item.order ?? 100) || a.item.id.localeCompare(b.item.id));
+    return this.panelsById.entries().sort(byOrder((p) => p.id));
   }
 
   api(): Registered<AnyMiddleware>[] {
-    return [...this.apis];
+    return this.apis.entries().map((e) => ({ ...e, item: e.item.middleware }));
   }
 
   /** The method/path pairs other plugins' routes answer (routes given as data or as a router). */
   apiRoutes(): RouteInfo[] {
-    return [...this.apis].flatMap((a) => a.routes);
+    return this.apis.values().flatMap((a) => a.routes);
   }
 
   charts(): Registered<DashboardChart>[] {
-    return sorted(this.chartsById);
+    return this.chartsById.entries().sort(byOrder((c) => c.id));
   }
 
   userSections(): Registered<UserSection>[] {
-    return sorted(this.sectionsById);
+    return this.sectionsById.entries().sort(byOrder((s) => s.id));
   }
 
   chatHistory(): ChatHistoryProvider | undefined {
-    return this.history?.item;
+    return this.history.values()[0];
   }
 
+  /** The folder a plugin added last (a second addAssets of the same plugin wins). */
   assets(plugin: string): string | undefined {
-    return this.assetDirs.get(plugin);
+    return this.assetDirs.entries().filter((e) => e.owner === plugin).pop()?.item;
   }
-}
-
-function sorted<T extends { readonly id: string; readonly order?: number }>(map: Map<string, Registered<T>>): Registered<T>[] {
-  return [...map.values()].sort((a, b) => (a.item.order ?? 100) - (b.item.order ?? 100) || a.item.id.localeCompare(b.item.id));
 }
 
 function normalizePath(p: string): string {

@@ -1,9 +1,8 @@
 // Numbers for the Dashboard page: chat messages per minute, command uses (counted by tapping the command
 // hook, written behind in per-hour aggregates), and the data of the charts (its own command chart, and
 // the charts other plugins added with dashboard.addChart).
-import type { Batch, PluginDb } from '../../../core/types.ts';
+import type { Batch, PluginDb, Registered } from '../../../core/types.ts';
 import type { DashboardChart } from '../service.ts';
-import type { Registered } from './extensions.ts';
 
 const HOUR = 3_600_000;
 

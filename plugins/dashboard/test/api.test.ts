@@ -34,7 +34,8 @@ describe('dashboard: HTTP and JSON API', function () {
     t = await startTestBot({
       plugins: ['dashboard', 'quotes', 'chatlog'],
       pluginPaths: [FIXTURES],
-      config: { plugins: { dashboard: { port: 0 } } },
+      // The fixture serves its script and stylesheet without login: the streamer grants it that.
+      config: { bot: { grants: { hello: ['public-assets'] } }, plugins: { dashboard: { port: 0 } } },
       env: { DASHBOARD_PASSWORD: 'pw-for-tests', BAKEBOT_API_TOKEN: TOKEN },
     });
     url = t.service('dashboard').url ?? '';
@@ -456,7 +457,8 @@ describe('dashboard: what a reload, a restart and disabling it do', function () 
     const t = await startTestBot({
       plugins: ['dashboard', 'chatlog'],
       pluginPaths: [FIXTURES],
-      config: { plugins: { dashboard: { port: 0 } } },
+      // The fixture serves its script and stylesheet without login: the streamer grants it that.
+      config: { bot: { grants: { hello: ['public-assets'] } }, plugins: { dashboard: { port: 0 } } },
       env: { DASHBOARD_PASSWORD: 'pw', TWITCH_AUTH_URL: auth.url },
     });
     try {

@@ -99,7 +99,8 @@ describe('dashboard in a browser', function () {
     t = await startTestBot({
       plugins: ['dashboard', 'quotes', 'chatlog'],
       pluginPaths: [FIXTURES],
-      config: { plugins: { dashboard: { port: 0 } } },
+      // The fixture serves its script and stylesheet without login: the streamer grants it that.
+      config: { bot: { grants: { hello: ['public-assets'] } }, plugins: { dashboard: { port: 0 } } },
       env: { DASHBOARD_PASSWORD: PASSWORD, TWITCH_AUTH_URL: auth.url, TWITCH_CHAT_URL: `ws://127.0.0.1:${twitch.port}` },
     });
     url = t.service('dashboard').url ?? '';

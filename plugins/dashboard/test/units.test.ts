@@ -3,6 +3,7 @@
 import http from 'node:http';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
+import { createRegistry } from '../../../core/registry.ts';
 import type { Logger } from '../../../core/types.ts';
 import { hashPassword, verifyPassword } from '../server/auth.ts';
 import { adopt, handOff, HANDOVER_KIND } from '../server/carry.ts';
@@ -197,13 +198,15 @@ describe('dashboard: hand-over pieces', () => {
 });
 
 describe('dashboard: the extension registry', () => {
+  // What the dashboard's ctx gives the registry: core's owner-scoped registries, and a host that grants all.
+  const registryHost = () => ({ registry: createRegistry, host: { requireCapability: () => undefined } });
   const owner = (name: string) => {
     const disposers: (() => void)[] = [];
     return { name, onDispose: (fn: () => void) => void disposers.push(fn), unload: () => disposers.splice(0).reverse().forEach((fn) => fn()) };
   };
 
   it('matches pages with :name segments after fixed paths, and keeps one owner per id', () => {
-    const registry = new ExtensionRegistry(new BodyValidator());
+    const registry = new ExtensionRegistry(registryHost(), new BodyValidator());
     const eco = owner('economy');
     const render = () => 'x';
     registry.addPage(eco, { path: '/users', title: 'Users', render });
@@ -225,7 +228,7 @@ describe('dashboard: the extension registry', () => {
   });
 
   it('lists the routes given as data or as a router, and refuses a route it cannot serve', () => {
-    const registry = new ExtensionRegistry(new BodyValidator());
+    const registry = new ExtensionRegistry(registryHost(), new BodyValidator());
     const p = owner('shop');
     registry.addApi(p, [{ method: 'GET', path: '/api/shop', handler: () => ({}) }, { method: 'POST', path: '/api/shop/:id', bodySchema: { type: 'object' }, handler: () => ({}) }]);
     expect(registry.apiRoutes()).to.deep.equal([{ method: 'GET', path: '/api/shop', owner: 'shop' }, { method: 'POST', path: '/api/shop/:id', owner: 'shop' }]);

@@ -1,8 +1,9 @@
 // Effects: provided by other plugins through the shop's service (owned by their ctx), failures refunded
 // automatically, and catalog items whose effect nobody provides reported as config errors naming the item.
 import { expect } from 'chai';
+import { createRegistry } from '../../../core/registry.ts';
 import type { Owner } from '../../../core/types.ts';
-import { EffectRegistry, registerOfferedEffects } from '../effects.ts';
+import { EffectRegistry, registerOfferedEffects, type RegisteredEffect } from '../effects.ts';
 import { startShop, type ShopBot } from './helpers.ts';
 
 const ITEMS = {
@@ -122,7 +123,7 @@ describe('shop: effects', function () {
 
   it('provideEffect: names are checked, a name has one provider, and the registration belongs to its owner', async () => {
     let changes = 0;
-    const registry = new EffectRegistry(() => changes++);
+    const registry = new EffectRegistry(createRegistry<RegisteredEffect>({ key: (e) => e.name, onChange: () => changes++ }));
     const a = owner('plugin_a');
     const b = owner('plugin_b');
     registry.provide(a, 'sparkles', () => undefined, { description: 'shiny' });
@@ -162,7 +163,7 @@ describe('shop: effects', function () {
   });
 
   it('a dependency (the economy, later: xp_boost) offers effects on its service as shopEffects', () => {
-    const registry = new EffectRegistry(() => undefined);
+    const registry = new EffectRegistry(createRegistry<RegisteredEffect>({ key: (e) => e.name }));
     const shop = owner('shop');
     const errors: string[] = [];
     const economyLike = {
