@@ -29,7 +29,7 @@ describe('security: what the dashboard README promises', function () {
   let c: Client;
 
   before(async () => {
-    s = await startDashboard({ plugins: ['secretive', 'quotes'] });
+    s = await startDashboard({ plugins: ['secretive', 'quotes', 'economy', 'chatlog'] });
     c = new Client(s.url);
     expect((await c.login(PASSWORD)).status).to.equal(303);
   });

@@ -38,7 +38,7 @@ describe('dashboard: one shape for every JSON error of every route', function ()
     t = await startTestBot({
       plugins: ['dashboard', 'quotes', 'chatlog', 'economy', 'shop'],
       pluginPaths: [FIXTURES],
-      config: { plugins: { dashboard: { port: 0 } } },
+      config: { bot: { grants: { hello: ['public-assets'] } }, plugins: { dashboard: { port: 0 } } },
       env: { DASHBOARD_PASSWORD: 'pw', BAKEBOT_API_TOKEN: TOKEN },
     });
     A = api(t.service('dashboard').url ?? '', TOKEN);

@@ -148,12 +148,16 @@ describe('economy: chat commands', function () {
     expect(await s.t.ask('alice', '!daily')).to.match(/already claimed/);
   });
 
-  it('an unknown time zone fails setup with a clear message', async () => {
-    const t = await startTestBot({ plugins: ['economy'], config: { plugins: { economy: { timezone: 'Mars/Olympus_Mons' } } } });
-    const info = t.host.plugin('economy');
-    await t.stop();
-    expect(info?.state).to.not.equal('enabled');
-    expect(`${info?.error ?? ''} ${info?.state}`).to.match(/Mars\/Olympus_Mons" is not a known IANA time zone/);
+  it('an unknown time zone is a config error with its line, before anything starts', async () => {
+    // The economy's checkConfig runs wherever its schema does: the start stops with file, line and reason.
+    const err = await startTestBot({ plugins: ['economy'], config: { plugins: { economy: { timezone: 'Mars/Olympus_Mons' } } } }).then(
+      async (t) => {
+        await t.stop();
+        return undefined;
+      },
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).to.match(/bakebot\.yaml:\d+ plugins\.economy\.timezone: "Mars\/Olympus_Mons" is not a known IANA time zone/);
   });
 
   it('!hourly: once per hour', async () => {
