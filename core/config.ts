@@ -104,6 +104,10 @@ const ENV_PATHS: Record<string, { path: string[]; kind: 'string' | 'number' | 'b
   LOG_LEVEL: { path: ['bot', 'logLevel'], kind: 'level' },
   GUI_HOST: { path: ['plugins', 'dashboard', 'host'], kind: 'string' },
   GUI_PORT: { path: ['plugins', 'dashboard', 'port'], kind: 'number' },
+  // The overlays plugin's viewer-facing server. Kept here until plugins declare their own environment
+  // bindings (the "plugin seams" work); then these two move into plugins/overlays.
+  WEB_HOST: { path: ['plugins', 'overlays', 'host'], kind: 'string' },
+  WEB_PORT: { path: ['plugins', 'overlays', 'port'], kind: 'number' },
   ENABLE_EVENTSUB: { path: ['plugins', 'eventsub', 'enabled'], kind: 'boolean' },
   EVENTSUB_SECRET: { path: ['plugins', 'eventsub', 'secret'], kind: 'string' },
   EVENTSUB_PORT: { path: ['plugins', 'eventsub', 'port'], kind: 'number' },
