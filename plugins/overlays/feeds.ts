@@ -28,7 +28,7 @@ export async function feedShop(ctx: PluginContext<FeedConfig>, shop: ShopService
     if (!bought) return;
     const user = (await ctx.users.byId(r.userId))?.displayName ?? r.username;
     const what = `${r.quantity > 1 ? `${r.quantity} × ` : ''}${r.reward}`;
-    registry.publish(undefined, 'alerts', { type: 'alert', kind: 'purchase', title: `${user} bought ${what}!`, user, ...(r.input ? { text: r.input } : {}) });
+    registry.publish(undefined, 'alerts', { type: 'alert', kind: 'purchase', title: `${user} bought ${what}!`, ...(r.input ? { text: r.input } : {}) });
     registry.publish(undefined, 'orders', { type: 'item', ...orderItem(r, user) });
   });
 }

@@ -9,6 +9,7 @@ export function overlayPage(title: string, name: string, layout: string, events:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)} · BakeBot</title>
 <link rel="stylesheet" href="/assets/overlay.css">
 <link rel="stylesheet" href="/assets/custom.css">

@@ -19,6 +19,7 @@
     alerts(root) {
       const queue = [];
       let showing = false;
+      let timers = [];
       function next() {
         const a = queue.shift();
         if (!a) {
@@ -33,18 +34,24 @@
         if (a.text) box.append(el('div', 'bb-alert-text', a.text));
         root.append(box);
         window.requestAnimationFrame(() => box.classList.add('bb-show'));
-        window.setTimeout(() => {
-          box.classList.remove('bb-show');
+        timers = [
           window.setTimeout(() => {
-            box.remove();
-            next();
-          }, 300);
-        }, Math.max(1000, Math.min(60000, Number(a.durationMs) || Number(root.dataset.alertMs) || 6000)));
+            box.classList.remove('bb-show');
+            timers.push(
+              window.setTimeout(() => {
+                box.remove();
+                next();
+              }, 300),
+            );
+          }, Math.max(1000, Math.min(60000, Number(a.durationMs) || 6000))),
+        ];
       }
       return {
         apply(e) {
           if (e.type === 'clear') {
             queue.length = 0;
+            timers.forEach((h) => window.clearTimeout(h));
+            showing = false;
             root.textContent = '';
             return;
           }
