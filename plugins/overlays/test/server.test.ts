@@ -5,9 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { FakeClock, startTestBot, type TestBot } from '../../../test/support/kit.ts';
-import { Client, openEvents } from '../../dashboard/test/helpers.ts';
+import { api, Client, openEvents } from '../../dashboard/test/helpers.ts';
 import { isOverlayError, type OverlaysService } from '../service.ts';
 
+const API_TOKEN = 'overlays-test-token-0123456789';
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 describe('overlay server', function () {
@@ -28,7 +29,7 @@ describe('overlay server', function () {
       plugins: ['economy', 'shop', 'dashboard', 'overlays'],
       pluginPaths: [FIXTURES],
       clock: new FakeClock(),
-      env: { DASHBOARD_PASSWORD: 'correct horse battery staple', WEB_PORT: '0', WEB_HOST: '127.0.0.1' },
+      env: { DASHBOARD_PASSWORD: 'correct horse battery staple', BAKEBOT_API_TOKEN: API_TOKEN, WEB_PORT: '0', WEB_HOST: '127.0.0.1' },
       config: { plugins: { dashboard: { port: 0 }, fightclub: { enabled: true } } },
     });
     overlays = t.service('overlays');
@@ -133,6 +134,29 @@ describe('overlay server', function () {
     expect(codeOf(() => overlays.registerWidget(stranger, { name: 'alerts', title: 'x', layout: 'text' }))).to.equal('NAME_TAKEN');
     expect(codeOf(() => overlays.registerWidget(stranger, { name: 'Bad Name', title: 'x', layout: 'text' }))).to.equal('INVALID_NAME');
     expect(codeOf(() => t.service('fightclub').publish('fightclub-score', { type: 'text', text: '3 : 1' }))).to.equal('none');
+  });
+
+  it("lists the overlays and fires test events through the dashboard's API", async () => {
+    const dash = api(t.service('dashboard').url ?? '', API_TOKEN);
+    const list = await dash.get('/api/overlays');
+    expect(list.status).to.equal(200);
+    const rows = list.json<{ name: string; url: string }[]>();
+    expect(rows.map((r) => r.name)).to.include.members(['alerts', 'game', 'fight', 'leaderboard', 'orders', 'fightclub-score']);
+    for (const r of rows) expect(r.url).to.equal(urlOf(r.name));
+    const stream = await openEvents(base, pathOf('alerts').replace('/overlay/alerts', '/overlay/alerts/events'));
+    const fired = await dash.post('/api/overlays/test', { name: 'alerts' });
+    expect(fired.status).to.equal(200);
+    expect(await stream.next('overlay')).to.deep.include({ type: 'alert', title: 'Test alert' });
+    stream.close();
+    let r = await dash.post('/api/overlays/test', { name: 'nope' });
+    expect(r.status).to.equal(404);
+    expect(r.json()).to.deep.include({ code: 'UNKNOWN_OVERLAY' });
+    r = await dash.post('/api/overlays/test', {});
+    expect(r.status).to.equal(400);
+    expect(r.json()).to.deep.include({ code: 'INVALID_BODY' });
+    expect((await new Client(t.service('dashboard').url ?? '').get('/api/overlays', { accept: 'application/json' })).status, 'behind the login').to.equal(401);
+    r = await dash.post('/api/overlays/rotate', { name: 'game' });
+    expect(r.json<{ url: string }>().url).to.equal(urlOf('game'));
   });
 
   it('serves the public leaderboard only when switched on', async () => {
