@@ -17,6 +17,7 @@ describe('overlay server', function () {
   let overlays: OverlaysService;
   let base: string;
   let web: Client;
+  let clock: FakeClock;
 
   const urlOf = (name: string) => overlays.list().find((o) => o.name === name)?.url ?? '';
   const pathOf = (name: string) => {
@@ -25,10 +26,11 @@ describe('overlay server', function () {
   };
 
   beforeEach(async () => {
+    clock = new FakeClock();
     t = await startTestBot({
       plugins: ['economy', 'shop', 'dashboard', 'overlays'],
       pluginPaths: [FIXTURES],
-      clock: new FakeClock(),
+      clock,
       env: { DASHBOARD_PASSWORD: 'correct horse battery staple', BAKEBOT_API_TOKEN: API_TOKEN, WEB_PORT: '0', WEB_HOST: '127.0.0.1' },
       config: { plugins: { dashboard: { port: 0 }, fightclub: { enabled: true } } },
     });
@@ -157,6 +159,23 @@ describe('overlay server', function () {
     expect((await new Client(t.service('dashboard').url ?? '').get('/api/overlays', { accept: 'application/json' })).status, 'behind the login').to.equal(401);
     r = await dash.post('/api/overlays/rotate', { name: 'game' });
     expect(r.json<{ url: string }>().url).to.equal(urlOf('game'));
+  });
+
+  it('keeps the leaderboard from the economy up to date', async () => {
+    const board = await openEvents(base, pathOf('leaderboard').replace('/overlay/leaderboard', '/overlay/leaderboard/events'));
+    await board.next('state');
+    const economy = t.service('economy');
+    await t.bot.users.ensure({ id: 'local:crumb', login: 'crumb', displayName: 'Crumb' });
+    await t.bot.users.ensure({ id: 'local:flour', login: 'flour', displayName: 'Flour' });
+    await economy.credit('local:crumb', 120, { reason: 'test', source: 'test' });
+    await economy.credit('local:flour', 300, { reason: 'test', source: 'test' });
+    await clock.advance(2000);
+    const event = (await board.next('overlay', (e) => ((e as { rows?: unknown[] }).rows ?? []).length === 2)) as { rows: unknown[] };
+    expect(event.rows).to.deep.equal([
+      { rank: 1, name: 'Flour', value: '300 tokens' },
+      { rank: 2, name: 'Crumb', value: '120 tokens' },
+    ]);
+    board.close();
   });
 
   it('serves the public leaderboard only when switched on', async () => {
