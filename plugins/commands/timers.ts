@@ -67,7 +67,20 @@ export function createTimers(ctx: PluginContext<{ timers: Readonly<Record<string
     schedule(s, ctx.clock.now() + s.settings.minutes * 60_000);
   }
 
-  enabled.forEach((s, i) => schedule(s, start + s.settings.minutes * 60_000 + i * spread));
+  // After a reload (a timer edited on the dashboard) the others keep their line counts and schedule.
+  const before = new Map<string, { lines?: unknown; nextAt?: unknown; lastPostedAt?: unknown }>();
+  const handed = (ctx.inherited as { timers?: unknown } | undefined)?.timers;
+  if (Array.isArray(handed)) for (const h of handed as { name?: unknown; lines?: unknown; nextAt?: unknown; lastPostedAt?: unknown }[]) if (typeof h?.name === 'string') before.set(h.name, h);
+  enabled.forEach((s, i) => {
+    const old = before.get(s.name);
+    if (old?.lines && typeof old.lines === 'object') {
+      for (const [channel, n] of Object.entries(old.lines)) if (typeof n === 'number') s.lines.set(channel, n);
+    }
+    if (typeof old?.lastPostedAt === 'number') s.lastPostedAt = old.lastPostedAt;
+    const keep = typeof old?.nextAt === 'number' && old.nextAt > start && old.nextAt - start <= s.settings.minutes * 60_000 ? old.nextAt : undefined;
+    schedule(s, keep ?? start + s.settings.minutes * 60_000 + i * spread);
+  });
+  ctx.handOver(() => ({ timers: states.map((s) => ({ name: s.name, lines: Object.fromEntries(s.lines), nextAt: s.nextAt, lastPostedAt: s.lastPostedAt })) }));
 
   /** Counts a chat line; a waiting timer whose lines are now complete posts (one timer per line at most). */
   async function onLine(channel: string): Promise<void> {

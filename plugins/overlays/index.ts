@@ -36,6 +36,8 @@ export default definePlugin({
   async setup(ctx) {
     const registry = new OverlayRegistry(ctx, ctx.name);
     await registry.loadKeys();
+    registry.restore(ctx.inherited);
+    ctx.handOver(() => ({ screens: registry.snapshot() }));
 
     let server: OverlayServer | undefined;
     let notListening: string | undefined;

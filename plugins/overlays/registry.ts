@@ -155,6 +155,23 @@ export class OverlayRegistry {
     return remove;
   }
 
+  /** What is on screen, for the next version of the plugin (a reload must not blank a running fight). */
+  snapshot(): { overlay: string; state: OverlayEvent; owner?: string }[] {
+    return [...this.overlays.values()].flatMap((o) => (o.state ? [{ overlay: o.name, state: o.state, ...(o.stateOwner ? { owner: o.stateOwner } : {}) }] : []));
+  }
+
+  /** Takes back a snapshot (from an older version, maybe): only states the overlay's layout still accepts. */
+  restore(inherited: unknown): void {
+    const list = (inherited as { screens?: unknown } | undefined)?.screens;
+    if (!Array.isArray(list)) return;
+    for (const item of list as { overlay?: unknown; state?: unknown; owner?: unknown }[]) {
+      const o = typeof item?.overlay === 'string' ? this.overlays.get(item.overlay) : undefined;
+      if (!o || eventProblem(o.layout, item.state)) continue;
+      o.state = item.state as OverlayEvent;
+      if (typeof item.owner === 'string') o.stateOwner = item.owner;
+    }
+  }
+
   viewersOf(name: string): number {
     let n = 0;
     for (const v of this.viewers) if (v.overlay === name) n++;

@@ -62,4 +62,16 @@ describe('timers', function () {
     expect(follow?.lines).to.deep.equal({});
     expect(follow?.nextAt).to.equal(new Date('2026-01-15T12:20:00Z').getTime());
   });
+
+  it('keeps line counts and the schedule through a reload (a timer edited on the dashboard)', async () => {
+    t.say('crumb', 'one');
+    t.say('crumb', 'two');
+    await settle(50);
+    const before = t.service('commands').timers().find((v) => v.name === 'follow');
+    expect(before?.lines).to.deep.equal({ bakery: 2 });
+    await t.host.reload('commands');
+    const after = t.service('commands').timers().find((v) => v.name === 'follow');
+    expect(after?.lines).to.deep.equal({ bakery: 2 });
+    expect(after?.nextAt).to.equal(before?.nextAt);
+  });
 });

@@ -161,6 +161,16 @@ describe('overlay server', function () {
     expect(r.json<{ url: string }>().url).to.equal(urlOf('game'));
   });
 
+  it('keeps what is on screen through a reload of the overlays plugin', async () => {
+    const fight = { type: 'fight' as const, left: { name: 'Rye', hp: 10, maxHp: 100 }, right: { name: 'Bun', hp: 20, maxHp: 100 } };
+    overlays.publish(undefined, 'fight', fight);
+    await t.host.reload('overlays');
+    overlays = t.service('overlays');
+    const page = await openEvents(overlays.url ?? '', pathOf('fight').replace('/overlay/fight', '/overlay/fight/events'));
+    expect(((await page.next('state')) as { state: unknown }).state).to.deep.equal(fight);
+    page.close();
+  });
+
   it('keeps the leaderboard from the economy up to date', async () => {
     const board = await openEvents(base, pathOf('leaderboard').replace('/overlay/leaderboard', '/overlay/leaderboard/events'));
     await board.next('state');
