@@ -40,6 +40,8 @@ describe('custom commands', function () {
               odd: { response: 'Hello {usr} and {random}' },
               off: { response: 'never', enabled: false },
               mods: { response: 'mods only', permission: 'moderator' },
+              boss: { response: 'streamer only', permission: 'broadcaster' },
+              subs: { response: 'subs only', permission: 'subscriber' },
             },
           },
         },
@@ -86,6 +88,11 @@ describe('custom commands', function () {
     expect(await t.ask({ login: 'boss', roles: ['broadcaster'] }, '!so x')).to.match(/^Go follow x/);
     expect(await t.repliesTo({ login: 'vippy', roles: ['vip'] }, '!mods')).to.deep.equal([]);
     expect(await t.ask(MOD, '!mods')).to.equal('mods only');
+    expect(await t.repliesTo(MOD, '!boss')).to.deep.equal([]);
+    expect(await t.ask({ login: 'streamer', roles: ['broadcaster'] }, '!boss')).to.equal('streamer only');
+    expect(await t.repliesTo('crumb', '!subs')).to.deep.equal([]);
+    expect(await t.ask({ login: 'founder', roles: ['founder'] }, '!subs'), 'founders count as subscribers').to.equal('subs only');
+    expect(await t.ask({ login: 'vippy', roles: ['vip'] }, '!subs'), 'a higher level includes the lower').to.equal('subs only');
     expect(await t.repliesTo(MOD, '!off')).to.deep.equal([]);
     await fund('troll', 0);
     await t.bot.users.setBanned('local:troll', true);
@@ -158,10 +165,33 @@ describe('custom commands', function () {
     expect(await t.ask('crumb', '!stamp')).to.equal('stamped');
   });
 
+  it('lets a plugin that arrives later take its name back, and says so', async () => {
+    await t.host.setEnabled('quotes', false);
+    expect(await t.ask(MOD, '!addcom !quote no quotes today')).to.equal('Added !quote.');
+    expect(await t.ask('crumb', '!quote')).to.equal('no quotes today');
+    await t.host.setEnabled('quotes', true);
+    const answers = await t.repliesTo('crumb', '!quote');
+    expect(answers, 'only the plugin answers').to.have.length(1);
+    expect(answers[0]).to.match(/^No quotes yet/);
+    const t2 = (await commands.list()).find((c) => c.name === 'quote');
+    expect(t2?.problem).to.equal('!quote is a command of the quotes plugin, which wins');
+    expect(await t.ask('crumb', '!commands')).to.not.include('!quote');
+  });
+
   it('keeps chat-added commands and their counters across a restart', async () => {
     await t.ask(MOD, '!addcom !lurk {user} is lurking ({count})');
     expect(await t.ask('crumb', '!lurk')).to.equal('crumb is lurking (1)');
     await t.host.reload('commands');
     expect(await t.ask('crumb', '!lurk')).to.equal('crumb is lurking (2)');
+  });
+
+  it("uses the bot's commandCooldown when a command sets none", async () => {
+    await t.stop();
+    clock = new FakeClock('2026-01-15T12:00:00Z');
+    t = await startTestBot({ plugins: ['commands'], clock, config: { bot: { commandCooldown: 5 }, plugins: { commands: { commands: { hi: { response: 'hi {user}' } } } } } });
+    expect(await t.ask('crumb', '!hi')).to.equal('hi crumb');
+    expect(await t.repliesTo('crumb', '!hi')).to.deep.equal([]);
+    await clock.advance(5000);
+    expect(await t.ask('crumb', '!hi')).to.equal('hi crumb');
   });
 });
