@@ -7,6 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { PluginContext } from '../../core/types.ts';
+// The dashboard's own Host rules (pure functions, bundled into this plugin): the same names pass on both servers.
+import { allowedHostNames, hostNameOf } from '../dashboard/server/guards.ts';
 import { overlayPage } from './page.ts';
 import type { OverlayRegistry, Viewer } from './registry.ts';
 
@@ -29,25 +31,6 @@ const HEADERS = {
 };
 
 const ASSETS: Readonly<Record<string, string>> = { 'overlay.js': 'text/javascript; charset=utf-8', 'overlay.css': 'text/css; charset=utf-8' };
-
-/** Host names the server answers to: loopback, its bind address, and `allowedHosts`. */
-export function allowedHostNames(host: string, extra: readonly string[]): Set<string> {
-  const names = new Set(['localhost', '127.0.0.1', '[::1]']);
-  for (const raw of [host, ...extra]) {
-    const h = raw.trim().toLowerCase();
-    if (h && h !== '0.0.0.0' && h !== '::') names.add(h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);
-  }
-  return names;
-}
-
-function hostNameOf(header: string): string | undefined {
-  try {
-    const u = new URL(`http://${header}`);
-    return u.pathname === '/' && !u.search && !u.username ? u.hostname.toLowerCase() : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, head = false): void {
   res.writeHead(status, { ...HEADERS, 'Content-Type': type });
