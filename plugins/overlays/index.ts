@@ -41,7 +41,7 @@ export default definePlugin({
 
     let server: OverlayServer | undefined;
     let notListening: string | undefined;
-    if (ctx.env.BAKEBOT_NO_WEB === '1') notListening = 'BAKEBOT_NO_WEB is set';
+    if (ctx.env.BAKEBOT_NO_WEB === '1' || ctx.env.BAKEBOT_NO_WEB === 'true') notListening = 'BAKEBOT_NO_WEB is set';
     else {
       try {
         server = await startServer(ctx, ctx.config, registry);
