@@ -66,7 +66,7 @@ describe('overlays in a browser', function () {
       plugins: ['economy', 'shop', 'dashboard', 'overlays'],
       // A fixed port, as OBS has in its URLs: a page must find the server again after a restart.
       env: { DASHBOARD_PASSWORD: PASSWORD, WEB_PORT: String(await freePort()) },
-      config: { bot: { commandCooldown: 0 }, plugins: { dashboard: { port: 0 }, overlays: { alertSeconds: 20 } } },
+      config: { bot: { commandCooldown: 0, commands: { buy: { cooldown: 0 } } }, plugins: { dashboard: { port: 0 }, overlays: { alertSeconds: 20 } } },
     });
     overlays = t.service('overlays');
     dashboardUrl = t.service('dashboard').url ?? '';
