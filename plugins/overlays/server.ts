@@ -63,7 +63,8 @@ export async function startServer(ctx: PluginContext<object>, settings: ServerSe
       send: (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
       close: () => res.end(),
     };
-    viewer.send('state', { layout: o.layout, title: o.title, state: o.state ?? null, listSize: settings.listSize });
+    // `now`: the bot's clock, so a countdown (`endsAt`) is right even when this computer's clock is not.
+    viewer.send('state', { layout: o.layout, title: o.title, state: o.state ?? null, listSize: settings.listSize, now: ctx.clock.now() });
     registry.viewers.add(viewer);
     const drop = () => registry.viewers.delete(viewer);
     res.on('close', drop);

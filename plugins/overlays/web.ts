@@ -82,7 +82,7 @@ export function mountDashboard(ctx: PluginContext<object>, dashboard: DashboardS
   <div class="overlay-preview" id="ov-${o.name}-preview" aria-label="Live preview of ${o.title}"></div>
 </section>`;
       });
-      return h`<div id="overlays-page">
+      return h`<div id="overlays-page" data-clock-offset-base="${ctx.clock.now()}">
 <p>Paste a URL into OBS as a <strong>browser source</strong> (the page is transparent). The key in the URL is its password:
 keep it off stream; "New key" makes the old URL stop working. Restyle every overlay with your own CSS file
 (<code>plugins.overlays.customCss</code>, loaded after the default style).</p>

@@ -106,6 +106,10 @@ describe('overlays in a browser', function () {
       expect(Math.min(...times), `from the click to the drawn event (tries: ${times.join(', ')} ms)`).to.be.below(500);
       // The dashboard's live preview drew it too.
       await admin.locator(`#ov-${name}-preview`, { hasText: TEST_TEXT[name] }).waitFor({ timeout: 2000 });
+      if (name === 'game') {
+        // The countdown runs on the bot's clock (a fake one here, months away from the browser's).
+        expect(Number((await p.locator('.bb-countdown').textContent())?.replace(' s', ''))).to.be.within(20, 30);
+      }
       if (name === 'fight') {
         const widths = await p.locator('.bb-hp-fill').evaluateAll((els) => els.map((e) => (e as unknown as { style: { width: string } }).style.width));
         expect(widths).to.deep.equal(['72%', '35%']);

@@ -80,7 +80,8 @@
         if (e.endsAt) {
           const clock = el('div', 'bb-countdown');
           const tick = () => {
-            const s = Math.max(0, Math.ceil((Number(e.endsAt) - Date.now()) / 1000));
+            const now = Date.now() + (Number(root.dataset.clockOffset) || 0);
+            const s = Math.max(0, Math.ceil((Number(e.endsAt) - now) / 1000));
             clock.textContent = s + ' s';
             if (!s) window.clearInterval(timer);
           };
@@ -224,6 +225,7 @@
         try {
           const first = JSON.parse(m.data);
           if (first.listSize) root.dataset.listSize = String(first.listSize);
+          if (Number.isFinite(first.now)) root.dataset.clockOffset = String(first.now - Date.now());
           view.state(first.state);
         } catch {
           /* a broken frame: wait for the next */

@@ -22,6 +22,8 @@
     const name = card.dataset.overlay;
     const box = card.querySelector('.overlay-preview');
     if (!name || !box) continue;
+    // The bot's clock when the page was made, for countdowns (see overlay.js).
+    box.dataset.clockOffset = String(Number(root.dataset.clockOffsetBase) - Date.now() || 0);
     previews[name] = O.mount(box, card.dataset.layout || 'text');
     try {
       previews[name].state(JSON.parse(card.dataset.state || 'null'));
