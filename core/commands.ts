@@ -200,7 +200,8 @@ export class CommandRouter {
   helpCommand(): CommandSpec {
     return {
       name: 'help',
-      aliases: ['commands'],
+      // `!commands` is the commands plugin's list of custom commands when it runs (its reply points at !help).
+      aliases: this.entries.has('commands') ? [] : ['commands'],
       description: 'Lists the commands you can use, or explains one.',
       usage: '[command]',
       cooldown: 5,
