@@ -69,11 +69,11 @@ type Listener = (CapturingWsListener | CapturingMiddleware) & MessageIds;
 export async function connect(ctx: PluginContext<EventSubConfig>, who: Broadcaster, onEvent: (make: () => BotEvent | null, type: EventType) => void): Promise<Connection> {
   const config = ctx.config;
   const now = () => ctx.clock.now();
-  const api = new ApiClient({ authProvider: who.provider, logger: { minLevel: 'critical' } });
+  const api = new ApiClient({ authProvider: who.provider, logger: { minLevel: (process.env.TWURPLE_DEBUG ? 'debug' : 'critical') as 'critical' } });
   const view: ConnectionView = { transport: config.transport, status: 'starting', detail: '', since: now(), reconnects: 0 };
   const set = (status: ConnectionStatus, detail = '') => Object.assign(view, { status, detail, since: now() });
   const subs = new Map<string, { view: SubscriptionView; sub: EventSubSubscription; make: () => EventSubSubscription }>();
-  const twurpleLog = { minLevel: 'critical' as const };
+  const twurpleLog = { minLevel: (process.env.TWURPLE_DEBUG ? 'debug' : 'critical') as 'critical' };
 
   let listener: Listener;
   let server: WebhookServer | undefined;
