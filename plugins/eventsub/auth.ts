@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { getTokenInfo, RefreshingAuthProvider, StaticAuthProvider, type AccessToken, type AuthProvider } from '@twurple/auth';
+import { AppTokenAuthProvider, getTokenInfo, RefreshingAuthProvider, StaticAuthProvider, type AccessToken, type AuthProvider } from '@twurple/auth';
 import type { PluginContext } from '../../core/types.ts';
 import type { EventType } from './events.ts';
 import type { EventSubConfig } from './settings.ts';
@@ -115,7 +115,7 @@ export async function broadcasterAuth(ctx: PluginContext<EventSubConfig>, onRefr
   let provider: AuthProvider;
   let id: string;
   let scopes: readonly string[];
-  if (token.refreshToken || clientSecret) {
+  if (token.refreshToken) {
     const refreshing = new RefreshingAuthProvider({ clientId, clientSecret });
     refreshing.onRefresh((_user, fresh) => {
       storeBroadcasterToken(dir, { ...fresh, clientId }, storeAs);
@@ -130,7 +130,7 @@ export async function broadcasterAuth(ctx: PluginContext<EventSubConfig>, onRefr
     if (!info?.userId) throw new TokenProblem('the broadcaster token belongs to no user (an app token?)');
     id = info.userId;
     scopes = info.scopes;
-    provider = new StaticAuthProvider(clientId, token.accessToken, info.scopes);
+    provider = withAppToken(new StaticAuthProvider(clientId, token.accessToken, info.scopes), clientId, clientSecret);
   }
   const login = info?.userName ?? (await getTokenInfo((await provider.getAccessTokenForUser(id))?.accessToken ?? '').then((i) => i.userName, () => null)) ?? '';
   if (source === 'bot') {
@@ -140,4 +140,20 @@ export async function broadcasterAuth(ctx: PluginContext<EventSubConfig>, onRefr
     }
   }
   return { id, login, clientId, scopes, source, provider, appToken: !!clientSecret };
+}
+
+/**
+ * A token without a refresh token, plus app tokens when there is a client secret: webhook subscriptions are
+ * made with an app token, everything else with the broadcaster's.
+ */
+function withAppToken(user: StaticAuthProvider, clientId: string, clientSecret: string): AuthProvider {
+  if (!clientSecret) return user;
+  const app = new AppTokenAuthProvider(clientId, clientSecret);
+  return {
+    clientId,
+    getCurrentScopesForUser: () => user.getCurrentScopesForUser(),
+    getAccessTokenForUser: (u, ...scopes) => user.getAccessTokenForUser(u, ...scopes),
+    getAnyAccessToken: () => user.getAnyAccessToken(),
+    getAppAccessToken: () => app.getAppAccessToken(),
+  };
 }
