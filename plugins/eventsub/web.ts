@@ -2,6 +2,7 @@
 // managed rewards, the recent events with what was done, and a "send a test event" button per type (a plain
 // form posting to the API, which redirects back: the page needs no script). Registered with this plugin's
 // ctx as owner, so it goes away with the plugin.
+import path from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PluginContext } from '../../core/types.ts';
@@ -51,7 +52,8 @@ export function mountDashboard(ctx: PluginContext<EventSubConfig>, dashboard: Da
   });
   dashboard.addApi(ctx, router);
 
-  dashboard.addPage(ctx, { path: '/eventsub', title: 'EventSub', order: 45, render: (request) => render(request) });
+  const assets = dashboard.addAssets(ctx, path.join(ctx.dir, 'web'));
+  dashboard.addPage(ctx, { path: '/eventsub', title: 'EventSub', order: 45, styles: [`${assets}eventsub.css`], render: (request) => render(request) });
 
   async function render(request: PageRequest) {
     const s = service.status();
