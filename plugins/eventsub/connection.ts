@@ -97,6 +97,7 @@ export async function connect(ctx: PluginContext<EventSubConfig>, who: Broadcast
       set('connected', `session ${session}`);
     });
     ws.onUserSocketDisconnect((_user, err) => {
+      if (view.status === 'stopped') return;
       set('disconnected', err ? `${err.message}; twurple reconnects` : 'closed');
       ctx.log.warn(`EventSub WebSocket disconnected${err ? `: ${err.message}` : ''}; reconnecting`);
       for (const s of subs.values()) if (s.view.status === 'enabled') Object.assign(s.view, { status: 'pending', detail: 'waiting for the new session', since: now() });
@@ -168,10 +169,10 @@ export async function connect(ctx: PluginContext<EventSubConfig>, who: Broadcast
       }
     },
     async stop() {
+      set('stopped');
       if (listener instanceof CapturingWsListener) listener.stop();
       else for (const s of subs.values()) s.sub.stop();
       await server?.close();
-      set('stopped');
     },
   };
 }

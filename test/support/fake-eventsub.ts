@@ -104,6 +104,7 @@ export class FakeEventSub {
   /** Make every redemption status update fail with this HTTP status. */
   failStatusUpdates: number | undefined;
   private readonly tokens = new Map<string, TokenGrant>();
+  private readonly expired = new Set<string>();
   private readonly sessions = new Map<string, Session>();
   private readonly server = http.createServer((req, res) => void this.http(req, res));
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -140,6 +141,16 @@ export class FakeEventSub {
   /** A token Twitch would accept. */
   grant(token: string, grant: TokenGrant): void {
     this.tokens.set(token, grant);
+  }
+
+  /** The token stops working (expired): Twitch answers 401 until it is refreshed. */
+  expire(token: string): void {
+    this.expired.add(token);
+  }
+
+  /** Tokens handed out by refreshing. */
+  get refreshed(): number {
+    return [...this.tokens.keys()].filter((k) => k.startsWith('refreshed-')).length;
   }
 
   /** Sessions with an open socket. */
@@ -249,7 +260,7 @@ export class FakeEventSub {
       res.end(body === undefined ? '' : JSON.stringify(body));
     };
     const auth = (req.headers.authorization ?? '').replace(/^(OAuth|Bearer)\s+/i, '');
-    const grant = this.tokens.get(auth);
+    const grant = this.expired.has(auth) ? undefined : this.tokens.get(auth);
     const path = url.pathname;
     const q = url.searchParams;
 

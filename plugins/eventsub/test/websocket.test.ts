@@ -147,6 +147,25 @@ describe('eventsub over WebSocket', function () {
     expect(logsOf(t, /revoked the channel.cheer subscription \(authorization_revoked/)).to.have.length(1);
   });
 
+  it('makes a revoked subscription again after the token was refreshed, and pauses the rewards when off', async () => {
+    t = await startBot({ env: { TWITCH_BROADCASTER_REFRESH_TOKEN: `refresh-${STREAMER.id}` } });
+    await until(() => fake.enabled().length === 7, 'seven enabled subscriptions');
+    await until(() => t!.service('eventsub').status().rewards.every((r) => r.state === 'created'), 'the rewards on Twitch');
+    await fake.revoke('channel.cheer', 'authorization_revoked');
+    await until(() => t!.service('eventsub').status().subscriptions.some((s) => s.status === 'revoked'), 'the revocation');
+    // The token expires; the next Helix call (marking a redemption done) gets 401, twurple refreshes it.
+    fake.expire('broadcaster-token');
+    await fake.notify('channel.channel_points_custom_reward_redemption.add', payloads.redemption(STREAMER, { user: ALICE, rewardId: fake.rewards[0]!.id, title: 'Hydrate' }));
+    await until(() => fake.statusUpdates.length === 1, 'the FULFILLED update with the refreshed token');
+    expect(fake.refreshed).to.equal(1);
+    await until(() => fake.enabled('channel.cheer').length === 1, 'the cheer subscription made again');
+    await until(() => t!.service('eventsub').status().subscriptions.every((s) => s.status === 'enabled'), 'every subscription enabled');
+    expect(logsOf(t, /refreshed and saved; making failed subscriptions again/)).to.have.length(1);
+
+    await t.host.setEnabled('eventsub', false);
+    expect(fake.rewards.map((r) => r.is_paused)).to.deep.equal([true, true, true]);
+  });
+
   it('names the missing scope and skips a payload with missing fields', async () => {
     await fake.stop();
     fake = await startFake(['channel:manage:redemptions', 'moderator:read:followers']);
