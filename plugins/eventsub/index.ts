@@ -8,6 +8,7 @@ import { createActions, findReward, type MinigamesLike, type Outcome } from './a
 import { broadcasterAuth, type Broadcaster } from './auth.ts';
 import { connect, type Connection, type ConnectionView } from './connection.ts';
 import { BadPayload, describe, type BotEvent, type EventType } from './events.ts';
+import { createLogin } from './login.ts';
 import { ManagedRewards } from './rewards.ts';
 import type { EventSubService, RecentEvent, TestEventOptions } from './service.ts';
 import { CONFIG_SCHEMA } from './settings.ts';
@@ -132,7 +133,7 @@ export default definePlugin({
     };
 
     const dashboard = ctx.optionalService('dashboard');
-    if (dashboard) mountDashboard(ctx, dashboard, service);
+    if (dashboard) mountDashboard(ctx, dashboard, service, createLogin(ctx));
     return service;
   },
 });

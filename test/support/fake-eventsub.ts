@@ -143,6 +143,15 @@ export class FakeEventSub {
     this.tokens.set(token, grant);
   }
 
+  /** The device-code login in progress (Twitch's id.twitch.tv/oauth2/device, at TWITCH_AUTH_URL = this server). */
+  device: { code: string; userCode: string; clientId: string; scopes: string[]; approvedBy: FakeUser | undefined } | undefined;
+
+  /** The user approves the device-code login on Twitch's activate page. */
+  approveDevice(user: FakeUser): void {
+    if (!this.device) throw new Error('no device login was started');
+    this.device.approvedBy = user;
+  }
+
   /** The token stops working (expired): Twitch answers 401 until it is refreshed. */
   expire(token: string): void {
     this.expired.add(token);
@@ -281,6 +290,20 @@ export class FakeEventSub {
       const token = `refreshed-${++this.seq}`;
       this.tokens.set(token, old[1]);
       return json(200, { access_token: token, refresh_token: `refresh-${old[1].user?.id ?? ''}`, expires_in: 3600, scope: old[1].scopes, token_type: 'bearer' });
+    }
+    if (path === '/oauth2/device') {
+      const form = new URLSearchParams(raw);
+      this.device = { code: `device-${++this.seq}`, userCode: 'BAKE-1234', clientId: form.get('client_id') ?? '', scopes: (form.get('scopes') ?? '').split(' ').filter(Boolean), approvedBy: undefined };
+      return json(200, { device_code: this.device.code, user_code: this.device.userCode, verification_uri: 'https://www.twitch.tv/activate', expires_in: 1800, interval: 5 });
+    }
+    if (path === '/oauth2/token') {
+      const form = new URLSearchParams(raw);
+      const d = this.device;
+      if (!d || form.get('device_code') !== d.code) return json(400, { status: 400, message: 'invalid device code' });
+      if (!d.approvedBy) return json(400, { status: 400, message: 'authorization_pending' });
+      const token = `device-token-${++this.seq}`;
+      this.tokens.set(token, { user: d.approvedBy, clientId: d.clientId, scopes: d.scopes });
+      return json(200, { access_token: token, refresh_token: `refresh-${d.approvedBy.id}`, expires_in: 14400, scope: d.scopes, token_type: 'bearer' });
     }
     if (!grant) return json(401, { error: 'Unauthorized', status: 401, message: 'OAuth token is missing or invalid' });
 

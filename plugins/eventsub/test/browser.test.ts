@@ -1,13 +1,13 @@
 // The EventSub page in headless Chromium: connection, subscriptions (one revoked, with its reason), the managed
 // rewards, a test event sent with its button and shown in the recent events. Screenshot in test-artifacts/.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { type FakeEventSub } from '../../../test/support/fake-eventsub.ts';
 import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
-import { balance, CLIENT_ID, SETTINGS, startFake, TOKEN, until } from './helpers.ts';
+import { balance, CLIENT_ID, SETTINGS, startFake, STREAMER, TOKEN, until } from './helpers.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(HERE, '../../../test-artifacts');
@@ -73,5 +73,55 @@ describe('eventsub page in a browser', function () {
     expect(await page.locator('#eventsub-recent tbody tr').first().textContent()).to.match(/testviewer raided with 100 viewers.*\+30 tokens/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'eventsub-page.png'), fullPage: true });
     expect(consoleErrors).to.deep.equal([]);
+  });
+});
+
+describe('eventsub broadcaster login in a browser', function () {
+  this.timeout(40_000);
+  let fake: FakeEventSub;
+  let t: TestBot;
+  let browser: Browser;
+
+  before(async () => {
+    fake = await startFake();
+    t = await startTestBot({
+      plugins: ['economy', 'dashboard', 'eventsub'],
+      config: { bot: { channels: ['streamer'] }, plugins: { dashboard: { port: 0 }, eventsub: { follow: SETTINGS.follow } } },
+      env: { DASHBOARD_PASSWORD: PASSWORD, TWITCH_CLIENT_ID: CLIENT_ID, TWITCH_AUTH_URL: `http://127.0.0.1:${fake.port}` },
+    });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await t?.stop();
+    await fake?.stop();
+  });
+
+  it('logs the broadcaster in with a device code, stores the token and connects with it', async () => {
+    const url = t.service('dashboard').url ?? '';
+    await until(() => t.service('eventsub').status().connection.status === 'error', 'no token yet');
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(`${url}/login`);
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+    await page.goto(`${url}/eventsub`);
+    expect(await page.locator('#eventsub-connection').textContent()).to.match(/state: error.*no broadcaster token/s);
+    await Promise.all([page.waitForURL(/login=/), page.click('#eventsub-login-start')]);
+    expect(await page.locator('#eventsub-user-code').textContent()).to.equal('BAKE-1234');
+    expect(fake.device?.scopes).to.include.members(['channel:read:redemptions', 'moderator:read:followers', 'bits:read']);
+
+    await Promise.all([page.waitForURL(/login=/), page.click('#eventsub-login-check')]);
+    expect(await page.locator('#eventsub-login-message').textContent()).to.match(/Not approved yet: enter BAKE-1234/);
+    fake.approveDevice(STREAMER);
+    await Promise.all([page.waitForURL(/login=/), page.click('#eventsub-login-check')]);
+    expect(await page.locator('#eventsub-login-message').textContent()).to.equal('Logged in as streamer.');
+    await until(() => fake.enabled('channel.follow').length === 1, 'the follow subscription with the new token');
+    await page.goto(`${url}/eventsub`);
+    expect(await page.locator('#eventsub-connection').textContent()).to.match(/state: connected.*token from stored/s);
+    const stored = JSON.parse(readFileSync(path.join(t.bot.dataDir, 'twitch-broadcaster-token.json'), 'utf8')) as { source: string; refreshToken: string };
+    expect(stored).to.include({ source: 'wizard', refreshToken: 'refresh-1001' });
+    expect(statSync(path.join(t.bot.dataDir, 'twitch-broadcaster-token.json')).mode & 0o777).to.equal(0o600);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'eventsub-login.png'), fullPage: true });
   });
 });
