@@ -7,7 +7,7 @@ import { ApiClient } from '@twurple/api';
 import type { EventSubSubscription } from '@twurple/eventsub-base';
 import type { PluginContext } from '../../core/types.ts';
 import { missingScope, type Broadcaster } from './auth.ts';
-import { BadPayload, fromCheer, fromFollow, fromGift, fromRaid, fromRedemption, fromResub, fromSubscription, type BotEvent, type EventType } from './events.ts';
+import { fromCheer, fromFollow, fromGift, fromRaid, fromRedemption, fromResub, fromSubscription, type BotEvent, type EventType } from './events.ts';
 import { CapturingMiddleware, CapturingWsListener, type MessageIds } from './listeners.ts';
 import type { EventSubConfig } from './settings.ts';
 import { startWebhookServer, type WebhookServer } from './webhook.ts';
@@ -177,4 +177,3 @@ export async function connect(ctx: PluginContext<EventSubConfig>, who: Broadcast
   };
 }
 
-export { BadPayload };

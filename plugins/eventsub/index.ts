@@ -4,7 +4,7 @@
 // the bot manages is then marked FULFILLED or CANCELED on Twitch (rewards.ts).
 import { randomUUID } from 'node:crypto';
 import { definePlugin } from '../../core/define.ts';
-import { createActions, findReward, type MinigamesLike, type Outcome } from './actions.ts';
+import { createActions, type MinigamesLike, type Outcome } from './actions.ts';
 import { broadcasterAuth, type Broadcaster } from './auth.ts';
 import { connect, type Connection, type ConnectionView } from './connection.ts';
 import { BadPayload, describe, type BotEvent, type EventType } from './events.ts';
@@ -161,4 +161,3 @@ function testEvent(type: EventType, o: TestEventOptions, firstReward: string | u
   }
 }
 
-export { findReward };
