@@ -101,7 +101,8 @@ export default definePlugin({
 
     ctx.onDispose(async () => {
       stopped = true;
-      if (conn && who && config.pauseRewardsWhenOff) await rewards.pause(conn.api, who.id);
+      // At most a few seconds: an unreachable Twitch must not hold up a reload or the bot's shutdown.
+      if (conn && who && config.pauseRewardsWhenOff) await Promise.race([rewards.pause(conn.api, who.id), new Promise((r) => setTimeout(r, 3000).unref())]);
       await conn?.stop();
     });
 
