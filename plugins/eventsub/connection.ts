@@ -69,11 +69,12 @@ type Listener = (CapturingWsListener | CapturingMiddleware) & MessageIds;
 export async function connect(ctx: PluginContext<EventSubConfig>, who: Broadcaster, onEvent: (make: () => BotEvent | null, type: EventType) => void): Promise<Connection> {
   const config = ctx.config;
   const now = () => ctx.clock.now();
-  const api = new ApiClient({ authProvider: who.provider, logger: { minLevel: (process.env.TWURPLE_DEBUG ? 'debug' : 'critical') as 'critical' } });
+  // twurple's own warnings repeat what this plugin logs with more context; only its critical errors pass.
+  const twurpleLog = { minLevel: 'critical' as const, custom: (_level: number, message: string) => ctx.log.error(`twurple: ${message}`) };
+  const api = new ApiClient({ authProvider: who.provider, logger: twurpleLog });
   const view: ConnectionView = { transport: config.transport, status: 'starting', detail: '', since: now(), reconnects: 0 };
   const set = (status: ConnectionStatus, detail = '') => Object.assign(view, { status, detail, since: now() });
   const subs = new Map<string, { view: SubscriptionView; sub: EventSubSubscription; make: () => EventSubSubscription }>();
-  const twurpleLog = { minLevel: (process.env.TWURPLE_DEBUG ? 'debug' : 'critical') as 'critical' };
 
   let listener: Listener;
   let server: WebhookServer | undefined;

@@ -32,6 +32,7 @@ export async function startFake(scopes: readonly string[] = ALL_SCOPES): Promise
 export function startBot(o: { dir?: string; settings?: Record<string, unknown>; env?: Record<string, string>; plugins?: string[] } = {}): Promise<TestBot> {
   return startTestBot({
     plugins: o.plugins ?? ['economy', 'shop', 'eventsub'],
+    // The kit writes every other built-in as disabled; ENABLE_EVENTSUB in `env` overrides that.
     config: { bot: { channels: ['streamer'] }, plugins: { eventsub: { ...SETTINGS, ...o.settings } } },
     env: { TWITCH_BROADCASTER_TOKEN: TOKEN, TWITCH_CLIENT_ID: CLIENT_ID, ...o.env },
     ...(o.dir ? { dir: o.dir, keepConfig: true } : {}),

@@ -35,10 +35,13 @@ describe('eventsub over webhooks', function () {
   it('is verified, acts on a signed notification once, and refuses forged, stale and replayed ones', async () => {
     const port = await freePort();
     fake.webhookTarget = `http://127.0.0.1:${port}`;
+    // Switched on, signed and placed from the environment, as the seed's variables do.
     t = await startBot({
-      settings: { transport: 'webhook', publicUrl: 'https://bot.example.com/twitch', secret: SECRET, port, rewards: [] },
-      env: { TWITCH_CLIENT_SECRET: 'app-secret' },
+      plugins: ['economy', 'shop'],
+      settings: { transport: 'webhook', publicUrl: 'https://bot.example.com/twitch', rewards: [] },
+      env: { TWITCH_CLIENT_SECRET: 'app-secret', ENABLE_EVENTSUB: 'true', EVENTSUB_SECRET: SECRET, EVENTSUB_PORT: String(port) },
     });
+    expect(t.host.pluginConfig('eventsub')).to.include({ secret: SECRET, port });
     await until(() => fake.enabled().length === 6, 'six verified webhook subscriptions');
     const follow = fake.enabled('channel.follow')[0]!;
     expect(follow.transport).to.include({ method: 'webhook' });
@@ -62,6 +65,12 @@ describe('eventsub over webhooks', function () {
     expect(logsOf(t, /dropped a webhook notification .*older than 10 minutes/)).to.have.length(1);
     expect(await balance(t, '2003')).to.equal(0);
     expect(await balance(t, BOB.id)).to.equal(5);
+  });
+
+  it('refuses a secret outside 10-100 characters, naming the variable', async () => {
+    let error: Error | undefined;
+    await startBot({ settings: { transport: 'webhook' }, env: { EVENTSUB_SECRET: 'short' } }).then((bot) => bot.stop(), (err: Error) => (error = err));
+    expect(error?.message).to.match(/plugins\.eventsub\.secret: must NOT have fewer than 10 characters \(set by EVENTSUB_SECRET\)/);
   });
 
   it('says what is missing for webhooks', async () => {
