@@ -106,6 +106,11 @@ export default definePlugin({
       await conn?.stop();
     });
 
+    // A redemption claimed before its effect or game ran, when the bot then stopped (a crash): it was not acted
+    // on, and its redelivery will be dropped. Say so once, so the streamer can check it by hand.
+    const stuck = await ctx.db.run("UPDATE eventsub_events SET status = 'failed', detail = 'the bot stopped while acting on it: check it by hand' WHERE status = 'processing'");
+    if (stuck.changes) ctx.log.warn(`${stuck.changes} event(s) were interrupted by a stop while being acted on; they are marked failed on the EventSub page`);
+
     // Event keys are kept dedupeDays, then forgotten (a redelivery comes within minutes, not weeks).
     const forget = () => ctx.db.run('DELETE FROM eventsub_events WHERE received_at < ?', [ctx.clock.now() - config.dedupeDays * DAY_MS]).then(() => undefined);
     await forget();

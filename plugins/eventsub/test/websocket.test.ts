@@ -126,6 +126,17 @@ describe('eventsub over WebSocket', function () {
     expect(await balance(t, BOB.id)).to.equal(0);
   });
 
+  it('cancels a game reward when the mini-games are not running', async () => {
+    t = await startBot({ settings: { rewards: [{ title: 'Flour fight', cost: 1000, game: 'trivia', tokens: 5 }] } });
+    await until(() => fake.rewards.length === 1 && t!.service('eventsub').status().rewards[0]?.state === 'created', 'the reward on Twitch');
+    await until(() => fake.enabled().length === 7, 'the subscriptions');
+    await fake.notify('channel.channel_points_custom_reward_redemption.add', payloads.redemption(STREAMER, { user: ALICE, rewardId: fake.rewards[0]!.id, title: 'Flour fight' }));
+    await until(() => fake.statusUpdates.length === 1, 'the status update');
+    expect(fake.statusUpdates[0]).to.include({ status: 'CANCELED' });
+    expect((await t.service('eventsub').recent(1))[0]?.detail).to.equal('game "trivia" needs the minigames plugin, which is not running');
+    expect(await balance(t, ALICE.id)).to.equal(0);
+  });
+
   it('follows session_reconnect and a dropped connection, and shows a revocation', async () => {
     t = await ready();
     fake.reconnect();
