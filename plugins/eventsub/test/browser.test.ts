@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { type FakeEventSub } from '../../../test/support/fake-eventsub.ts';
 import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
-import { balance, CLIENT_ID, SETTINGS, startFake, STREAMER, TOKEN, until } from './helpers.ts';
+import { balance, CLIENT_ID, SETTINGS, startFake, STREAMER, TOKEN, until, stopFake } from './helpers.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(HERE, '../../../test-artifacts');
@@ -44,7 +44,7 @@ describe('eventsub page in a browser', function () {
   after(async () => {
     await browser?.close();
     await t?.stop();
-    await fake?.stop();
+    await stopFake(fake);
   });
 
   it('shows the connection, subscriptions, rewards and a test event', async () => {
@@ -95,7 +95,7 @@ describe('eventsub broadcaster login in a browser', function () {
   after(async () => {
     await browser?.close();
     await t?.stop();
-    await fake?.stop();
+    await stopFake(fake);
   });
 
   it('logs the broadcaster in with a device code, stores the token and connects with it', async () => {

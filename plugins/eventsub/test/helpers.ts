@@ -29,6 +29,12 @@ export async function startFake(scopes: readonly string[] = ALL_SCOPES): Promise
   return fake;
 }
 
+/** Stops the fake and takes its port out of the environment, so later test files start clean. */
+export async function stopFake(fake: FakeEventSub | undefined): Promise<void> {
+  await fake?.stop();
+  delete process.env.TWURPLE_MOCK_API_PORT;
+}
+
 export function startBot(o: { dir?: string; settings?: Record<string, unknown>; env?: Record<string, string>; plugins?: string[] } = {}): Promise<TestBot> {
   return startTestBot({
     plugins: o.plugins ?? ['economy', 'shop', 'eventsub'],

@@ -4,7 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { payloads, sendWebhook, type FakeEventSub } from '../../../test/support/fake-eventsub.ts';
 import type { TestBot } from '../../../test/support/kit.ts';
-import { balance, logsOf, startBot, startFake, STREAMER, until } from './helpers.ts';
+import { balance, logsOf, startBot, startFake, STREAMER, until, stopFake } from './helpers.ts';
 
 const SECRET = 'a-webhook-secret-for-tests';
 const BOB = { id: '2002', login: 'bob' };
@@ -29,7 +29,7 @@ describe('eventsub over webhooks', function () {
   afterEach(async () => {
     await t?.stop();
     t = undefined;
-    await fake.stop();
+    await stopFake(fake);
   });
 
   it('is verified, acts on a signed notification once, and refuses forged, stale and replayed ones', async () => {

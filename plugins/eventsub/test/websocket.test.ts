@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { FakeEventSub } from '../../../test/support/fake-eventsub.ts';
 import { payloads } from '../../../test/support/fake-eventsub.ts';
 import type { TestBot } from '../../../test/support/kit.ts';
-import { balance, logsOf, startBot, startFake, STREAMER, until } from './helpers.ts';
+import { balance, logsOf, startBot, startFake, STREAMER, until, stopFake } from './helpers.ts';
 
 const ALICE = { id: '2001', login: 'alice' };
 const BOB = { id: '2002', login: 'bob' };
@@ -19,7 +19,7 @@ describe('eventsub over WebSocket', function () {
   afterEach(async () => {
     await t?.stop();
     t = undefined;
-    await fake.stop();
+    await stopFake(fake);
   });
 
   async function ready(): Promise<TestBot> {
