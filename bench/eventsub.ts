@@ -5,6 +5,7 @@
 import { StaticAuthProvider } from '@twurple/auth';
 import { ApiClient } from '@twurple/api';
 import { EventSubWsListener } from '@twurple/eventsub-ws';
+import { randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ALL_SCOPES } from '../plugins/eventsub/auth.ts';
@@ -33,6 +34,8 @@ interface Sent {
 
 /** n events: half redemptions, half follows; every fifth one a redelivery of an earlier one. */
 function storm(n: number, rewardId: string): Sent[] {
+  // Each round's ids are its own: a later round on the same database is not a redelivery of an earlier one.
+  const round = randomUUID().slice(0, 8);
   const out: Sent[] = [];
   for (let i = 0; i < n; i++) {
     if (i % 5 === 4) {
@@ -41,12 +44,12 @@ function storm(n: number, rewardId: string): Sent[] {
       out.push(earlier?.type === REDEMPTION ? { type: REDEMPTION, payload: earlier.payload } : { ...(earlier as Sent), key: undefined });
       continue;
     }
-    const user = { id: `es${i}`, login: `es${i}` };
+    const user = { id: `es${round}${i}`, login: `es${round}${i}` };
     if (i % 2 === 0) {
       const payload = payloads.redemption(BROADCASTER, { user, rewardId, title: 'Bench loaf', cost: 1 });
       out.push({ type: REDEMPTION, payload, key: `eventsub:redemption:${String(payload.id)}:tokens` });
     } else {
-      const messageId = `follow-${i}`;
+      const messageId = `follow-${round}-${i}`;
       out.push({ type: 'channel.follow', payload: payloads.follow(BROADCASTER, user), messageId, key: `eventsub:msg:${messageId}:tokens` });
     }
   }
@@ -90,14 +93,15 @@ export async function eventsubStorm(world: BenchWorld, n: number): Promise<Storm
       const db = await openDb(world);
       const t0 = Date.now();
       const sentAt = await send(fake, events);
-      await waitUntil(async () => (await count(db, "SELECT count(*) AS n FROM economy_ledger WHERE source = 'eventsub'")) >= unique, 180_000, 'every credit committed', 20);
+      await waitUntil(async () => (await count(db, `SELECT count(*) AS n FROM economy_ledger WHERE source = 'eventsub' AND time >= ${t0}`)) >= unique, 180_000, 'every credit committed', 20);
       // A redelivery arriving last would pay after the others: give it a moment, then count.
       await new Promise((r) => setTimeout(r, 500));
-      const rows = await db.all<{ key: string; time: number; delta: number }[]>("SELECT key, time, delta FROM economy_ledger WHERE source = 'eventsub'");
+      const rows = await db.all<{ key: string; time: number; delta: number }[]>(`SELECT key, time, delta FROM economy_ledger WHERE source = 'eventsub' AND time >= ${t0}`);
       const paid = rows.reduce((s, r) => s + r.delta, 0);
       doublePays = Math.max(0, rows.length - unique) + Math.max(0, paid - unique);
       const latencies = rows.map((r) => r.time - (sentAt.get(r.key) ?? r.time));
-      missing = [...sentAt.keys()].filter((k) => !rows.some((r) => r.key === k)).length;
+      const credited = new Set(rows.map((r) => r.key));
+      missing = [...sentAt.keys()].filter((k) => !credited.has(k)).length;
       p99 = percentile(latencies, 99);
       rate = events.length / ((Math.max(...rows.map((r) => r.time)) - t0) / 1000);
       await db.close();
