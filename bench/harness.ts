@@ -112,8 +112,11 @@ export function settleDisk(): void {
   execFileSync('sync');
 }
 
-/** Starts `npm start`'s entry point as its own process; resolves when it has joined the channel. */
-export async function startBot(world: BenchWorld): Promise<BotProcess> {
+/**
+ * Starts `npm start`'s entry point as its own process; resolves when it has joined the channel. `extraEnv`
+ * adds or replaces variables (the EventSub figure points TWURPLE_MOCK_API_PORT at its fake).
+ */
+export async function startBot(world: BenchWorld, extraEnv: NodeJS.ProcessEnv = {}): Promise<BotProcess> {
   settleDisk();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -128,6 +131,7 @@ export async function startBot(world: BenchWorld): Promise<BotProcess> {
     DASHBOARD_PASSWORD: 'bench-password',
     BAKEBOT_API_TOKEN: API_TOKEN,
     LOG_LEVEL: 'info',
+    ...extraEnv,
   };
   const joinsBefore = world.fake.joins.length;
   const t0 = performance.now();

@@ -14,6 +14,7 @@ import { startTestBot } from '../test/support/kit.ts';
 import {
   API_TOKEN, backgroundChat, bareClient, CHANNEL, count, dbProgress, echoClient, settleDisk, makeWorld, median, openDb, percentile, sleep, startBot, timeReplies, waitUntil, type BenchWorld, type BotProcess,
 } from './harness.ts';
+import { eventsubStorm, type StormResult } from './eventsub.ts';
 
 const smoke = process.argv.includes('--smoke');
 // `--only ingest,latency` runs a subset (while working on one figure); the report is not written then.
@@ -24,8 +25,8 @@ const ROUNDS = smoke ? 1 : 3;
 /** Between two measured commands: under the moderator limit (100 per 30 s) with room, so no reply is held back. */
 const COMMAND_SPACING_MS = 350;
 const SIZES = smoke
-  ? { ingest: 2000, latency: 10, gives: 30, reloadChatMs: 1500, scaleUsers: 20_000, scaleSamples: 10, chatRate: 200 }
-  : { ingest: 40_000, latency: 100, gives: 3000, reloadChatMs: 4000, scaleUsers: 1_000_000, scaleSamples: 100, chatRate: 1000 };
+  ? { ingest: 2000, latency: 10, gives: 30, reloadChatMs: 1500, scaleUsers: 20_000, scaleSamples: 10, chatRate: 200, eventsub: 200 }
+  : { ingest: 40_000, latency: 100, gives: 3000, reloadChatMs: 4000, scaleUsers: 1_000_000, scaleSamples: 100, chatRate: 1000, eventsub: 5000 };
 
 interface Row {
   name: string;
@@ -326,6 +327,19 @@ function table(): string {
   return all.map((row) => row.map((c, i) => c.padEnd(w[i] ?? 0)).join('  ')).join('\n');
 }
 
+async function eventsub(world: BenchWorld): Promise<void> {
+  const runs: StormResult[] = [];
+  for (let r = 0; r < ROUNDS; r++) runs.push(await eventsubStorm(world, SIZES.eventsub));
+  const rate = median(runs.map((x) => x.rate));
+  const bare = median(runs.map((x) => x.bareRate));
+  const p99 = median(runs.map((x) => x.p99));
+  const doubles = runs.reduce((s, x) => s + x.doublePays, 0);
+  const missing = runs.reduce((s, x) => s + x.missing, 0);
+  rows.push({ name: `EventSub storm of ${SIZES.eventsub} (a fifth redelivered), credited events/s`, value: fmt(rate), baseline: `${fmt(bare)} bare twurple`, ratio: fmt(rate / bare, 2), target: '', ok: undefined });
+  rows.push({ name: 'EventSub event → committed credit (ms, p99)', value: fmt(p99, 1), target: '', ok: undefined });
+  rows.push({ name: 'EventSub double pays / missing credits', value: `${doubles} / ${missing}`, target: '0 / 0', ok: doubles === 0 && missing === 0 });
+}
+
 async function main(): Promise<void> {
   const world = await makeWorld();
   const t0 = performance.now();
@@ -344,6 +358,8 @@ async function main(): Promise<void> {
     if (wanted('reloadMemory')) await reloadMemory();
     log(`scale (${SIZES.scaleUsers} accounts)…`);
     if (wanted('scale')) await scale(world);
+    log(`EventSub storm (${SIZES.eventsub} events)…`);
+    if (wanted('eventsub')) await eventsub(world);
     rows.push({ name: 'start-up to ready (ms, median)', value: fmt(median(startups)), target: '', ok: undefined });
   } finally {
     await world.fake.close();

@@ -14,12 +14,14 @@ describe('benchmark harness (smoke run)', function () {
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code, out).to.equal(0);
-    for (const row of ['ingest', '!balance latency', 'bare echo', 'durable !give', 'hot reload', 'lost during reloads', '!top with', 'GET /api/leaderboard', 'resident memory', 'start-up']) {
+    for (const row of ['ingest', '!balance latency', 'bare echo', 'durable !give', 'hot reload', 'lost during reloads', '!top with', 'GET /api/leaderboard', 'resident memory', 'EventSub storm', 'start-up']) {
       expect(out, out).to.include(row);
     }
     // Every figure was measured (a broken section shows n/a).
     expect(out).to.not.include('n/a');
     // Nothing may be lost across a reload, even in the smoke run.
     expect(out).to.match(/messages \/ replies lost during reloads\s+0 \/ 0/);
+    // A redelivered EventSub event never pays twice, and none goes unpaid.
+    expect(out).to.match(/EventSub double pays \/ missing credits\s+0 \/ 0/);
   });
 });

@@ -196,7 +196,7 @@ export function createShopCore(ctx: PluginContext<ShopConfig>, economy: EconomyS
     if (badInput) return fail('INVALID_INPUT', `${item.name}: ${badInput}.`);
     if (!req.user.id) return fail('UNKNOWN_USER', 'Who is buying? A viewer is needed.');
 
-    const total = item.cost * quantity;
+    const total = req.paidWith ? 0 : item.cost * quantity;
     const now = ctx.clock.now();
     const via = req.via ?? 'chat';
     const channel = req.channel ?? ctx.chat.channels[0] ?? null;

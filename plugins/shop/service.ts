@@ -166,7 +166,12 @@ export interface PurchaseRequest {
   readonly input?: string;
   /** An idempotency key: a purchase with a key already used returns the first purchase's result. */
   readonly key?: string;
-  readonly via?: 'chat' | 'api';
+  readonly via?: 'chat' | 'api' | 'channel_points';
+  /**
+   * Paid some other way (a channel-point redemption, by the eventsub plugin): no tokens are debited and the
+   * order is recorded at cost 0; stock, limits, cooldowns and the effect apply as usual.
+   */
+  readonly paidWith?: 'channel_points';
   readonly channel?: string;
   /** How the effect answers the buyer; default: says it in `channel` (or the bot's first channel). */
   readonly reply?: (text: string) => Promise<void>;

@@ -1,0 +1,214 @@
+// What an event does: tokens and XP through the economy (each credit with a key taken from the event), a shop
+// effect, a mini-game, a chat line. The event's key is recorded in eventsub_events in the same transaction as
+// the credits, so a redelivered event (also after a restart) finds its key and does nothing.
+import type { PluginContext, SqlTx } from '../../core/types.ts';
+import { isEconomyError, type EconomyService, type EconomyTx } from '../economy/service.ts';
+import type { ShopService } from '../shop/service.ts';
+import { describe, type BotEvent } from './events.ts';
+import type { EventAction, EventSubConfig, RewardConfig } from './settings.ts';
+
+/**
+ * The mini-games plugin's service as this plugin uses it (being built in parallel; declared here, minimal).
+ * `start` throws, or returns `{ ok: false, reason }`, when the game cannot start.
+ */
+export interface MinigamesLike {
+  start(channel: string, type: string, options: Record<string, unknown>, starter: { id: string; login: string; displayName: string }): unknown;
+}
+
+export type OutcomeStatus = 'done' | 'failed' | 'duplicate' | 'skipped';
+
+export interface Outcome {
+  readonly status: OutcomeStatus;
+  /** What was done, for the log and the dashboard ("+50 tokens", "effect cookie", "said ..."). */
+  readonly did: readonly string[];
+  /** Why it failed or was skipped. */
+  readonly reason?: string;
+  /** The reward configured for a redemption (undefined: not one of ours). */
+  readonly reward?: RewardConfig;
+}
+
+export interface ActionDeps {
+  readonly ctx: PluginContext<EventSubConfig>;
+  readonly economy: EconomyService;
+  readonly shop: () => ShopService | undefined;
+  readonly games: () => MinigamesLike | undefined;
+  /** The channel chat lines go to. */
+  readonly channel: () => string | undefined;
+}
+
+export function findReward(rewards: readonly RewardConfig[], title: string): RewardConfig | undefined {
+  const t = title.trim().toLowerCase();
+  return rewards.find((r) => r.title.trim().toLowerCase() === t);
+}
+
+/** The configured action of an event and the amounts it gives (per gift, per 100 bits, per raiding viewer). */
+function amounts(config: EventSubConfig, e: BotEvent, reward: RewardConfig | undefined): { action: EventAction | undefined; tokens: number; xp: number } {
+  const scaled = (a: EventAction | undefined, times: number, max?: number) => {
+    const cap = (n: number) => (max === undefined ? n : Math.min(n, max));
+    return { action: a, tokens: cap((a?.tokens ?? 0) * times), xp: cap((a?.xp ?? 0) * times) };
+  };
+  switch (e.type) {
+    case 'redemption':
+      return scaled(reward, 1);
+    case 'follow':
+      return scaled(config.follow, 1);
+    case 'subscribe':
+    case 'resub':
+      return scaled(config.subscribe, 1);
+    case 'gift':
+      return scaled(config.gift, e.count);
+    case 'cheer':
+      return scaled(config.cheer, Math.floor(e.bits / 100));
+    case 'raid':
+      return scaled(config.raid, e.viewers, config.raid?.max);
+  }
+}
+
+function fill(template: string, values: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (values[key] === undefined ? whole : String(values[key])));
+}
+
+/** Twitch reads a line that starts with `/` or `.` as a chat command: what a viewer typed never may. */
+function notACommand(text: string): string {
+  return /^\s*[/.]/.test(text) ? `» ${text.trim()}` : text;
+}
+
+class ActionFailed extends Error {}
+
+export function createActions(deps: ActionDeps) {
+  const { ctx, economy } = deps;
+
+  async function record(tx: SqlTx, e: BotEvent, status: string, detail: string): Promise<boolean> {
+    const r = await tx.run(
+      'INSERT OR IGNORE INTO eventsub_events (key, type, test, user_id, login, summary, status, detail, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [e.key, e.type, e.test ? 1 : 0, e.user.id, e.user.login, describe(e), status, detail, ctx.clock.now()],
+    );
+    return r.changes > 0;
+  }
+
+  async function finish(tx: SqlTx, e: BotEvent, status: OutcomeStatus, detail: string): Promise<void> {
+    await tx.run('UPDATE eventsub_events SET status = ?, detail = ? WHERE key = ?', [status, detail, e.key]);
+  }
+
+  async function credit(eco: EconomyTx, e: BotEvent, tokens: number, xp: number, did: string[]): Promise<void> {
+    const reason = `${describe(e)}${e.test ? ' (test event)' : ''}`;
+    const account = await eco.getAccount(e.user.id);
+    if (account?.excluded) throw new ActionFailed(`${e.user.login} is excluded from the economy`);
+    try {
+      if (tokens > 0) {
+        await eco.credit(e.user.id, tokens, { reason, source: 'eventsub', key: `eventsub:${e.key}:tokens` });
+        did.push(`+${economy.format(tokens)}`);
+      }
+      if (xp > 0) {
+        await eco.addXp(e.user.id, xp, { reason, source: 'eventsub', key: `eventsub:${e.key}:xp` });
+        did.push(`+${xp} XP`);
+      }
+    } catch (err) {
+      if (isEconomyError(err)) throw new ActionFailed(`the economy refused the credit: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** The shop item's effect, paid with channel points (no tokens charged); the purchase key makes it run once. */
+  async function runEffect(e: BotEvent & { type: 'redemption' }, item: string, did: string[]): Promise<void> {
+    const shop = deps.shop();
+    if (!shop) throw new ActionFailed(`effect "${item}" needs the shop plugin, which is not running`);
+    const outcome = await shop.purchase({
+      user: e.user,
+      item,
+      input: e.input,
+      key: `eventsub:${e.key}`,
+      via: 'channel_points',
+      paidWith: 'channel_points',
+      ...(deps.channel() ? { channel: deps.channel() } : {}),
+    });
+    if (!outcome.ok) throw new ActionFailed(`effect "${item}": ${outcome.message}`);
+    did.push(`effect ${outcome.item.id}`);
+  }
+
+  async function startGame(e: BotEvent & { type: 'redemption' }, game: string, did: string[]): Promise<void> {
+    const games = deps.games();
+    if (!games) throw new ActionFailed(`game "${game}" needs the minigames plugin, which is not running`);
+    const channel = deps.channel();
+    if (!channel) throw new ActionFailed('no chat channel to start the game in');
+    let result: unknown;
+    try {
+      result = await games.start(channel, game, { input: e.input, source: 'channel_points' }, e.user);
+    } catch (err) {
+      throw new ActionFailed(`game "${game}" did not start: ${(err as Error).message}`);
+    }
+    const r = result as { ok?: unknown; reason?: unknown; message?: unknown } | undefined;
+    if (r && r.ok === false) throw new ActionFailed(`game "${game}" did not start: ${String(r.reason ?? r.message ?? 'refused')}`);
+    did.push(`game ${game}`);
+  }
+
+  async function say(e: BotEvent, template: string | undefined, tokens: number, xp: number, did: string[]): Promise<void> {
+    const channel = deps.channel();
+    if (!template || !channel) return;
+    const values: Record<string, string | number> = { user: e.user.displayName, tokens: economy.format(tokens), xp };
+    if (e.type === 'redemption') Object.assign(values, { input: e.input, reward: e.reward });
+    if (e.type === 'cheer') values.bits = e.bits;
+    if (e.type === 'raid') values.viewers = e.viewers;
+    if (e.type === 'gift') values.count = e.count;
+    if (e.type === 'resub') values.months = e.months;
+    if (e.type === 'subscribe' || e.type === 'resub' || e.type === 'gift') values.tier = Number(e.tier) / 1000 || e.tier;
+    const text = notACommand(fill(template, values)).slice(0, 500);
+    try {
+      await ctx.chat.say(channel, text);
+      did.push(`said "${text}"`);
+    } catch (err) {
+      ctx.log.warn(`could not say the line for "${describe(e)}": ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Acts on one event, once. A redemption with an effect or a game claims its key first and runs those before
+   * crediting (they can fail for reasons outside the bot, and then nothing is credited and the redemption is
+   * canceled); otherwise the claim and the credits are one transaction.
+   */
+  async function run(e: BotEvent): Promise<Outcome> {
+    const reward = e.type === 'redemption' ? findReward(ctx.config.rewards, e.reward) : undefined;
+    if (e.type === 'redemption' && !reward) return skip(e, `no reward titled "${e.reward}" in plugins.eventsub.rewards`);
+    if (e.type === 'subscribe' && e.gifted) return skip(e, 'a gifted sub: the gifter is credited by the gift event');
+    const { action, tokens, xp } = amounts(ctx.config, e, reward);
+    if (!action) return skip(e, `plugins.eventsub.${e.type === 'resub' ? 'subscribe' : e.type} is not set`);
+    const did: string[] = [];
+    await ctx.users.ensure({ id: e.user.id, login: e.user.login, displayName: e.user.displayName });
+    const sideFirst = e.type === 'redemption' && !!(reward?.effect || reward?.game);
+    try {
+      if (sideFirst && e.type === 'redemption') {
+        const claimed = await ctx.db.transaction((tx) => record(tx, e, 'processing', ''));
+        if (!claimed) return { status: 'duplicate', did, reward };
+        if (reward?.effect) await runEffect(e, reward.effect, did);
+        if (reward?.game) await startGame(e, reward.game, did);
+      }
+      const fresh = await economy.transaction(async (tx, eco) => {
+        if (!sideFirst && !(await record(tx, e, 'processing', ''))) return false;
+        await credit(eco, e, tokens, xp, did);
+        await finish(tx, e, 'done', did.join(', '));
+        return true;
+      });
+      if (!fresh) return { status: 'duplicate', did, reward };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      // The failure is recorded under the same key: a redelivery of a failed event does not act either.
+      await ctx.db.transaction(async (tx) => {
+        if (!(await record(tx, e, 'failed', reason))) await finish(tx, e, 'failed', reason);
+      });
+      if (!(err instanceof ActionFailed)) ctx.log.error(`acting on "${describe(e)}" failed`, { err: err as Error });
+      return { status: 'failed', did, reason, reward };
+    }
+    await say(e, action.say, tokens, xp, did);
+    if (did.length) await ctx.db.run('UPDATE eventsub_events SET detail = ? WHERE key = ?', [did.join(', '), e.key]);
+    return { status: 'done', did, reward };
+  }
+
+  async function skip(e: BotEvent, reason: string): Promise<Outcome> {
+    const fresh = await ctx.db.transaction((tx) => record(tx, e, 'skipped', reason));
+    return fresh ? { status: 'skipped', did: [], reason } : { status: 'duplicate', did: [] };
+  }
+
+  return { run };
+}
+
+export type Actions = ReturnType<typeof createActions>;
