@@ -25,6 +25,11 @@ export default definePlugin({
   dependsOn: ['economy'],
   optionalDependsOn: ['shop', 'dashboard', 'minigames'],
   enabledByDefault: false,
+  // The seed's names: ENABLE_EVENTSUB switches the plugin, the other two set its webhook settings.
+  env: { ENABLE_EVENTSUB: 'enabled', EVENTSUB_SECRET: 'secret', EVENTSUB_PORT: 'port' },
+  envVars: ['TWITCH_BROADCASTER_TOKEN', 'TWITCH_BROADCASTER_REFRESH_TOKEN', 'TWITCH_CLIENT_ID', 'TWITCH_CLIENT_SECRET', 'TWITCH_AUTH_URL'],
+  // The bot's own token serves as the broadcaster's when the bot account is the channel's owner.
+  capabilities: ['twitch-token'],
   configSchema: CONFIG_SCHEMA,
   migrations: 'migrations',
 

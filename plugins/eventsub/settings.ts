@@ -2,17 +2,6 @@
 // and the dashboard's settings form. The key names are a contract other tools rely on (issue 18).
 import type { FromSchema } from 'json-schema-to-ts';
 
-/**
- * Environment variables that set this plugin's settings. Today core applies them (core/config.ts, ENV_PATHS);
- * this is the list to hand to the plugin-declared environment bindings once that API lands, and the one place
- * to change. TWITCH_BROADCASTER_TOKEN / _REFRESH_TOKEN are secrets, read from ctx.env in auth.ts, not settings.
- */
-export const ENV_BINDINGS = {
-  ENABLE_EVENTSUB: { setting: 'enabled', kind: 'boolean' },
-  EVENTSUB_SECRET: { setting: 'secret', kind: 'string' },
-  EVENTSUB_PORT: { setting: 'port', kind: 'number' },
-} as const;
-
 const AMOUNTS = {
   tokens: { type: 'integer', minimum: 0, maximum: 1000000, description: 'Tokens credited.' },
   xp: { type: 'integer', minimum: 0, maximum: 1000000, description: 'XP added.' },
