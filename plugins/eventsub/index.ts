@@ -29,7 +29,8 @@ export default definePlugin({
   env: { ENABLE_EVENTSUB: 'enabled', EVENTSUB_SECRET: 'secret', EVENTSUB_PORT: 'port' },
   envVars: ['TWITCH_BROADCASTER_TOKEN', 'TWITCH_BROADCASTER_REFRESH_TOKEN', 'TWITCH_CLIENT_ID', 'TWITCH_CLIENT_SECRET', 'TWITCH_AUTH_URL'],
   // The bot's own token serves as the broadcaster's when the bot account is the channel's owner.
-  capabilities: ['twitch-token'],
+  // Its page's script and stylesheet are served through the dashboard's addAssets (no login for static files).
+  capabilities: ['twitch-token', 'public-assets'],
   configSchema: CONFIG_SCHEMA,
   migrations: 'migrations',
 
