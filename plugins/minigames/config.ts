@@ -1,6 +1,7 @@
 // The plugin's settings (`plugins.minigames` in config/bakebot.yaml). The key names are a contract other
 // tools rely on (issue 16): gameTimeout, answerAccuracy, trivia.questions, trivia.includeBuiltin,
 // heist.joinSeconds, heist.minEntry, heist.maxEntry, autoStart. Timeouts and windows accept 5 s and up.
+import type { ConfigOf, PluginContext } from '../../core/types.ts';
 
 const QUESTION_SCHEMA = {
   type: 'object',
@@ -90,3 +91,6 @@ export const CONFIG_SCHEMA = {
     },
   },
 } as const;
+
+export type MinigamesConfig = ConfigOf<typeof CONFIG_SCHEMA>;
+export type MinigamesContext = PluginContext<MinigamesConfig>;
