@@ -38,3 +38,12 @@ export async function ended(t: TestBot, id: number, timeoutMs = 3000): Promise<G
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** Waits for a condition the bot makes true (polled, bounded). */
+export async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
