@@ -52,6 +52,9 @@ export interface Live {
   queue: Promise<void>;
   cancelTimer: (() => void) | undefined;
   ended: boolean;
+  /** Wall-clock time (performance.now) of the last live update to the dashboard, and one waiting. */
+  publishedAt: number;
+  publishWaiting: boolean;
 }
 
 /** What a reload hands the next version (validated there: it may come from an older one). */
@@ -199,7 +202,7 @@ export class Engine {
       }
       const live: Live = {
         id, type: reg.def.type, channel, startedBy, startedAt: now, reg, state, deadline: null, rng: draft.rng, step: 0, answers: 0,
-        once: new Set(), waits: new Map(), players: new Map(), eligible: new Map(), queue: Promise.resolve(), cancelTimer: undefined, ended: false,
+        once: new Set(), waits: new Map(), players: new Map(), eligible: new Map(), queue: Promise.resolve(), cancelTimer: undefined, ended: false, publishedAt: 0, publishWaiting: false,
       };
       this.lives.set(channel, live);
       this.ctx.log.info(`${reg.def.title} #${id} started in #${channel} by ${startedBy.name}`);
@@ -251,6 +254,7 @@ export class Engine {
       if (live.ended || !def?.answer || !(await this.eligible(live, m.user.id))) return;
       live.answers += 1;
       await def.answer(this.handle(live), this.answerOf(m));
+      this.publishSoon(live);
     }).catch(() => undefined);
   }
 
@@ -341,7 +345,25 @@ export class Engine {
       JSON.stringify(state ?? null), live.step, live.deadline, live.rng, live.answers, live.id,
     ]);
     this.arm(live);
+    live.publishedAt = performance.now();
     this.deps.publish('game', this.info(live));
+  }
+
+  /**
+   * Answers so far, to open dashboards: at once when the last update is 250 ms old (wall clock), else once
+   * 250 ms later, so busy chat costs the page a few updates a second, not one per message.
+   */
+  private publishSoon(live: Live): void {
+    if (live.ended || live.publishWaiting) return;
+    const since = performance.now() - live.publishedAt;
+    const send = () => {
+      live.publishWaiting = false;
+      live.publishedAt = performance.now();
+      if (!live.ended) this.deps.publish('game', this.info(live));
+    };
+    if (since >= 250) return send();
+    live.publishWaiting = true;
+    this.ctx.timers.setTimeout(send, 250 - since);
   }
 
   /** Sets the timer for the game's deadline; a game whose type is gone is cancelled then. */
@@ -472,7 +494,7 @@ export class Engine {
         id: row.id, type: row.type, channel: row.channel, startedBy: starterOf(row.started_by), startedAt: row.started_at, reg,
         state: parseJson<unknown>(row.state, null), deadline: row.deadline, rng: row.rng, step: row.step, answers: h?.answers ?? row.answers,
         once: new Set(h?.once), waits: new Map(h?.waits), players: new Map((h?.players ?? []).map((p) => [p.userId, p])), eligible: new Map(),
-        queue: Promise.resolve(), cancelTimer: undefined, ended: false,
+        queue: Promise.resolve(), cancelTimer: undefined, ended: false, publishedAt: 0, publishWaiting: false,
       };
       this.lives.set(row.channel, live);
       if (h) {

@@ -18,6 +18,7 @@ import { matchAnswer, normalizeAnswer } from './matcher.ts';
 import type { MinigamesService } from './service.ts';
 import { provideShopEffect } from './shop.ts';
 import { history, statsOf } from './store.ts';
+import { mountDashboard } from './web.ts';
 
 export type * from './service.ts';
 
@@ -42,7 +43,8 @@ export default definePlugin({
     const engine = new Engine(ctx, {
       economy,
       questions: (query, random) => bank.draw(query, random),
-      publish: (event, data) => dashboard?.publish(ctx, event, data),
+      // With the bot's time: the page counts a deadline down from it (a test bot's clock is not the browser's).
+      publish: (event, data) => dashboard?.publish(ctx, event, { now: ctx.clock.now(), game: data }),
     });
     engine.register(ctx, triviaGame({ maxRounds: () => config.trivia.maxRounds, categories: () => bank.categories().map((c) => c.category) }));
     engine.register(ctx, scrambleGame(() => scrambleWords));
@@ -83,6 +85,7 @@ export default definePlugin({
       deleteQuestion: (id) => bank.delete(id),
       importQuestions: (inputs) => bank.import(inputs),
     };
+    if (dashboard) mountDashboard(ctx, dashboard, service);
     return service;
   },
 });

@@ -13,9 +13,9 @@ export interface GamesBot {
 export async function startGamesBot(minigames: Record<string, unknown> = {}, options: Partial<TestBotOptions> = {}): Promise<GamesBot> {
   const clock = (options.clock as FakeClock | undefined) ?? new FakeClock('2026-03-02T18:00:00Z');
   const t = await startTestBot({
+    ...options,
     plugins: ['economy', 'minigames', ...(options.plugins ?? [])],
     clock,
-    ...options,
     config: { ...options.config, bot: { commandCooldown: 0, ...options.config?.bot }, plugins: { minigames, ...options.config?.plugins } },
   });
   return { t, clock };
