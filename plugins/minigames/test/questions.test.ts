@@ -3,6 +3,9 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { PROJECT_ROOT } from '../../../core/bot.ts';
 import { startTestBot } from '../../../test/support/kit.ts';
 import { categoriesOf, drawQuestions, loadBuiltin, questionProblems } from '../questions.ts';
 
@@ -64,4 +67,26 @@ describe('minigames: question bank', () => {
       await t.stop();
     }
   });
+
+  it('config/bakebot.example.yaml enables the plugin with valid settings that are the defaults', async () => {
+    const example = parse(readFileSync(path.join(PROJECT_ROOT, 'config', 'bakebot.example.yaml'), 'utf8')) as { plugins: { minigames: Record<string, unknown> } };
+    const { enabled, ...settings } = example.plugins.minigames;
+    expect(enabled).to.equal(true);
+    const t = await startTestBot({ plugins: ['economy', 'minigames'], config: { plugins: { minigames: settings } } });
+    try {
+      expect(t.host.pluginConfig('minigames')).to.deep.equal((await startDefaults()).config);
+    } finally {
+      await t.stop();
+    }
+  });
 });
+
+/** The settings a bot gets with no minigames section at all. */
+async function startDefaults(): Promise<{ config: unknown }> {
+  const t = await startTestBot({ plugins: ['economy', 'minigames'] });
+  try {
+    return { config: t.host.pluginConfig('minigames') };
+  } finally {
+    await t.stop();
+  }
+}
