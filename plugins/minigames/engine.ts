@@ -87,6 +87,8 @@ export class Engine {
   private readonly lives = new Map<string, Live>();
   private readonly starting = new Set<string>();
   private readonly endListeners = new Set<(game: GameInfo) => void | Promise<void>>();
+  /** Lines said before the bot's chat exists (a game resumed or cancelled at start), sent once it is ready. */
+  private pending: { channel: string; text: string }[] = [];
   readonly lookup: TypeLookup = {
     title: (type) => this.registry.get(type)?.def.title ?? type,
     view: (type, state, over) => {
@@ -242,6 +244,20 @@ export class Engine {
     return remove;
   }
 
+  /** Says a line now, or once chat is up: at the bot's start plugins are set up before any transport exists. */
+  private say(channel: string, text: string): Promise<void> {
+    if (this.ctx.chat.status !== 'stopped') return this.ctx.chat.say(channel, text);
+    this.pending.push({ channel, text });
+    return Promise.resolve();
+  }
+
+  /** Chat is flowing (the `ready` hook): what waited is said. */
+  async chatReady(): Promise<void> {
+    const lines = this.pending;
+    this.pending = [];
+    for (const l of lines) await this.ctx.chat.say(l.channel, l.text);
+  }
+
   // ------------------------------------------------------------------ answers and joins from chat
 
   /** A chat message: an answer to the channel's running game, when it reads answers. */
@@ -317,7 +333,7 @@ export class Engine {
       settings: this.settings,
       random: () => nextRandom(live),
       update: (state, deadlineInMs) => this.update(live, state, deadlineInMs),
-      say: (text) => ctx.chat.say(live.channel, text),
+      say: (text) => this.say(live.channel, text),
       match: (given, accepted, accuracy = ctx.config.answerAccuracy) => matchAnswer(given, accepted, accuracy),
       once: (key) => (live.once.has(key) ? false : (live.once.add(key), true)),
       wait(key, seconds) {
@@ -424,7 +440,7 @@ export class Engine {
       throw err;
     }
     if (this.lives.get(live.channel) === live) this.lives.delete(live.channel);
-    if (outcome.text) await (outcome.replyTo ? this.ctx.chat.reply(outcome.replyTo, outcome.text) : this.ctx.chat.say(live.channel, outcome.text));
+    if (outcome.text) await (outcome.replyTo ? this.ctx.chat.reply(outcome.replyTo, outcome.text) : this.say(live.channel, outcome.text));
     const info = (await this.infoById(live.id)) ?? this.info(live, outcome.status);
     this.deps.publish('game', info);
     for (const fn of this.endListeners) {

@@ -59,6 +59,7 @@ export default definePlugin({
     }));
 
     ctx.hooks.chatMessage.tap((m) => engine.onChat(m));
+    ctx.hooks.ready.tap(() => engine.chatReady());
     registerCommands(ctx, engine, economy);
     scheduleGames(ctx, engine);
     provideShopEffect(ctx, engine);
