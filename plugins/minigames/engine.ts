@@ -5,7 +5,7 @@
 import type { ChatMessage, Owner } from '../../core/types.ts';
 import type { EconomyService } from '../economy/service.ts';
 import type { MinigamesContext } from './config.ts';
-import { finishGame } from './finish.ts';
+import { finishGame, rewardPlayers } from './finish.ts';
 import { matchAnswer } from './matcher.ts';
 import type { QuestionQuery, TriviaQuestion } from './questions.ts';
 import type {
@@ -47,8 +47,6 @@ export interface Live {
   readonly once: Set<string>;
   readonly waits: Map<string, number>;
   readonly players: Map<string, GamePlayer>;
-  /** Excluded or not, per viewer, looked up once per game. */
-  readonly eligible: Map<string, boolean>;
   queue: Promise<void>;
   cancelTimer: (() => void) | undefined;
   ended: boolean;
@@ -87,6 +85,9 @@ export class Engine {
   private readonly lives = new Map<string, Live>();
   private readonly starting = new Set<string>();
   private readonly endListeners = new Set<(game: GameInfo) => void | Promise<void>>();
+  /** Excluded or not per viewer, looked up at most once a minute (the economy's flag changes rarely). */
+  private readonly eligibility = new Map<string, { ok: boolean; until: number }>();
+  private readonly lookups = new Map<string, Promise<boolean>>();
   /** Lines said before the bot's chat exists (a game resumed or cancelled at start), sent once it is ready. */
   private pending: { channel: string; text: string }[] = [];
   readonly lookup: TypeLookup = {
@@ -204,7 +205,7 @@ export class Engine {
       }
       const live: Live = {
         id, type: reg.def.type, channel, startedBy, startedAt: now, reg, state, deadline: null, rng: draft.rng, step: 0, answers: 0,
-        once: new Set(), waits: new Map(), players: new Map(), eligible: new Map(), queue: Promise.resolve(), cancelTimer: undefined, ended: false, publishedAt: 0, publishWaiting: false,
+        once: new Set(), waits: new Map(), players: new Map(), queue: Promise.resolve(), cancelTimer: undefined, ended: false, publishedAt: 0, publishWaiting: false,
       };
       this.lives.set(channel, live);
       this.ctx.log.info(`${reg.def.title} #${id} started in #${channel} by ${startedBy.name}`);
@@ -260,18 +261,28 @@ export class Engine {
 
   // ------------------------------------------------------------------ answers and joins from chat
 
-  /** A chat message: an answer to the channel's running game, when it reads answers. */
+  /**
+   * A chat message: an answer to the channel's running game, when it reads answers. Whether the viewer is
+   * excluded is looked up outside the game's queue (and remembered a minute), so busy chat of first-time
+   * answerers never makes the right answer wait behind their database reads.
+   */
   onChat(m: ChatMessage): void {
     const live = this.lives.get(m.channel);
     if (!live || live.ended || !live.reg?.def.answer) return;
     if (m.text.startsWith(this.ctx.bot.prefix) || this.ctx.users.isBanned(m.user.id)) return;
-    this.enqueue(live, async () => {
-      const def = live.reg?.def;
-      if (live.ended || !def?.answer || !(await this.eligible(live, m.user.id))) return;
-      live.answers += 1;
-      await def.answer(this.handle(live), this.answerOf(m));
-      this.publishSoon(live);
-    }).catch(() => undefined);
+    const handle = (ok: boolean) => {
+      if (!ok) return;
+      this.enqueue(live, async () => {
+        const def = live.reg?.def;
+        if (live.ended || !def?.answer) return;
+        live.answers += 1;
+        await def.answer(this.handle(live), this.answerOf(m));
+        this.publishSoon(live);
+      }).catch(() => undefined);
+    };
+    const known = this.lookups.has(m.user.id) ? undefined : this.knownEligible(m.user.id);
+    if (known !== undefined) handle(known);
+    else this.eligible(m.user.id).then(handle, (err: Error) => this.ctx.log.error(`could not check ${m.user.login}: ${err.message}`));
   }
 
   /** The game's own command while it runs (`!heist 50` joins); false when the running game takes no joins. */
@@ -281,7 +292,7 @@ export class Engine {
     await this.enqueue(live, async () => {
       const def = live.reg?.def;
       if (live.ended || !def?.join) return;
-      if (!(await this.eligible(live, m.user.id))) return reply('you cannot take part in games on this channel.');
+      if (!(await this.eligible(m.user.id))) return reply('you cannot take part in games on this channel.');
       await def.join(this.handle(live), { ...this.answerOf(m), reply }, args);
     });
     return true;
@@ -291,13 +302,27 @@ export class Engine {
     return { user: m.user, text: m.text, message: m, reply: (text) => this.ctx.chat.reply(m, text) };
   }
 
-  private async eligible(live: Live, userId: string): Promise<boolean> {
-    const known = live.eligible.get(userId);
-    if (known !== undefined) return known;
-    const account = await this.deps.economy.getAccount(userId);
-    const ok = !account?.excluded && !this.ctx.users.isBanned(userId);
-    live.eligible.set(userId, ok);
-    return ok;
+  /** Not banned and not excluded by the economy; undefined when not looked up in the last minute. */
+  private knownEligible(userId: string): boolean | undefined {
+    const hit = this.eligibility.get(userId);
+    if (!hit || hit.until < this.ctx.clock.now()) return undefined;
+    return hit.ok && !this.ctx.users.isBanned(userId);
+  }
+
+  /** One lookup per viewer at a time: their messages wait on the same promise, so they stay in order. */
+  private eligible(userId: string): Promise<boolean> {
+    const known = this.knownEligible(userId);
+    if (known !== undefined) return Promise.resolve(known);
+    let lookup = this.lookups.get(userId);
+    if (!lookup) {
+      lookup = this.deps.economy.getAccount(userId).then((account) => {
+        if (this.eligibility.size > 50_000) this.eligibility.clear();
+        this.eligibility.set(userId, { ok: !account?.excluded, until: this.ctx.clock.now() + 60_000 });
+        return !account?.excluded && !this.ctx.users.isBanned(userId);
+      }).finally(() => this.lookups.delete(userId));
+      this.lookups.set(userId, lookup);
+    }
+    return lookup;
   }
 
   // ------------------------------------------------------------------ the handle a game type works with
@@ -411,6 +436,9 @@ export class Engine {
       await tx.run('INSERT INTO minigames_entries (game_id, user_id, login, display_name, escrow_id, amount, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
         live.id, player.userId, player.login, player.displayName, escrow.id, amount, this.ctx.clock.now(),
       ]);
+      tx.afterCommit(() => {
+        if (!live.players.has(player.userId)) live.players.set(player.userId, { userId: player.userId, login: player.login, displayName: player.displayName });
+      });
       return { ...player, escrowId: escrow.id, amount };
     });
   }
@@ -441,6 +469,8 @@ export class Engine {
     }
     if (this.lives.get(live.channel) === live) this.lives.delete(live.channel);
     if (outcome.text) await (outcome.replyTo ? this.ctx.chat.reply(outcome.replyTo, outcome.text) : this.say(live.channel, outcome.text));
+    const title = live.reg?.def.title ?? live.type;
+    await rewardPlayers(this.deps.economy, live, outcome.status, title).catch((err: Error) => this.ctx.log.error(`${title} #${live.id}: players not rewarded: ${err.message}`));
     const info = (await this.infoById(live.id)) ?? this.info(live, outcome.status);
     this.deps.publish('game', info);
     for (const fn of this.endListeners) {
@@ -509,7 +539,7 @@ export class Engine {
       const live: Live = {
         id: row.id, type: row.type, channel: row.channel, startedBy: starterOf(row.started_by), startedAt: row.started_at, reg,
         state: parseJson<unknown>(row.state, null), deadline: row.deadline, rng: row.rng, step: row.step, answers: h?.answers ?? row.answers,
-        once: new Set(h?.once), waits: new Map(h?.waits), players: new Map((h?.players ?? []).map((p) => [p.userId, p])), eligible: new Map(),
+        once: new Set(h?.once), waits: new Map(h?.waits), players: new Map((h?.players ?? []).map((p) => [p.userId, p])),
         queue: Promise.resolve(), cancelTimer: undefined, ended: false, publishedAt: 0, publishWaiting: false,
       };
       this.lives.set(row.channel, live);

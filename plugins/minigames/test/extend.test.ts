@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ended, MOD, said, startGamesBot, until, type GamesBot } from './helpers.ts';
+import { ended, eventually, MOD, said, startGamesBot, until, type GamesBot } from './helpers.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
@@ -30,8 +30,9 @@ describe('minigames: other plugins\' game types, and hot reload', function () {
     const win = await said(t, /called it/, from);
     const winner = win.startsWith('hal') ? 'hal' : 'ivy';
     expect(win).to.equal(`${winner} called it: ${winner === 'hal' ? 'heads' : 'tails'}!`);
-    const [game] = await games.history(1);
-    expect(game).to.deep.include({ type: 'coinflip', title: 'Coin flip', status: 'won', players: winner === 'hal' ? 1 : 2 }); // ivy's call comes after a win by hal
+    const players = winner === 'hal' ? 1 : 2; // ivy's call comes after a win by hal
+    const [game] = await eventually(() => games.history(1), (h) => h[0]?.players === players, 'the players to be recorded');
+    expect(game).to.deep.include({ type: 'coinflip', title: 'Coin flip', status: 'won', players });
     expect((await t.service('economy').findAccount(winner))?.tokens).to.equal(3);
 
     await t.host.setEnabled('coinflip_game', false);

@@ -2,7 +2,7 @@
 // to a timeout (the bot says the answer) and to a cancel (!stopgame).
 import { expect } from 'chai';
 import type { TestBot } from '../../../test/support/kit.ts';
-import { ended, MOD, said, startGamesBot, type GamesBot } from './helpers.ts';
+import { ended, eventually, MOD, said, startGamesBot, type GamesBot } from './helpers.ts';
 
 const QUESTIONS = [
   { question: 'What bread is made with a starter?', answer: 'sourdough', category: 'bread', difficulty: 1 },
@@ -31,7 +31,7 @@ describe('minigames: the built-in games', function () {
       t.say('anna', 'Sour-dogh!');
       const win = await t.waitFor((o) => /got it/.test(o.text));
       expect(win.text).to.equal('anna got it! The answer was sourdough.');
-      const [game] = await t.service('minigames').history(1);
+      const [game] = await eventually(() => t.service('minigames').history(1), (h) => h[0]?.players === 2, 'both players to be recorded');
       expect(game).to.include({ type: 'trivia', status: 'won', answers: 3, players: 2, summary: win.text });
       expect(game!.winners).to.deep.equal([{ userId: 'local:anna', login: 'anna', tokens: 5 }]);
       expect(await tokens(t, 'anna')).to.equal(5);

@@ -3,7 +3,7 @@
 // say, a cancel returns every fee, and a restart after the join window cancels and returns them too.
 import { expect } from 'chai';
 import { FakeClock, type TestBot } from '../../../test/support/kit.ts';
-import { ended, MOD, said, startGamesBot, type GamesBot } from './helpers.ts';
+import { ended, eventually, MOD, said, startGamesBot, type GamesBot } from './helpers.ts';
 
 const SEED_TOKENS = 1000;
 
@@ -95,7 +95,8 @@ describe('minigames: the bakery heist', function () {
     const game = await play(['ann', 'ben'], [100, 50], 1);
     expect(game.winners.map((w) => [w.login, w.tokens])).to.deep.equal([['ann', 10], ['ben', 5]]);
     expect((await balance(g.t, 'ann')).tokens).to.equal(SEED_TOKENS + 10);
-    const rows = (await g.t.service('economy').history('local:ann')).map((r) => [r.kind, r.delta, r.reason]).reverse();
+    const eco = g.t.service('economy');
+    const rows = (await eventually(() => eco.history('local:ann'), (h) => h.length === 6, 'the participation XP')).map((r) => [r.kind, r.delta, r.reason]).reverse();
     expect(rows).to.deep.equal([
       ['credit', 1000, 'test money'],
       ['hold', -100, `Bakery heist #${game.id} entry`],

@@ -47,3 +47,14 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 3000)
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** Polls `read` until `ok` holds for its value (the players' rewards follow a game's announcement). */
+export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 3000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
