@@ -262,27 +262,25 @@ export class Engine {
   // ------------------------------------------------------------------ answers and joins from chat
 
   /**
-   * A chat message: an answer to the channel's running game, when it reads answers. Whether the viewer is
-   * excluded is looked up outside the game's queue (and remembered a minute), so busy chat of first-time
-   * answerers never makes the right answer wait behind their database reads.
+   * A chat message: an answer to the channel's running game, when it reads answers. Viewers known to be
+   * excluded (or banned) are dropped here; for the others the game reads the answer at once, and checks
+   * `answer.eligible()` only for a right one, so busy chat never waits on a database read per message. The
+   * lookup starts now, so it is usually done by then.
    */
   onChat(m: ChatMessage): void {
     const live = this.lives.get(m.channel);
     if (!live || live.ended || !live.reg?.def.answer) return;
     if (m.text.startsWith(this.ctx.bot.prefix) || this.ctx.users.isBanned(m.user.id)) return;
-    const handle = (ok: boolean) => {
-      if (!ok) return;
-      this.enqueue(live, async () => {
-        const def = live.reg?.def;
-        if (live.ended || !def?.answer) return;
-        live.answers += 1;
-        await def.answer(this.handle(live), this.answerOf(m));
-        this.publishSoon(live);
-      }).catch(() => undefined);
-    };
-    const known = this.lookups.has(m.user.id) ? undefined : this.knownEligible(m.user.id);
-    if (known !== undefined) handle(known);
-    else this.eligible(m.user.id).then(handle, (err: Error) => this.ctx.log.error(`could not check ${m.user.login}: ${err.message}`));
+    const known = this.knownEligible(m.user.id);
+    if (known === false) return;
+    if (known === undefined) this.eligible(m.user.id).catch((err: Error) => this.ctx.log.error(`could not check ${m.user.login}: ${err.message}`));
+    this.enqueue(live, async () => {
+      const def = live.reg?.def;
+      if (live.ended || !def?.answer) return;
+      live.answers += 1;
+      await def.answer(this.handle(live), this.answerOf(m));
+      this.publishSoon(live);
+    }).catch(() => undefined);
   }
 
   /** The game's own command while it runs (`!heist 50` joins); false when the running game takes no joins. */
@@ -299,7 +297,7 @@ export class Engine {
   }
 
   private answerOf(m: ChatMessage): GameAnswer {
-    return { user: m.user, text: m.text, message: m, reply: (text) => this.ctx.chat.reply(m, text) };
+    return { user: m.user, text: m.text, message: m, reply: (text) => this.ctx.chat.reply(m, text), eligible: () => this.eligible(m.user.id) };
   }
 
   /** Not banned and not excluded by the economy; undefined when not looked up in the last minute. */
@@ -310,7 +308,7 @@ export class Engine {
   }
 
   /** One lookup per viewer at a time: their messages wait on the same promise, so they stay in order. */
-  private eligible(userId: string): Promise<boolean> {
+  eligible(userId: string): Promise<boolean> {
     const known = this.knownEligible(userId);
     if (known !== undefined) return Promise.resolve(known);
     let lookup = this.lookups.get(userId);
@@ -457,6 +455,12 @@ export class Engine {
   /** Ends a game in one transaction (finish.ts), then tells chat, the dashboard and listeners. */
   private async finish(live: Live, outcome: GameOutcome): Promise<void> {
     if (live.ended) return;
+    if (outcome.winners?.length) {
+      // The safety net under `answer.eligible()`: an excluded or banned viewer is never paid.
+      const ok = await Promise.all(outcome.winners.map((w) => this.eligible(w.userId)));
+      outcome = { ...outcome, winners: outcome.winners.filter((_, i) => ok[i]) };
+    }
+    if (live.ended) return;
     live.ended = true;
     live.cancelTimer?.();
     try {
@@ -470,7 +474,7 @@ export class Engine {
     if (this.lives.get(live.channel) === live) this.lives.delete(live.channel);
     if (outcome.text) await (outcome.replyTo ? this.ctx.chat.reply(outcome.replyTo, outcome.text) : this.say(live.channel, outcome.text));
     const title = live.reg?.def.title ?? live.type;
-    await rewardPlayers(this.deps.economy, live, outcome.status, title).catch((err: Error) => this.ctx.log.error(`${title} #${live.id}: players not rewarded: ${err.message}`));
+    await rewardPlayers(this.deps.economy, live, outcome.status, title, (id) => this.eligible(id)).catch((err: Error) => this.ctx.log.error(`${title} #${live.id}: players not rewarded: ${err.message}`));
     const info = (await this.infoById(live.id)) ?? this.info(live, outcome.status);
     this.deps.publish('game', info);
     for (const fn of this.endListeners) {

@@ -70,8 +70,10 @@ async function recordPlayer(tx: SqlTx, live: Live, p: GamePlayer, r: { won: bool
  * After the announcement: every other player's row and stats, and participation XP for everyone who played
  * (keyed by game id: once). A crash between the two transactions costs the players that 1 XP, nothing else.
  */
-export async function rewardPlayers(economy: EconomyService, live: Live, status: GameOutcome['status'], title: string): Promise<void> {
-  const players = [...live.players.values()];
+export async function rewardPlayers(economy: EconomyService, live: Live, status: GameOutcome['status'], title: string, eligible: (userId: string) => Promise<boolean>): Promise<void> {
+  const all = [...live.players.values()];
+  const ok = await Promise.all(all.map((p) => eligible(p.userId)));
+  const players = all.filter((_, i) => ok[i]);
   if (!players.length) return;
   const counted = status !== 'cancelled';
   await economy.transaction(async (tx, eco) => {

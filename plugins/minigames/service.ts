@@ -97,6 +97,12 @@ export interface GameAnswer {
   readonly text: string;
   readonly message: ChatMessage;
   reply(text: string): Promise<void>;
+  /**
+   * Whether the viewer may win (not excluded by the economy, not banned). Answers reach the game before this
+   * is known, so busy chat costs no database read per message: check it before a right answer ends the game.
+   * (The engine never pays an ineligible winner either way.)
+   */
+  eligible(): Promise<boolean>;
 }
 
 /** A viewer as a game stores them (in its state) and pays them. */

@@ -30,7 +30,7 @@ export function numberGuessGame(settings: { max: () => number; guessSeconds: () 
     async answer(game, a) {
       const text = normalizeAnswer(a.text);
       const guess = wholeNumber(text);
-      if (guess === undefined) return; // chatting, not guessing
+      if (guess === undefined || !(await a.eligible())) return; // chatting, not guessing; or not allowed to play
       if (game.wait(a.user.id, settings.guessSeconds()) > 0) return;
       game.participate(playerOf(a.user));
       const state = { ...game.state, guesses: game.state.guesses + 1 };

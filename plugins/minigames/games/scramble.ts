@@ -42,7 +42,7 @@ export function scrambleGame(words: () => readonly string[]): GameDefinition<Scr
     resume: (game) => game.say(`Word scramble goes on: ${game.state.scrambled}`),
     async answer(game, a) {
       game.participate(playerOf(a.user));
-      if (!game.match(a.text, [game.state.word], 100).hit) return;
+      if (!game.match(a.text, [game.state.word], 100).hit || !(await a.eligible())) return;
       await game.finish({
         status: 'won', replyTo: a.message, answer: game.state.word,
         text: `${a.user.displayName} unscrambled it: ${game.state.word}!`,

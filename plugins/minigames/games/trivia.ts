@@ -78,7 +78,7 @@ export function triviaGame(settings: { maxRounds: () => number; categories: () =
       if (!game.once(`${state.round}:${a.user.id}`)) return; // one answer per viewer per question
       game.participate(playerOf(a.user));
       const q = state.questions[state.round]!;
-      if (!game.match(a.text, [q.answer, ...q.aliases]).hit) return;
+      if (!game.match(a.text, [q.answer, ...q.aliases]).hit || !(await a.eligible())) return;
       const had = state.scores[a.user.id]?.[2] ?? 0;
       const scored: TriviaState = {
         ...state,

@@ -29,7 +29,7 @@ export function typeraceGame(phrases: () => readonly string[]): GameDefinition<T
     resume: (game) => game.say(`Typerace goes on: ${game.state.phrase}`),
     async answer(game, a) {
       game.participate(playerOf(a.user));
-      if (squash(a.text) !== game.state.phrase) return;
+      if (squash(a.text) !== game.state.phrase || !(await a.eligible())) return;
       await game.finish({ status: 'won', replyTo: a.message, answer: game.state.phrase, winners: [playerOf(a.user)], text: `${a.user.displayName} typed it first!` });
     },
     timeout: (game) => game.finish({ status: 'timeout', answer: game.state.phrase, text: `Time's up! Nobody typed "${game.state.phrase}".` }),

@@ -183,15 +183,20 @@ describe('minigames: the built-in games', function () {
     });
   });
 
-  it('lists the games and the one running; banned viewers\' answers are ignored', async () => {
+  it('lists the games and the one running; banned and excluded viewers cannot win', async () => {
     const { t } = g;
     expect(await t.ask('viewer', '!games')).to.equal('Games: heist, numberguess, scramble, trivia, typerace (moderators: !game <type>).');
     await t.service('minigames').start({ type: 'typerace', options: { phrase: 'Knead the dough.' } });
     expect(await t.ask('viewer2', '!games')).to.equal('Games: heist, numberguess, scramble, trivia, typerace (moderators: !game <type>). Running now: Typerace.');
     t.say('mallory', 'hello'); // known to the directory
     await t.bot.users.setBanned('local:mallory', true);
+    await t.service('economy').setExcluded('local:oscar', true);
     t.say('mallory', 'Knead the dough.');
+    t.say('oscar', 'Knead the dough.');
     t.say('nice', 'Knead the dough.');
     expect(await said(t, /typed it first/)).to.equal('nice typed it first!');
+    const [game] = await eventually(() => t.service('minigames').history(1), (h) => h.length === 1, 'the game to end');
+    expect(game!.answers).to.equal(3); // mallory's hello (before her ban), oscar's (read, then refused), nice's
+    expect((await t.service('economy').findAccount('oscar'))?.xp ?? 0).to.equal(0);
   });
 });
