@@ -4,7 +4,7 @@
 // the bot manages is then marked FULFILLED or CANCELED on Twitch (rewards.ts).
 import { randomUUID } from 'node:crypto';
 import { definePlugin } from '../../core/define.ts';
-import { createActions, type MinigamesLike, type Outcome } from './actions.ts';
+import { createActions, type Outcome } from './actions.ts';
 import { broadcasterAuth, type Broadcaster } from './auth.ts';
 import { connect, type Connection, type ConnectionView } from './connection.ts';
 import { BadPayload, describe, type BotEvent, type EventType } from './events.ts';
@@ -37,8 +37,7 @@ export default definePlugin({
   async setup(ctx) {
     const config = ctx.config;
     const economy = ctx.service('economy');
-    // The mini-games plugin is built in parallel and may be absent: its service is typed locally (actions.ts).
-    const games = () => (ctx.optionalService as (name: string) => unknown)('minigames') as MinigamesLike | undefined;
+    const games = () => ctx.optionalService('minigames');
     const rewards = new ManagedRewards(config.rewards, ctx.log);
     let who: Broadcaster | undefined;
     let conn: Connection | undefined;
