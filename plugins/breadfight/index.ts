@@ -72,7 +72,12 @@ export default definePlugin({
     const dashboard = ctx.optionalService('dashboard');
     if (dashboard) mountDashboard(ctx, dashboard, service, economy);
 
-    await engine.restore(ctx.inherited);
+    // Fights that were on when this version started. At the bot's start chat is not connected yet (the
+    // resumed questions would go nowhere), so that waits for `ready`; a reload or a later enable goes now.
+    const inherited = ctx.inherited;
+    const restore = () => engine.restore(inherited).catch((err: unknown) => ctx.log.error(`could not pick up the running fights: ${(err as Error).message}`));
+    if (ctx.chat.status === 'stopped') ctx.hooks.ready.tap(() => void restore());
+    else await restore();
     return service;
   },
 });

@@ -27,7 +27,7 @@ export interface FightBot {
   readonly fights: BreadfightService;
   fund(login: string, tokens: number): Promise<void>;
   balance(login: string): Promise<number>;
-  /** Waits for the message asking `login` a question (after message index `from`); returns its word. */
+  /** Waits for the next message asking `login` a question (or the first after index `from`); returns its word. */
   turn(login: string, from?: number): Promise<{ word: string; out: LocalOutput; index: number }>;
   /** Waits for a bot message matching `re` (after index `from`). */
   said(re: RegExp, from?: number, timeoutMs?: number): Promise<LocalOutput>;
@@ -65,11 +65,14 @@ export async function startFights(options: FightBotOptions = {}): Promise<FightB
   });
   const economy = t.service('economy');
   const said = (re: RegExp, from = 0, timeoutMs = 3000) => t.waitFor((o) => t.outputs.indexOf(o) >= from && re.test(o.text), timeoutMs, `a message like ${String(re)}`);
-  const turn = async (login: string, from = 0) => {
-    const out = await said(new RegExp(`@${login} round \\d+/\\d+ ★+: Level \\d word: type (\\w+)`), from);
-    return { word: /type (\w+)/.exec(out.text)?.[1] ?? '', out, index: t.outputs.indexOf(out) };
-  };
+  // Turn messages are looked for after the last one found, so each call finds the next turn.
   let cursor = 0;
+  const turn = async (login: string, from = cursor) => {
+    const out = await said(new RegExp(`@${login} round \\d+/\\d+ ★+: Level \\d word: type (\\w+)`), from);
+    const index = t.outputs.indexOf(out);
+    cursor = Math.max(cursor, index + 1);
+    return { word: /type (\w+)/.exec(out.text)?.[1] ?? '', out, index };
+  };
   const bot: FightBot = {
     t,
     clock,
@@ -86,8 +89,7 @@ export async function startFights(options: FightBotOptions = {}): Promise<FightB
     turn,
     said,
     play: async (login, how) => {
-      const { word, index } = await turn(login, cursor);
-      cursor = index + 1;
+      const { word, index } = await turn(login);
       if (how === 'right') t.say(login, word);
       else if (how === 'wrong') t.say(login, 'definitely not it');
       else await clock.advance((settings.turnTime as number) * 1000);
