@@ -113,7 +113,7 @@ export function mountDashboard(ctx: PluginContext<BreadfightConfig>, dashboard: 
       const pct = Math.max(0, Math.min(100, Math.round((x.hp / Math.max(1, f.hpMax)) * 100)));
       // Widths are steps of 5 % as classes: the CSP forbids inline styles.
       return h`<div class="bf-fighter${f.activeFighter === x.login ? ' bf-active' : ''}" data-side="${side}">
-        <div class="bf-name"><span>${x.login}</span> <span class="bf-hp">${x.hp} / ${f.hpMax} HP</span>${x.cheers ? h` <span class="bf-cheers">📣 ${x.cheers}</span>` : ''}</div>
+        <div class="bf-name"><span>${x.login}</span> <span class="bf-hp">${x.hp} / ${f.hpMax} HP</span>${x.cheers ? h` <span class="bf-cheers">${x.cheers} cheer${x.cheers === 1 ? '' : 's'}</span>` : ''}</div>
         <div class="bf-bar" role="progressbar" aria-label="${x.login} health" aria-valuemin="0" aria-valuemax="${f.hpMax}" aria-valuenow="${x.hp}"><div class="bf-fill w${Math.round(pct / 5) * 5}${pct <= 25 ? ' low' : ''}"></div></div>
       </div>`;
     };
@@ -158,7 +158,7 @@ export function mountDashboard(ctx: PluginContext<BreadfightConfig>, dashboard: 
   <section class="card">
     <h2>Questions</h2>
     <p>Saved into <code>plugins.breadfight.questions</code> of the config file and checked against the plugin's schema. Difficulty 1 is asked in rounds 1–2, 2 in rounds 3–4, 3 after that. Other accepted answers: separated by commas.</p>
-    <p><label><input type="checkbox" id="bf-builtin"${ctx.config.includeBuiltin ? h` checked` : ''}> Also ask the ${builtin || 'bundled'} bundled bread and baking questions</label></p>
+    <p><label><input type="checkbox" id="bf-builtin"${ctx.config.includeBuiltin ? h` checked` : ''}> Also ask the bundled bread and baking questions${builtin ? ` (${builtin})` : ''}</label></p>
     <div class="table-wrap"><table id="bf-questions"><thead><tr><th>Question</th><th>Answer</th><th>Also accepted</th><th>Difficulty</th><th></th></tr></thead>
     <tbody>${custom.map(qRow)}</tbody></table></div>
     <p class="actions"><button type="button" id="bf-add">Add question</button> <button type="button" id="bf-save" class="primary">Save questions</button></p>

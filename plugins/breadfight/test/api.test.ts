@@ -2,14 +2,10 @@
 // question editor's save (checked against the config schema), with 4xx JSON errors {error, code, details?}.
 import { expect } from 'chai';
 import { Client } from '../../dashboard/test/helpers.ts';
-import { startFight, startFights, type FightBot } from './helpers.ts';
-
-export const PASSWORD = 'correct horse battery staple';
-export const API_TOKEN = 'breadfight-test-token-0123456789';
-export const DASHBOARD_ENV = { DASHBOARD_PASSWORD: PASSWORD, BAKEBOT_API_TOKEN: API_TOKEN };
+import { API_TOKEN, DASHBOARD_ENV, startFight, startFights, type FightBot } from './helpers.ts';
 
 /** A request with the API token; the answer's status and JSON body. */
-export async function call(base: string, method: string, url: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(base: string, method: string, url: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const r = await new Client(base).request(method, url, { headers: { accept: 'application/json', authorization: `Bearer ${API_TOKEN}` }, ...(body !== undefined ? { json: body } : {}) });
   return { status: r.status, body: JSON.parse(r.text || '{}') as Record<string, unknown> };
 }

@@ -18,6 +18,11 @@ export const QUESTIONS = ([1, 2, 3] as const).flatMap((difficulty) =>
   WORDS[difficulty].map((word) => ({ question: `Level ${difficulty} word: type ${word}`, answer: word, difficulty })),
 );
 
+export const PASSWORD = 'correct horse battery staple';
+export const API_TOKEN = 'breadfight-test-token-0123456789';
+/** Env for a bot with the dashboard: a known password and API token. */
+export const DASHBOARD_ENV = { DASHBOARD_PASSWORD: PASSWORD, BAKEBOT_API_TOKEN: API_TOKEN };
+
 export const NO_COOLDOWNS = Object.fromEntries(['breadfight', 'accept', 'decline', 'cancelfight', 'cheer', 'fightstats', 'fighttop'].map((c) => [c, { cooldown: 0 }]));
 
 export interface FightBot {

@@ -18,7 +18,7 @@
     return B.el(
       'div',
       { class: 'bf-fighter' + (f.activeFighter === x.login ? ' bf-active' : ''), 'data-side': side },
-      B.el('div', { class: 'bf-name' }, B.el('span', {}, x.login), ' ', B.el('span', { class: 'bf-hp' }, x.hp + ' / ' + f.hpMax + ' HP'), x.cheers ? B.el('span', { class: 'bf-cheers' }, ' 📣 ' + x.cheers) : null),
+      B.el('div', { class: 'bf-name' }, B.el('span', {}, x.login), ' ', B.el('span', { class: 'bf-hp' }, x.hp + ' / ' + f.hpMax + ' HP'), x.cheers ? ' ' : null, x.cheers ? B.el('span', { class: 'bf-cheers' }, x.cheers + (x.cheers === 1 ? ' cheer' : ' cheers')) : null),
       B.el('div', { class: 'bf-bar', role: 'progressbar', 'aria-label': x.login + ' health', 'aria-valuemin': 0, 'aria-valuemax': f.hpMax, 'aria-valuenow': x.hp }, fill),
     );
   }
