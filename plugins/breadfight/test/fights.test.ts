@@ -1,7 +1,11 @@
 // Whole fights in chat on a fake clock: a win (with a house cut), a loss, a draw, an expired challenge, a
 // decline, a timeout at every turn, a moderator's cancel; the economy's books balance after each and no
 // escrow is left open.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
+import { parse } from 'yaml';
+import { PROJECT_ROOT } from '../../../core/bot.ts';
 import { startFight, startFights, type FightBot } from './helpers.ts';
 
 describe('breadfight: fights in chat', function () {
@@ -157,5 +161,15 @@ describe('breadfight: fights in chat', function () {
     const n = f.t.outputs.length;
     await f.clock.advance(60_000);
     expect(f.t.outputs.length).to.equal(n);
+  });
+
+  it('starts with the settings of config/bakebot.example.yaml, and asks the bundled questions', async () => {
+    const example = (parse(readFileSync(path.join(PROJECT_ROOT, 'config', 'bakebot.example.yaml'), 'utf8')) as { plugins: { breadfight: Record<string, unknown> } }).plugins.breadfight;
+    f = await startFights({ settings: { ...example, seed: 1 } });
+    expect(f.t.host.plugin('breadfight')).to.include({ state: 'enabled' });
+    const pool = f.fights.questions();
+    expect(pool.length).to.be.at.least(100);
+    expect(new Set(pool.map((q) => q.difficulty))).to.deep.equal(new Set([1, 2, 3]));
+    expect(pool.slice(0, 10).every((q) => /bread|loaf|dough|bake|pastry|crust|toast|bagel|sourdough|croissant|yeast|flour|baguette/i.test(q.question))).to.equal(true);
   });
 });
