@@ -230,7 +230,13 @@ export function createEngine({ ctx, economy, minigames, pool, random }: EngineDe
   function resolveTurn(id: number, turn: number, answer: string | null): Promise<void> {
     return serial(id, async () => {
       const f = await readRow(id);
-      if (!f || f.state !== 'active' || f.turn !== turn || !f.difficulty) return;
+      if (!f || f.state !== 'active') return;
+      if (f.turn !== turn || !f.difficulty) {
+        // A stale call (the turn was already scored) is normal; but a running fight with no turn of ours is a
+        // turn the previous version was still writing when it was reloaded: ask it here.
+        if (!turns.has(id)) await startTurn(f, Boolean(f.question));
+        return;
+      }
       dropTurn(id);
       const answers = answersOf(f);
       const match = answer === null ? { accuracy: 0, hit: false } : minigames.match(answer, answers, config.accuracyThreshold);

@@ -37,6 +37,10 @@ export default definePlugin({
     // A viewer's deletion request: their fights and stats stay (the ledger keeps the money side), under the
     // anonymous id, without their login.
     economy.onUserDeleted(ctx, async ({ userId, anonymousId }) => {
+      // The economy has given their escrows back already; a fight of theirs that is still on stops here, and
+      // the other fighter's wager goes back too.
+      const open = await ctx.db.all<{ id: number }>("SELECT id FROM breadfight_fights WHERE state != 'finished' AND (challenger_id = ? OR opponent_id = ?)", [userId, userId]);
+      for (const f of open) await engine.cancel(f.id, 'a deletion request');
       await ctx.db.transaction(async (tx) => {
         await tx.run('UPDATE breadfight_fights SET challenger_id = ?, challenger_login = ? WHERE challenger_id = ?', [anonymousId, anonymousId, userId]);
         await tx.run('UPDATE breadfight_fights SET opponent_id = ?, opponent_login = ? WHERE opponent_id = ?', [anonymousId, anonymousId, userId]);

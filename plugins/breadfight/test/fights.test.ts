@@ -172,4 +172,18 @@ describe('breadfight: fights in chat', function () {
     expect(new Set(pool.map((q) => q.difficulty))).to.deep.equal(new Set([1, 2, 3]));
     expect(pool.slice(0, 10).every((q) => /bread|loaf|dough|bake|pastry|crust|toast|bagel|sourdough|croissant|yeast|flour|baguette/i.test(q.question))).to.equal(true);
   });
+
+  it("a fighter's deletion request stops their fight: the other's wager goes back, the books balance", async () => {
+    await withViewers();
+    await startFight(f, 'alice', 'bob', 100);
+    await f.play('alice', 'right');
+    await f.economy.deleteUser('local:alice');
+    await f.said(/was cancelled; both wagers go back/);
+    expect(await f.balance('bob')).to.equal(500);
+    await f.booksBalanced();
+    const [done] = await f.fights.recent();
+    expect(done?.outcome).to.equal('cancelled');
+    expect(done?.challenger.login).to.match(/^anon-/);
+    expect(await f.fights.stats('local:alice')).to.equal(undefined);
+  });
 });
