@@ -6,6 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../../core/bot.ts';
+import { settleFight } from '../money.ts';
 import { startFight, startFights, type FightBot } from './helpers.ts';
 
 describe('breadfight: fights in chat', function () {
@@ -45,6 +46,14 @@ describe('breadfight: fights in chat', function () {
     const cut = (await f.economy.history('local:alice', 10)).find((e) => e.kind === 'debit');
     expect(cut).to.include({ delta: -20, source: 'breadfight', key: 'breadfight:fight:1:cut' });
     expect((await f.economy.getAccount('local:alice'))?.wins).to.equal(1);
+    // Paid once: one payout row per escrow, one cut, one win, each under the fight's keys.
+    const rows = await f.t.storage.all<{ kind: string; key: string }>("SELECT kind, key FROM economy_ledger WHERE source = 'breadfight' AND kind != 'hold' ORDER BY id");
+    expect(rows.map((r) => `${r.kind} ${r.key}`)).to.deep.equal([
+      'payout breadfight:fight:1:payout',
+      'payout breadfight:fight:1:payout#2',
+      'debit breadfight:fight:1:cut',
+      'credit breadfight:fight:1:win',
+    ]);
 
     const [done] = await f.fights.recent();
     expect(done).to.deep.include({ state: 'finished', outcome: 'win', winner: 'alice', houseCut: 20 });
@@ -185,5 +194,15 @@ describe('breadfight: fights in chat', function () {
     expect(done?.outcome).to.equal('cancelled');
     expect(done?.challenger.login).to.match(/^anon-/);
     expect(await f.fights.stats('local:alice')).to.equal(undefined);
+  });
+
+  it('settling is once per fight: two settlements racing pay once', async () => {
+    await withViewers();
+    await startFight(f, 'alice', 'bob', 100);
+    const win = { outcome: 'win' as const, winnerId: 'local:bob', houseCutPercent: 0, reason: 'test', from: 'active' as const };
+    const [a, b] = await Promise.all([settleFight(f.economy, 1, win, f.clock.now()), settleFight(f.economy, 1, { ...win, winnerId: 'local:alice' }, f.clock.now())]);
+    expect([a?.winner_id, b]).to.deep.equal(['local:bob', undefined]);
+    expect([await f.balance('alice'), await f.balance('bob')]).to.deep.equal([400, 600]);
+    await f.booksBalanced();
   });
 });
