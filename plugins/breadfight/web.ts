@@ -140,7 +140,7 @@ export function mountDashboard(ctx: PluginContext<BreadfightConfig>, dashboard: 
       <td><select name="difficulty" aria-label="difficulty">${[1, 2, 3].map((d) => h`<option value="${d}"${d === q.difficulty ? h` selected` : ''}>${d}</option>`)}</select></td>
       <td><button type="button" class="small bf-remove" title="Remove (then save)">✕</button></td>
     </tr>`;
-    return h`<div id="fights-page" data-csrf="${csrf}" data-hp="${ctx.config.hp}">
+    return h`<div id="fights-page" data-csrf="${csrf}" data-currency="${economy.currency.name}">
   <section class="card">
     <h2>Live</h2>
     <div id="bf-live">${live.length ? live.map(fightCard) : h`<p class="bf-empty">No fight on. Viewers start one with <code>!breadfight @user [wager]</code>.</p>`}</div>

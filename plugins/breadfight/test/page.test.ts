@@ -97,6 +97,10 @@ describe('breadfight: the Fights page in a browser', function () {
     await page.click(`${card} button.bf-cancel`);
     await page.waitForSelector(`${card}[data-state="finished"]`);
     expect(await page.textContent(`${card} .bf-status`)).to.equal('cancelled');
+    expect(await page.textContent(`${card} .bf-wager`)).to.equal('100 tokens each');
+    // The ended fight joins the recent ones, live.
+    await page.waitForSelector('#bf-recent tbody tr[data-id="2"]');
+    expect(await page.textContent('#bf-recent tbody tr:first-child')).to.match(/^2.*alice.*bob.*100.*cancelled/);
     expect([await f.balance('alice'), await f.balance('bob')]).to.deep.equal([500, 500]);
     await f.booksBalanced();
     await page.screenshot({ path: path.join(ARTIFACTS, 'breadfight-page-cancelled.png'), fullPage: true });

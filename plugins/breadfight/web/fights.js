@@ -40,7 +40,7 @@
         ' ',
         B.el('span', { class: 'bf-status' }, statusOf(f)),
         ' ',
-        B.el('span', { class: 'bf-wager' }, f.wager ? f.wager + ' each' : 'friendly'),
+        B.el('span', { class: 'bf-wager' }, f.wager ? f.wager + ' ' + (root.dataset.currency || 'tokens') + ' each' : 'friendly'),
         f.state !== 'finished' ? B.el('button', { type: 'button', class: 'small danger bf-cancel', 'data-id': f.id }, 'Cancel & refund') : null,
       ),
       B.el('div', { class: 'bf-versus' }, bar(f, 'challenger'), B.el('span', { class: 'bf-vs' }, 'vs'), bar(f, 'opponent')),
@@ -60,6 +60,15 @@
     else live.prepend(next);
     // A finished fight stays in view as its recap until the next one starts; older recaps go.
     if (f.state !== 'finished') for (const done of live.querySelectorAll('article.bf-fight[data-state="finished"]')) done.remove();
+    else addRecent(f);
+  }
+
+  /** A fight that just ended goes on top of the recent fights. */
+  function addRecent(f) {
+    const body = document.querySelector('#bf-recent tbody');
+    if (!body || body.querySelector('tr[data-id="' + CSS.escape(String(f.id)) + '"]')) return;
+    const cells = [f.id, B.fmtTime(f.finishedAt).slice(0, 16), f.challenger.login, f.opponent.login, f.wager, f.outcome || '', f.winner || '', f.challenger.hp + '–' + f.opponent.hp, f.houseCut || ''];
+    body.prepend(B.el('tr', { 'data-id': f.id }, ...cells.map((c) => B.el('td', {}, String(c)))));
   }
 
   B.on('ext', (ev) => {
