@@ -33,7 +33,8 @@ function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, wh
 }
 
 describe('breadfight: a SIGKILL in the middle of fights', function () {
-  this.timeout(120_000);
+  // About 30 s on an idle machine; two bot starts on a loaded one take much longer.
+  this.timeout(180_000);
   let fake: FakeTwitch;
   let dir: string;
   let child: ChildProcess | undefined;
