@@ -6,6 +6,7 @@ import { definePlugin } from '../../core/define.ts';
 import { registerCommands } from './commands.ts';
 import { CONFIG_SCHEMA } from './config.ts';
 import { createEngine } from './engine.ts';
+import { fightOverlay } from './overlay.ts';
 import { buildPool } from './questions.ts';
 import { seeded } from './random.ts';
 import type { BreadfightService, FightView } from './service.ts';
@@ -19,7 +20,9 @@ export default definePlugin({
   version: '1.0.0',
   description: 'Bread fights: !breadfight @user [wager], answer questions to land bread-themed hits; wagers in escrow.',
   dependsOn: ['economy', 'minigames'],
-  optionalDependsOn: ['dashboard'],
+  optionalDependsOn: ['dashboard', 'overlays'],
+  // Its dashboard page's script and stylesheet are served through the dashboard's addAssets (no login for static files).
+  capabilities: ['public-assets'],
   configSchema: CONFIG_SCHEMA,
   migrations: 'migrations',
 
@@ -75,6 +78,9 @@ export default definePlugin({
 
     const dashboard = ctx.optionalService('dashboard');
     if (dashboard) mountDashboard(ctx, dashboard, service, economy);
+    // The live fight on stream (OBS): both HP bars, the question of the turn, the winner.
+    const overlays = ctx.optionalService('overlays');
+    if (overlays) service.onFight(ctx, (e) => overlays.publish(ctx, 'fight', fightOverlay(e.fight)));
 
     // Fights that were on when this version started. At the bot's start chat is not connected yet (the
     // resumed questions would go nowhere), so that waits for `ready`; a reload or a later enable goes now.

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { definePlugin } from '../../core/define.ts';
 import { createActions, type Outcome } from './actions.ts';
+import { eventAlert } from './overlay.ts';
 import { broadcasterAuth, type Broadcaster } from './auth.ts';
 import { connect, type Connection, type ConnectionView } from './connection.ts';
 import { BadPayload, describe, type BotEvent, type EventType } from './events.ts';
@@ -23,7 +24,7 @@ export default definePlugin({
   version: '1.0.0',
   description: 'Channel points, follows, subs, cheers and raids become bot actions (tokens, XP, shop effects, games, chat), exactly once.',
   dependsOn: ['economy'],
-  optionalDependsOn: ['shop', 'dashboard', 'minigames'],
+  optionalDependsOn: ['shop', 'dashboard', 'minigames', 'overlays'],
   enabledByDefault: false,
   // The seed's names: ENABLE_EVENTSUB switches the plugin, the other two set its webhook settings.
   env: { ENABLE_EVENTSUB: 'enabled', EVENTSUB_SECRET: 'secret', EVENTSUB_PORT: 'port' },
@@ -56,6 +57,8 @@ export default definePlugin({
       else if (outcome.status === 'failed') ctx.log.warn(`${what}: failed: ${outcome.reason ?? ''}`);
       else if (outcome.status === 'skipped') ctx.log.info(`${what}: nothing to do (${outcome.reason ?? ''})`);
       else ctx.log.info(`${what}: ${outcome.did.join(', ') || 'done'}`);
+      // On stream (OBS's alerts overlay), once per event the bot acted on.
+      if (outcome.status === 'done') ctx.optionalService('overlays')?.publish(ctx, 'alerts', eventAlert(e));
       if (e.type !== 'redemption' || e.test || !outcome.reward || outcome.status === 'duplicate' || outcome.status === 'skipped') return;
       if (!rewards.manages(e.rewardId)) {
         ctx.log.warn(`"${e.reward}" is not a reward the bot manages, so its redemption stays in the streamer's queue (see the EventSub page)`);

@@ -15,7 +15,8 @@ import { scrambleGame } from './games/scramble.ts';
 import { triviaGame } from './games/trivia.ts';
 import { typeraceGame } from './games/typerace.ts';
 import { matchAnswer, normalizeAnswer } from './matcher.ts';
-import type { MinigamesService } from './service.ts';
+import { gameOverlay } from './overlay.ts';
+import type { GameInfo, MinigamesService } from './service.ts';
 import { provideShopEffect } from './shop.ts';
 import { history, statsOf } from './store.ts';
 import { mountDashboard } from './web.ts';
@@ -27,7 +28,9 @@ export default definePlugin({
   version: '1.0.0',
   description: 'Chat games: trivia, word scramble, number guess, typerace and a bakery heist; other plugins add their own.',
   dependsOn: ['economy'],
-  optionalDependsOn: ['dashboard', 'shop'],
+  optionalDependsOn: ['dashboard', 'shop', 'overlays'],
+  // Its dashboard page's script and stylesheet are served through the dashboard's addAssets (no login for static files).
+  capabilities: ['public-assets'],
   configSchema: CONFIG_SCHEMA,
   migrations: 'migrations',
 
@@ -35,6 +38,7 @@ export default definePlugin({
     const config = ctx.config;
     const economy = ctx.service('economy');
     const dashboard = ctx.optionalService('dashboard');
+    const overlays = ctx.optionalService('overlays');
     const bank = new QuestionBank(ctx);
     await bank.load();
     const words = JSON.parse(readFileSync(path.join(ctx.dir, 'words', 'en.json'), 'utf8')) as { scramble: string[]; typerace: string[] };
@@ -44,7 +48,11 @@ export default definePlugin({
       economy,
       questions: (query, random) => bank.draw(query, random),
       // With the bot's time: the page counts a deadline down from it (a test bot's clock is not the browser's).
-      publish: (event, data) => dashboard?.publish(ctx, event, { now: ctx.clock.now(), game: data }),
+      publish: (event, data) => {
+        dashboard?.publish(ctx, event, { now: ctx.clock.now(), game: data });
+        // The running game on stream (OBS): the question, time left, answers so far; the answer once over.
+        if (event === 'game') overlays?.publish(ctx, 'game', gameOverlay(data as GameInfo));
+      },
     });
     engine.register(ctx, triviaGame({ maxRounds: () => config.trivia.maxRounds, categories: () => bank.categories().map((c) => c.category) }));
     engine.register(ctx, scrambleGame(() => scrambleWords));
