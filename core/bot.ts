@@ -91,7 +91,7 @@ export class Bot {
     this.storage = await Storage.open(this.databaseFile, this.logs.logger('db'));
     try {
       await this.storage.migrate('core', path.join(this.root, 'core', 'migrations'));
-      this.users = new Users(this.storage);
+      this.users = new Users(this.storage, this.clock);
       await this.users.load();
       this.router = new CommandRouter({
         hooks: this.hooks,

@@ -97,7 +97,7 @@ export default definePlugin({
     const deps: Deps = {
       ctx,
       env,
-      auth: new Auth(ctx.db, env),
+      auth: new Auth(ctx.db, env, ctx.clock),
       hub,
       registry,
       content: new ContentRenderer(path.join(ctx.dir, 'templates')),

@@ -65,6 +65,8 @@ export class Auth {
   constructor(
     private readonly db: PluginDb,
     private readonly env: PluginContext['env'],
+    /** The bot's clock (ctx.clock): sessions expire and tokens are stamped by it, so tests can move it. */
+    private readonly clock: Pick<PluginContext['clock'], 'now'>,
   ) {}
 
   async setting(key: string): Promise<string | undefined> {
@@ -117,7 +119,7 @@ export class Auth {
     if (fromEnv && sameSecret(token, fromEnv)) return 'env';
     const row = await this.db.get<{ id: number; name: string }>('SELECT id, name FROM dashboard_api_tokens WHERE token_hash = ?', [sha256(token)]);
     if (!row) return undefined;
-    const now = Date.now();
+    const now = this.clock.now();
     if (now - (this.usedWritten.get(row.id) ?? 0) > 60_000) {
       this.usedWritten.set(row.id, now);
       await this.db.run('UPDATE dashboard_api_tokens SET last_used_at = ? WHERE id = ?', [now, row.id]);
@@ -129,7 +131,7 @@ export class Auth {
   async createToken(name: string): Promise<{ token: string; info: ApiTokenInfo }> {
     const token = `bkb_${randomBytes(32).toString('base64url')}`;
     const prefix = token.slice(0, 10);
-    const createdAt = Date.now();
+    const createdAt = this.clock.now();
     const { lastID } = await this.db.run('INSERT INTO dashboard_api_tokens (name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?)', [name, sha256(token), prefix, createdAt]);
     return { token, info: { id: lastID, name, prefix, createdAt, lastUsedAt: null } };
   }
@@ -150,7 +152,7 @@ export class Auth {
     return {
       get: async (key) => {
         const row = await this.db.get<{ data: string; expires_at: number }>('SELECT data, expires_at FROM dashboard_sessions WHERE id = ?', [key]);
-        if (!row || row.expires_at < Date.now()) return undefined;
+        if (!row || row.expires_at < this.clock.now()) return undefined;
         try {
           return JSON.parse(row.data) as Record<string, unknown>;
         } catch {
@@ -160,7 +162,7 @@ export class Auth {
       set: async (key, sess, maxAge) => {
         await this.db.run(
           'INSERT INTO dashboard_sessions (id, data, expires_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
-          [key, JSON.stringify(sess), Date.now() + maxAge],
+          [key, JSON.stringify(sess), this.clock.now() + maxAge],
         );
       },
       destroy: async (key) => {
@@ -170,7 +172,7 @@ export class Auth {
   }
 
   async dropExpiredSessions(): Promise<number> {
-    return (await this.db.run('DELETE FROM dashboard_sessions WHERE expires_at < ?', [Date.now()])).changes;
+    return (await this.db.run('DELETE FROM dashboard_sessions WHERE expires_at < ?', [this.clock.now()])).changes;
   }
 
   /** Logs everybody out (after a password change). */

@@ -42,7 +42,7 @@ export function loginRoutes(router: Router, d: Deps): void {
     // A new session id after login: an id planted before login (session fixation) is worth nothing.
     await s.regenerate?.();
     s.user = 'admin';
-    s.loginAt = Date.now();
+    s.loginAt = d.ctx.clock.now();
     s.maxAge = d.ctx.config.sessionHours * 3_600_000;
     d.ctx.log.info(`dashboard login from ${ip}`);
     seeOther(ctx, safeNext(body.next));
