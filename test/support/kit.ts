@@ -9,7 +9,7 @@ import { Bot, PROJECT_ROOT, type BotOptions } from '../../core/bot.ts';
 import type { LocalInput, LocalOutput } from '../../core/chat.ts';
 import type { ChatMessage, Clock, PluginServices, Role } from '../../core/types.ts';
 import { eventually } from './eventually.ts';
-import { leftoverResources, resourceCounts } from './resources.ts';
+import { leftoverResources, resourceCounts, resourceMark, resourceOrigins } from './resources.ts';
 
 export { eventually, EventuallyTimeout, type EventuallyOptions } from './eventually.ts';
 export { systemClock } from '../../core/limits.ts';
@@ -134,6 +134,8 @@ export class TestBot {
   /** Open handles by type before this bot started, and whether another bot was running then. */
   private readonly before: Map<string, number>;
   private readonly sharedStart: boolean;
+  /** For BAKEBOT_TRACE_LEAKS: resources created after this were created while the bot ran. */
+  private readonly mark = resourceMark();
 
   constructor(readonly bot: Bot, readonly dir: string, readonly clock: Clock, before = resourceCounts()) {
     this.before = before;
@@ -262,7 +264,10 @@ export class TestBot {
     } catch {
       const timers = clockTimers();
       const what = [...left, ...(timers ? [`${timers} timer(s) on the fake clock`] : [])];
-      throw new Error(`the bot left open after stop(): ${what.join(', ')}`);
+      // With BAKEBOT_TRACE_LEAKS=1, where the leftovers were created (async_hooks names timers "Timeout").
+      const origins = resourceOrigins(left.map((l) => l.replace(/^\d+ x /, '')), this.mark);
+      const where = origins.length ? `\n${origins.join('\n\n')}` : ' (set BAKEBOT_TRACE_LEAKS=1 to see where they were created)';
+      throw new Error(`the bot left open after stop(): ${what.join(', ')}${where}`);
     }
   }
 }

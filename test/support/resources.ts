@@ -20,3 +20,34 @@ export function leftoverResources(before: ReadonlyMap<string, number>): string[]
   }
   return left;
 }
+
+/** Where each resource alive now was created, when BAKEBOT_TRACE_LEAKS is set (async_hooks slow every test down). */
+const traced = new Map<number, { type: string; stack: string }>();
+let lastId = 0;
+if (process.env.BAKEBOT_TRACE_LEAKS) {
+  const { createHook } = await import('node:async_hooks');
+  createHook({
+    init(id, type) {
+      lastId = id;
+      if (type === 'PROMISE' || type.startsWith('FSREQ')) return;
+      traced.set(id, { type, stack: (new Error().stack ?? '').split('\n').slice(2, 14).join('\n') });
+    },
+    destroy(id) {
+      traced.delete(id);
+    },
+  }).enable();
+}
+
+/** A mark for resourceOrigins: resources created after it. */
+export function resourceMark(): number {
+  return lastId;
+}
+
+// getActiveResourcesInfo's names and async_hooks' differ.
+const HOOK_TYPES: Record<string, string> = { TCPSocketWrap: 'TCPWRAP', TCPServerWrap: 'TCPSERVERWRAP', MessagePort: 'MESSAGEPORT', FSEventWrap: 'FSEVENTWRAP', ProcessWrap: 'PROCESSWRAP', PipeWrap: 'PIPEWRAP' };
+
+/** With BAKEBOT_TRACE_LEAKS: where the resources of these types created since `mark` and still alive were made. */
+export function resourceOrigins(types: readonly string[], mark: number): string[] {
+  const wanted = new Set(types.map((t) => HOOK_TYPES[t] ?? t));
+  return [...traced].filter(([id, r]) => id > mark && wanted.has(r.type)).map(([, r]) => `${r.type} created\n${r.stack}`);
+}

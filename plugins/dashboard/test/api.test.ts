@@ -5,8 +5,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { settle, startTestBot, type TestBot } from '../../../test/support/kit.ts';
-import { accepts, api, Client, FAKE_GRANT, openEvents, startFakeTwitchAuth, until, type FakeTwitchAuth } from './helpers.ts';
+import { eventually, startTestBot, type TestBot } from '../../../test/support/kit.ts';
+import { accepts, api, Client, FAKE_GRANT, openEvents, startFakeTwitchAuth, type FakeTwitchAuth } from './helpers.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const TOKEN = 'test-api-token-0123456789';
@@ -224,7 +224,7 @@ describe('dashboard: HTTP and JSON API', function () {
         expect(r.status, p).to.equal(503);
         expect(r.json().error).to.match(/economy plugin is disabled/);
       }
-      await settle(300);
+      await t.idle();
       const user = await A.get('/api/users/alice');
       expect(user.status).to.equal(200);
       expect(user.json<{ user: { login: string; banned: boolean } }>().user).to.include({ login: 'alice', banned: false });
@@ -255,7 +255,7 @@ describe('dashboard: HTTP and JSON API', function () {
       const sent = await A.post('/api/chat', { login: 'tester', text: '!quote 1', roles: ['moderator'] });
       expect(sent.status).to.equal(201);
       const id = sent.json<{ message: { id: string } }>().message.id;
-      await until(async () => (await A.get('/api/chat/transcript')).json<{ transcript: { replyTo?: string }[] }>().transcript.some((e) => e.replyTo === id), 'the bot to answer');
+      await eventually(async () => (await A.get('/api/chat/transcript')).json<{ transcript: { replyTo?: string }[] }>().transcript.some((e) => e.replyTo === id), { what: 'the bot to answer' });
       const transcript = (await A.get('/api/chat/transcript')).json<{ transcript: { kind: string; text: string; replyTo?: string }[] }>().transcript;
       expect(transcript.find((e) => e.replyTo === id)?.text).to.equal('#1: "the cake is a lie"');
     });
@@ -384,7 +384,7 @@ describe('dashboard: first start, its own settings, BAKEBOT_NO_WEB', function ()
       const next = t.service('dashboard').url ?? '';
       expect(next).to.equal(`http://127.0.0.1:${free}`);
       expect((await api(next, TOKEN).get('/api/status')).status).to.equal(200);
-      await until(() => api(url, TOKEN).get('/api/status').then(() => false, () => true), 'the old address to close');
+      await eventually(() => api(url, TOKEN).get('/api/status').then(() => false, () => true), { what: 'the old address to close' });
     } finally {
       await t.stop();
     }
@@ -487,7 +487,7 @@ describe('dashboard: what a reload, a restart and disabling it do', function () 
         await t.host.setEnabled('dashboard', false);
         expect(t.host.plugin('dashboard')?.state).to.equal('disabled');
         expect(await accepts(url)).to.equal(false);
-        await until(() => events.ended, 'the event stream to end');
+        await eventually(() => events.ended, { what: 'the event stream to end' });
         // Enabled again, it listens again (a new random port: port 0).
         await t.host.setEnabled('dashboard', true);
         const again = t.service('dashboard').url ?? '';
@@ -545,7 +545,7 @@ describe('dashboard: users and the economy over the API', function () {
     t = await startTestBot({ plugins: ['dashboard', 'economy', 'chatlog'], config: { plugins: { dashboard: { port: 0 } } }, env: { DASHBOARD_PASSWORD: 'pw', BAKEBOT_API_TOKEN: TOKEN } });
     A = api(t.service('dashboard').url ?? '', TOKEN);
     for (const login of ['alice', 'bob', 'carol', 'dave', 'erin']) t.say(login, `hi, I am ${login}`);
-    await settle(300);
+    await t.idle();
     const eco = t.service('economy');
     await eco.flush();
     await eco.credit('local:carol', 40, { reason: 'welcome gift' });
