@@ -235,7 +235,7 @@ describe('Twitch chat', function () {
         sent.push(text);
         if (!bounced) {
           bounced = true;
-          setTimeout(() => sink?.unsent([{ channel, text, replyTo }]), 50);
+          setTimeout(() => sink?.unsent([{ channel, text, replyTo }]), 50); // the connection drops a moment later
         }
         return true;
       },
