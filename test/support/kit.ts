@@ -192,8 +192,9 @@ export class TestBot {
   /**
    * Resolves when the bot has nothing left to do for what it was told so far: every chat message and event
    * handled (commands and hooks finished), every reply through the outgoing hook and out of the outbox, and
-   * every write-behind batch (core's and plugins') committed. It does not move a fake clock: a timer of the
-   * bot's clock (a plugin's ctx.timers, a reply waiting for Twitch's window) is not waited for.
+   * every write-behind batch (core's and plugins') committed. It does not move a fake clock: what waits for
+   * the bot's clock (a command awaiting a ctx.timers timer, a reply waiting for Twitch's window) keeps it from
+   * being idle until the test advances the clock.
    */
   async idle(options: IdleOptions = {}): Promise<void> {
     const timeout = options.timeout ?? 5000;
