@@ -211,7 +211,9 @@ export async function startFakeTwitchAuth(): Promise<FakeTwitchAuth> {
       const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
       calls.push({ method: req.method ?? '', path: url.pathname, params, authorization: req.headers.authorization });
       const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
+        // No kept-alive connection: the bot's fetch pool would hold its socket open seconds after the bot
+        // stopped, and the test kit would rightly report it.
+        res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
         res.end(JSON.stringify(body));
       };
       if (req.method === 'POST' && url.pathname === '/oauth2/device') {
