@@ -96,7 +96,7 @@ export class Bot {
       await this.storage.migrate('core', path.join(this.root, 'core', 'migrations'));
       const { uncleanStop } = await this.storage.markRunning(this.clock.now());
       // Forgetting a viewer is an event every plugin reacts to (its own rows), awaited before forget returns.
-      this.users = new Users(this.storage, (event) => this.hooks.userForgotten.promise(event));
+      this.users = new Users(this.storage, (event) => this.hooks.userForgotten.promise(event), this.clock);
       await this.users.load();
       this.router = new CommandRouter({
         hooks: this.hooks,

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { CommandRouter } from './commands.ts';
 import type { CoreHooks } from './hooks.ts';
-import { SlidingWindow, systemClock } from './limits.ts';
+import { SlidingWindow } from './limits.ts';
 import type { ChatApi, ChatEvent, ChatMessage, ChatStatus, Clock, LocalChatInput, LocalChatOutput, Logger, OutgoingMessage } from './types.ts';
 import type { Users } from './users.ts';
 
@@ -158,18 +158,27 @@ class Outbox {
   private readonly queue: Pending[] = [];
   private readonly sent: SlidingWindow;
   private readonly recent = new Map<string, Map<string, number>>();
-  private timer: NodeJS.Timeout | undefined;
+  /** Set while the head waits for Twitch's window to allow one more (a timer of the bot's clock). */
+  private timer: unknown;
   private idle: (() => void)[] = [];
 
   constructor(
     private readonly transport: Transport,
     private readonly limits: ChatLimits,
     private readonly log: Logger,
+    private readonly clock: Clock,
+    /** Told whenever a pump ends: the hub checks whether chat went idle. */
+    private readonly pumped: () => void,
     private readonly store?: SendTimesStore,
   ) {
     // Sent-time and Twitch's receive-time differ by network jitter: count over a slightly longer window.
-    this.sent = new SlidingWindow(systemClock, Number.POSITIVE_INFINITY, limits.windowMs + Math.max(100, limits.windowMs * 0.03));
+    this.sent = new SlidingWindow(clock, Number.POSITIVE_INFINITY, limits.windowMs + Math.max(100, limits.windowMs * 0.03));
     if (store && transport.limited) this.sent.restore('all', store.load());
+  }
+
+  /** Messages wait for Twitch's window to let them go (they go by themselves when the clock gets there). */
+  get waiting(): boolean {
+    return this.timer !== undefined && this.queue.length > 0;
   }
 
   get size(): number {
@@ -183,12 +192,12 @@ class Outbox {
 
   /** Puts messages back at the front, in their order (they were taken, then not delivered). */
   requeue(messages: readonly OutgoingLine[]): void {
-    const at = Date.now();
+    const at = this.clock.now();
     this.queue.unshift(...messages.map((m) => ({ channel: m.channel, text: m.text, replyTo: m.replyTo, at })));
     this.pump();
   }
 
-  /** Resolves when everything queued was sent, or after `ms`. */
+  /** Resolves when everything queued was sent, or after `ms` of wall-clock time (a shutdown's budget). */
   drained(ms: number): Promise<void> {
     if (!this.queue.length) return Promise.resolve();
     return new Promise((resolve) => {
@@ -211,12 +220,13 @@ class Outbox {
       if (sent && t.limited) this.store?.save(this.sent.times('all'));
     }
     if (!this.queue.length && !this.timer) for (const f of this.idle.splice(0)) f();
+    this.pumped();
   }
 
   private sendDue(t: Transport, counted: () => void): void {
     while (this.queue.length) {
       const head = this.queue[0] as Pending;
-      const now = Date.now();
+      const now = this.clock.now();
       if (now - head.at > this.limits.maxWaitMs) {
         this.queue.shift();
         this.log.warn(`dropped a reply that waited ${Math.round((now - head.at) / 1000)} s to be sent`, { channel: head.channel, text: head.text.slice(0, 80) });
@@ -227,7 +237,7 @@ class Outbox {
       if (t.limited) {
         const wait = this.sent.waitFor('all', mod ? this.limits.perWindowMod : this.limits.perWindow);
         if (wait > 0) {
-          this.timer = setTimeout(() => {
+          this.timer = this.clock.setTimeout(() => {
             this.timer = undefined;
             this.pump();
           }, wait + 5);
@@ -258,7 +268,7 @@ class Outbox {
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 }
@@ -281,6 +291,10 @@ export class ChatHub {
   private held: (() => void)[] = [];
   private inFlight = 0;
   private readonly idle: (() => void)[] = [];
+  /** Messages between send() and their outbox (the outgoingMessage hook runs). */
+  private sending = 0;
+  /** Who waits for idle(). */
+  private readonly quiet: (() => void)[] = [];
   private readonly limits: ChatLimits;
   private readonly statusListeners = new Set<(s: ChatStatus, detail?: string) => void>();
   private lastDetail: string | undefined;
@@ -314,7 +328,7 @@ export class ChatHub {
   }
 
   async add(transport: Transport): Promise<void> {
-    const outbox = new Outbox(transport, this.limits, this.deps.log.child(transport.kind), this.deps.sendTimes);
+    const outbox = new Outbox(transport, this.limits, this.deps.log.child(transport.kind), this.deps.clock, this.checkIdle, this.deps.sendTimes);
     this.transports.push({ transport, outbox });
     await transport.start({
       // Almost always handled at once; a closure to hold it only while plugins are being swapped.
@@ -337,6 +351,7 @@ export class ChatHub {
     entry.outbox.stop();
     await entry.transport.stop();
     for (const l of this.statusListeners) l(this.status);
+    this.checkIdle();
   }
 
   /** Holds incoming chat until the returned function is called (plugins are being swapped). */
@@ -367,7 +382,10 @@ export class ChatHub {
   }
 
   private readonly settled = (): void => {
-    if (--this.inFlight === 0) for (const f of this.idle.splice(0)) f();
+    if (--this.inFlight === 0) {
+      for (const f of this.idle.splice(0)) f();
+      this.checkIdle();
+    }
   };
 
   private readonly failed = (err: unknown): void => {
@@ -376,13 +394,33 @@ export class ChatHub {
   };
 
   /** Resolves when no chat event is being handled. */
-  private whenIdle(): Promise<void> {
+  private whenHandled(): Promise<void> {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
   }
+
+  /**
+   * Nothing left to wait for: no chat event being handled or held, no message on its way to an outbox, and
+   * none waiting for Twitch's window (messages a disconnected transport cannot take do not count: they wait
+   * for the connection, not for the bot).
+   */
+  get isIdle(): boolean {
+    return this.inFlight === 0 && this.sending === 0 && this.held.length === 0 && !this.transports.some((t) => t.outbox.waiting);
+  }
+
+  /** Resolves when the hub is idle (the test kit's `t.idle()` waits for this). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle) return Promise.resolve();
+    return new Promise((resolve) => this.quiet.push(resolve));
+  }
+
+  private readonly checkIdle = (): void => {
+    if (this.quiet.length && this.isIdle) for (const f of this.quiet.splice(0)) f();
+  };
 
   private release(): void {
     // Held events are started in arrival order; each plugin handles them as if they had just come in.
     while (this.held.length && !this.paused) (this.held.shift() as () => void)();
+    this.checkIdle();
   }
 
   private handleMessage(m: ChatMessage): void {
@@ -430,6 +468,16 @@ export class ChatHub {
 
   /** Outgoing path: hook (transform or veto), clean, split, then the outbox of the right transport. */
   async send(message: OutgoingMessage, via?: 'twitch' | 'local'): Promise<void> {
+    this.sending++;
+    try {
+      await this.enqueue(message, via);
+    } finally {
+      this.sending--;
+      this.checkIdle();
+    }
+  }
+
+  private async enqueue(message: OutgoingMessage, via?: 'twitch' | 'local'): Promise<void> {
     const out = await this.deps.hooks.outgoingMessage.promise(message);
     if (out.vetoed) {
       this.deps.log.debug(`outgoing message vetoed: ${out.vetoed}`, { from: out.from });
@@ -447,7 +495,7 @@ export class ChatHub {
     if (!text) return;
     // Room for the duplicate mark, so a marked part never goes over the limit.
     const parts = splitMessage(text, this.limits.maxLength - 8);
-    const at = Date.now();
+    const at = this.deps.clock.now();
     parts.forEach((part, i) => entry.outbox.push({ channel: out.channel, text: part, replyTo: i === 0 ? out.replyTo : undefined, at }));
   }
 
@@ -464,8 +512,11 @@ export class ChatHub {
     const held = this.held.length;
     if (held) this.deps.log.warn(`${held} chat events arrived during shutdown and were not handled`);
     this.held = [];
-    const deadline = new Promise((r) => setTimeout(r, drainMs).unref());
-    await Promise.race([this.whenIdle(), deadline]);
+    // Wall-clock budgets, not the bot's clock: a shutdown must end even when a test's fake clock stands still.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise((r) => (timer = setTimeout(r, drainMs)));
+    await Promise.race([this.whenHandled(), deadline]);
+    clearTimeout(timer);
     await Promise.all(this.transports.map((t) => t.outbox.drained(drainMs)));
     for (const t of [...this.transports].reverse()) await this.remove(t.transport.kind);
   }

@@ -2,7 +2,8 @@
 // name kept current. Sightings are written behind in batches (one per chat message would cost a write
 // each); lookups see the pending ones too, so `!give @newcomer` works right after their first message.
 import type { BatchImpl, PreparedQuery, Storage } from './db.ts';
-import type { ChatUser, ForgetReport, KnownUser, SqlValue, UserDirectory, UserForgotten, UserRef } from './types.ts';
+import { systemClock } from './limits.ts';
+import type { ChatUser, Clock, ForgetReport, KnownUser, SqlValue, UserDirectory, UserForgotten, UserRef } from './types.ts';
 
 interface UserRow {
   id: string;
@@ -50,6 +51,8 @@ export class Users implements UserDirectory {
     private readonly storage: Storage,
     /** Fires the `userForgotten` hook (the bot passes it; tests of the directory alone may not). */
     private readonly forgotten: (event: UserForgotten) => Promise<void> = async () => undefined,
+    /** The bot's clock (a test's fake one): the time a viewer added by hand was first seen. */
+    private readonly clock: Pick<Clock, 'now'> = systemClock,
   ) {
     this.byIdRead = storage.prepare<UserRow>('SELECT * FROM users WHERE id = ?');
     this.byLoginRead = storage.prepare<UserRow>('SELECT * FROM users WHERE login = ? ORDER BY last_seen DESC LIMIT 1');
@@ -150,7 +153,7 @@ export class Users implements UserDirectory {
   async ensure(user: UserRef & { id: string }): Promise<KnownUser> {
     const found = await this.byId(user.id);
     if (found && found.login === user.login.toLowerCase()) return found;
-    const now = Date.now();
+    const now = this.clock.now();
     await this.storage.run(
       `INSERT INTO users (id, login, display_name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET login = excluded.login, display_name = excluded.display_name`,

@@ -12,21 +12,14 @@ import {
   type FakeTwitch,
   type FakeTwitchOptions,
 } from './support/fake-twitch.js';
+import { eventually } from './support/eventually.ts';
 
 const CLIENT_ID = 'test-client-id';
 const BOT_TOKEN = 'bot-token';
 const BOT = { login: 'bakebot', userId: '1001', displayName: 'BakeBot' };
 const CHANNEL = 'streamer';
 
-/** Polls a condition that lives on the twurple side (the fake has its own waiters). */
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 10));
-  }
-}
-
+/** A fixed wait: only for the fake's own wall-clock windows (rate, duplicates), never to wait for a client. */
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
 describe('fake-twitch', function () {
@@ -61,7 +54,7 @@ describe('fake-twitch', function () {
     const client = chatClient(f, new StaticAuthProvider(CLIENT_ID, BOT_TOKEN), extra);
     client.connect();
     await f.waitForJoin(CHANNEL);
-    await until(() => client.currentChannels.includes(`#${CHANNEL}`), 'twurple to finish joining');
+    await eventually(() => client.currentChannels.includes(`#${CHANNEL}`), { what: 'twurple to finish joining' });
     return client;
   }
 
@@ -131,7 +124,7 @@ describe('fake-twitch', function () {
       });
       for (const text of texts.slice(1)) f.say(CHANNEL, { login: 'plainviewer', text });
       f.say(CHANNEL, { login: 'weird', displayName: 'We;rd Na\\me', text: 'multi\r\nline', roles: ['vip', 'founder'] });
-      await until(() => received.length === texts.length + 1, 'all viewer messages');
+      await eventually(() => received.length === texts.length + 1, { what: 'all viewer messages' });
 
       const [first] = received;
       expect(first?.id).to.equal(modId);
@@ -171,12 +164,12 @@ describe('fake-twitch', function () {
       const readerSees = collectMessages(reader);
       reader.connect();
       await f.waitForJoin(CHANNEL, { count: 2 });
-      await until(() => reader.currentChannels.includes(`#${CHANNEL}`), 'reader join');
+      await eventually(() => reader.currentChannels.includes(`#${CHANNEL}`), { what: 'reader join' });
       expect(f.joins[1]?.anonymous).to.equal(true);
       expect(f.joins[1]?.login).to.match(/^justinfan\d+$/);
 
       const parentId = f.say(CHANNEL, { login: 'viewer1', displayName: 'Viewer1', text: '!bake' });
-      await until(() => botSees.length === 1, 'viewer message at the bot');
+      await eventually(() => botSees.length === 1, { what: 'viewer message at the bot' });
       await bot.say(CHANNEL, 'baking a cake for you', { replyTo: parentId });
 
       const [sent] = await f.waitForBotMessages(1);
@@ -186,13 +179,14 @@ describe('fake-twitch', function () {
       expect(sent?.at).to.be.a('number');
       expect(sent?.connectionId).to.equal(f.clients.find(c => !c.anonymous)?.id);
 
-      await until(() => readerSees.length === 2, 'echo at the reader');
+      await eventually(() => readerSees.length === 2, { what: 'echo at the reader' });
       const echo = readerSees[1];
       expect(echo?.text).to.equal('baking a cake for you');
       expect(echo?.userInfo.userName).to.equal('bakebot');
       expect(echo?.userInfo.userId).to.equal(BOT.userId);
       expect(echo?.parentMessageId).to.equal(parentId);
       expect(echo?.parentMessageUserName).to.equal('viewer1');
+      // Absence of an echo to the bot: it would have come with the reader's, give it the same moment.
       await sleep(100);
       expect(botSees.map(m => m.text)).to.deep.equal(['!bake']);
 
@@ -215,7 +209,7 @@ describe('fake-twitch', function () {
       expect(f.botMessages.filter(m => m.dropped).map(m => m.text)).to.deep.equal(['spam 20', 'spam 21', 'spam 22', 'spam 23', 'spam 24']);
       expect(f.violations.map(v => v.rule)).to.deep.equal(['rate', 'rate', 'rate', 'rate', 'rate']);
       expect(f.violations[0]).to.include({ channel: CHANNEL, login: 'bakebot', text: 'spam 20' });
-      await until(() => rateNotices.length === 5, 'msg_ratelimit notices');
+      await eventually(() => rateNotices.length === 5, { what: 'msg_ratelimit notices' });
 
       await sleep(1100); // the window slides past the burst
       client.irc.say(`#${CHANNEL}`, 'after the window');
@@ -234,7 +228,7 @@ describe('fake-twitch', function () {
       });
       client.connect();
       await f.waitForJoin(CHANNEL);
-      await until(() => client.currentChannels.includes(`#${CHANNEL}`), 'join');
+      await eventually(() => client.currentChannels.includes(`#${CHANNEL}`), { what: 'join' });
       expect(userStateBadges[0]).to.equal('moderator/1');
 
       for (let i = 0; i < 25; i++) client.irc.say(`#${CHANNEL}`, `mod spam ${i}`);
@@ -258,7 +252,7 @@ describe('fake-twitch', function () {
       });
       client.connect();
       await f.waitForJoin(CHANNEL);
-      await until(() => badges.length > 0, 'USERSTATE');
+      await eventually(() => badges.length > 0, { what: 'USERSTATE' });
       expect(badges[0]).to.equal('broadcaster/1');
       for (let i = 0; i < 25; i++) client.irc.say(`#${CHANNEL}`, 'same thing');
       await f.waitForBotMessages(25);
@@ -284,7 +278,7 @@ describe('fake-twitch', function () {
         ['length', '🎂🎂'],
       ]);
       expect(f.botMessages.map(m => m.dropped ?? false)).to.deep.equal([false, true, false, false, false, true]);
-      await until(() => failures.length === 1, 'msg_duplicate notice');
+      await eventually(() => failures.length === 1, { what: 'msg_duplicate notice' });
       expect(failures).to.deep.equal(['msg_duplicate']);
 
       await sleep(900);
@@ -320,7 +314,7 @@ describe('fake-twitch', function () {
       f.clearChat(CHANNEL);
       f.membership(CHANNEL, 'lurker', 'JOIN');
       f.membership(CHANNEL, 'lurker', 'PART');
-      await until(() => events.length === baseline + 10, 'all events');
+      await eventually(() => events.length === baseline + 10, { what: 'all events' });
 
       expect(events.slice(baseline)).to.deep.equal([
         'sub newsub 1 Prime true',
@@ -344,14 +338,14 @@ describe('fake-twitch', function () {
       await f.sendReconnect();
       const rejoin = await f.waitForJoin(CHANNEL, { count: 2 });
       expect(rejoin.connectionId).to.not.equal(f.joins[0]?.connectionId);
-      await until(() => client.currentChannels.includes(`#${CHANNEL}`), 'rejoin on the twurple side');
+      await eventually(() => client.currentChannels.includes(`#${CHANNEL}`), { what: 'rejoin on the twurple side' });
 
       f.dropConnections();
       await f.waitForJoin(CHANNEL, { count: 3 });
-      await until(() => client.currentChannels.includes(`#${CHANNEL}`) && f.connections === 1, 'second rejoin');
+      await eventually(() => client.currentChannels.includes(`#${CHANNEL}`) && f.connections === 1, { what: 'second rejoin' });
 
       f.say(CHANNEL, { login: 'viewer', text: 'still there?' });
-      await until(() => received.length === 1, 'message after reconnects');
+      await eventually(() => received.length === 1, { what: 'message after reconnects' });
       expect(received[0]?.text).to.equal('still there?');
     });
   });
@@ -384,7 +378,7 @@ describe('fake-twitch', function () {
       // so the revocation only shows up at IRC login.
       f.revokeToken(BOT_TOKEN);
       await f.sendReconnect();
-      await until(() => authFailures.length > 0 && tokenFailures.length > 0, 'twurple auth failure events');
+      await eventually(() => authFailures.length > 0 && tokenFailures.length > 0, { what: 'twurple auth failure events' });
       expect(authFailures[0]).to.equal('Login authentication failed');
       expect(f.authFailures[0]?.reason).to.equal('Login authentication failed');
       expect(f.joins).to.have.length(1);
@@ -405,7 +399,7 @@ describe('fake-twitch', function () {
       const client = chatClient(f, provider);
       client.connect();
       await f.waitForJoin(CHANNEL);
-      await until(() => client.currentChannels.includes(`#${CHANNEL}`), 'join');
+      await eventually(() => client.currentChannels.includes(`#${CHANNEL}`), { what: 'join' });
 
       // Revoke the refreshed token: IRC login fails, twurple refreshes and logs in again.
       f.revokeToken(f.refreshes[0]?.newAccessToken ?? '');

@@ -23,12 +23,33 @@ function run(script: string, dir: string): ChildProcess & { output: () => string
   return Object.assign(child, { output: () => out });
 }
 
-async function waitForOutput(p: ReturnType<typeof run>, re: RegExp, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!re.test(p.output())) {
-    if (Date.now() > end || p.exitCode !== null) throw new Error(`expected ${re} in output:\n${p.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Resolves when the output matches (checked as it arrives); fails at once when the process exits first. */
+function waitForOutput(p: ReturnType<typeof run>, re: RegExp, ms = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      done();
+      reject(new Error(`expected ${re} in output (${why}):\n${p.output()}`));
+    };
+    // Registered after run()'s own listeners, so the output already holds the chunk when this looks.
+    const check = () => {
+      if (!re.test(p.output())) return;
+      done();
+      resolve();
+    };
+    // 'close' comes after the last output of an ended process.
+    const exit = () => (re.test(p.output()) ? (done(), resolve()) : fail('the process ended'));
+    const timer = setTimeout(() => fail(`nothing matched within ${ms} ms`), ms);
+    const done = () => {
+      clearTimeout(timer);
+      p.stdout?.off('data', check);
+      p.stderr?.off('data', check);
+      p.off('close', exit);
+    };
+    p.stdout?.on('data', check);
+    p.stderr?.on('data', check);
+    p.once('close', exit);
+    check();
+  });
 }
 
 function exited(p: ChildProcess): Promise<number | null> {

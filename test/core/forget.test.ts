@@ -28,7 +28,7 @@ describe('core: forgetting a viewer (userForgotten)', () => {
     );
     const t = await startCoreBot({ folder });
     t.say('alice', 'hello');
-    const alice = await eventually(() => t.bot.users.byLogin('alice'), 3000, 'alice in the directory');
+    const alice = await eventually(() => t.bot.users.byLogin('alice'), { timeout: 3000, what: 'alice in the directory' });
     const report = await t.bot.users.erase(alice?.id ?? '');
     expect(report).to.deep.equal({ rowsDeleted: 5, note: 'slow done', userForgotten: true });
     expect(probe.events).to.have.members([`slow ${alice?.id} alice`, `fast ${alice?.id}`]);

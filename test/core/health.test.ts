@@ -165,7 +165,7 @@ describe('core: database health', () => {
     const { readdirSync } = await import('node:fs');
     const folder = path.join(t.dir, 'data', 'backups');
     const { eventually } = await import('./helpers.ts');
-    await eventually(() => { try { return readdirSync(folder).some((n) => /^bakebot-\d{4}-\d{2}-\d{2}\.sqlite3$/.test(n)); } catch { return false; } }, 5000, 'the daily backup');
+    await eventually(() => { try { return readdirSync(folder).some((n) => /^bakebot-\d{4}-\d{2}-\d{2}\.sqlite3$/.test(n)); } catch { return false; } }, { timeout: 5000, what: 'the daily backup' });
     await t.stop();
   });
 

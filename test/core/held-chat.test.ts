@@ -27,7 +27,7 @@ describe('core: chat held during a reload', () => {
     try {
       const reloading = t.host.reload('slow');
       // Chat is held from the moment the old version is torn down until the new one has started.
-      await eventually(() => g.__starts === 2, 5000, 'the reload to reach the new setup');
+      await eventually(() => g.__starts === 2, { timeout: 5000, what: 'the reload to reach the new setup' });
       // Four seconds apart: each is past the 3 s cooldown of the one before, and within the flood limit.
       const held = [];
       for (let i = 1; i <= 3; i++) {

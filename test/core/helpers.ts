@@ -86,16 +86,21 @@ export function pluginSource(spec: PluginSpec): string {
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
-/** Runs (last first) everything tests registered to undo; call it from `afterEach`. */
+/**
+ * Runs (last first) everything tests registered to undo; call it from `afterEach`. Everything runs; then the
+ * first failure is thrown (e.g. a bot that left a handle open after stopping).
+ */
 export async function cleanup(): Promise<void> {
+  const errors: unknown[] = [];
   while (cleanups.length) {
     const fn = cleanups.pop();
     try {
       await fn?.();
-    } catch {
-      // A test that already stopped its bot, or removed its folder.
+    } catch (err) {
+      errors.push(err);
     }
   }
+  if (errors.length) throw errors[0];
 }
 
 export function onCleanup(fn: () => Promise<void> | void): void {
@@ -178,7 +183,8 @@ export async function startCoreBot(options: CoreBotOptions): Promise<TestBot> {
     clock: options.clock,
     env: options.env,
   });
-  onCleanup(() => t.bot.stop());
+  // The folder is a tempDir, removed by its own cleanup (after this one).
+  onCleanup(() => t.stop({ keepDir: true }));
   return t;
 }
 
@@ -212,16 +218,7 @@ export function waitForLog(t: TestBot, pattern: RegExp, timeoutMs = 3000, times 
   });
 }
 
-/** Polls `check` every 10 ms (for state with no event to await, e.g. rows a batch wrote). */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 3000, what = 'a condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { eventually } from '../support/eventually.ts';
 
 export interface Spawned {
   readonly child: ChildProcess;

@@ -203,7 +203,7 @@ describe('core: reload', () => {
     await waitForLog(t, /plugin greeter stopped \(disable\)/);
     expect(Date.now() - start).to.be.below(2000);
     expect(t.host.plugin('greeter')?.state).to.equal('disabled');
-    expect(await t.repliesTo('alice', '!greet', 100)).to.deep.equal([]);
+    expect(await t.repliesTo('alice', '!greet')).to.deep.equal([]);
 
     rewriteConfig(t, folder, { bot: { watch: true }, plugins: { greeter: true } });
     await waitForLog(t, /plugin greeter 1\.0\.0 started/, 3000, 2);

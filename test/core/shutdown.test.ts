@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { stringify } from 'yaml';
 import { Storage } from '../../core/db.ts';
 import { LogHub } from '../../core/log.ts';
-import { builtinPlugins, settle, startTestBot } from '../support/kit.ts';
+import { builtinPlugins, startTestBot } from '../support/kit.ts';
 import { cleanup, newProbe, onCleanup, pluginFolder, spawnMain, startCoreBot, tempDir, type Probe } from './helpers.ts';
 
 async function openDb(file: string): Promise<Storage> {
@@ -31,11 +31,8 @@ describe('core: shutdown', () => {
     for (const name of builtinPlugins()) plugins[name] = { enabled: false };
     writeFileSync(configFile, stringify({ bot: { watch: true }, plugins: { ...plugins, chatlog: { enabled: true } } }));
     const p = spawnMain(configFile, dataDir);
+    // core/main.ts installs its signal handlers before it starts the bot: no wait needed after "ready".
     await p.waitForStderr(/\[bot\] ready: chatlog\b/);
-    // core/main.ts installs its SIGTERM handler only after bot.start() resolved, i.e. just after "ready" is
-    // logged; a signal in between kills the process without a shutdown. Nothing announces the handler, so
-    // give it a moment (reported to the lead: install the handlers before start).
-    await settle(250);
     const signalled = Date.now();
     p.child.kill('SIGTERM');
     const { code, signal } = await p.exited;

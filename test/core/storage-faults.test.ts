@@ -40,7 +40,7 @@ describe('core: storage faults', () => {
     for (let i = 1; i <= 5; i++) batch.push(i);
     await batch.flush();
     for (let i = 6; i <= 8; i++) batch.push(i);
-    await eventually(async () => (await values(storage)).length === 8, 10_000, 'every row written');
+    await eventually(async () => (await values(storage)).length === 8, { timeout: 10_000, what: 'every row written' });
     expect(await values(storage)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(said(logs, 'warn', /could not write 5 batched rows \(SQLITE_FULL.*kept in memory/)).to.equal(1);
     expect(said(logs, 'info', /takes writes again after \d+ s: wrote 8 rows kept in memory/)).to.equal(1);
@@ -64,7 +64,7 @@ describe('core: storage faults', () => {
     await batch.flush();
     batch.push({ k: 1, n: 2 });
     batch.push({ k: 2, n: 5 });
-    await eventually(async () => (await values(storage)).length === 2, 10_000, 'the merged rows');
+    await eventually(async () => (await values(storage)).length === 2, { timeout: 10_000, what: 'the merged rows' });
     expect(await values(storage)).to.deep.equal([103, 205]);
   });
 
@@ -87,7 +87,7 @@ describe('core: storage faults', () => {
     for (let i = 9; i <= 12; i++) batch.push(i);
     await batch.flush();
     failing = false;
-    await eventually(async () => (await values(storage)).length === 5, 10_000, 'the newest rows');
+    await eventually(async () => (await values(storage)).length === 5, { timeout: 10_000, what: 'the newest rows' });
     expect(await values(storage)).to.deep.equal([8, 9, 10, 11, 12]);
     expect(said(logs, 'error', /more than 5 rows wait in memory, so the oldest are dropped/)).to.equal(1);
     expect(said(logs, 'info', /7 older rows were dropped meanwhile/)).to.equal(1);
@@ -110,7 +110,7 @@ describe('core: storage faults', () => {
     const other = await open({ filename: storage.file, driver: sqlite3.Database });
     await other.exec('BEGIN IMMEDIATE');
     const writes = [1, 2, 3].map((v) => storage.run('INSERT INTO t VALUES (?)', [v]));
-    await eventually(() => said(logs, 'error', /another program holds the write lock/) > 0, 3000, 'the foreign-lock message');
+    await eventually(() => said(logs, 'error', /another program holds the write lock/) > 0, { timeout: 3000, what: 'the foreign-lock message' });
     await other.exec('COMMIT');
     await other.close();
     await Promise.all(writes);

@@ -1,7 +1,7 @@
 // Unloading releases everything a plugin registered: hook taps (also for calls already in flight),
 // commands and timers. A throwing tap or command is isolated: logged against its plugin, the others go on.
 import { expect } from 'chai';
-import { FakeClock, settle } from '../support/kit.ts';
+import { FakeClock } from '../support/kit.ts';
 import { cleanup, logLines, newProbe, pluginFolder, startCoreBot, type PluginSpec, type Probe } from './helpers.ts';
 
 const PING: PluginSpec = {
@@ -128,7 +128,7 @@ describe('core: unloading a plugin', () => {
     await t.host.setEnabled('slow', false);
     probe.open('slowcmd');
     expect(await t.ask('carol', '!ping')).to.equal('pong');
-    await settle(20);
+    await t.idle();
     expect(probe.events.filter((e) => !e.startsWith('other'))).to.deep.equal(['first slowcmd', 'first done slowcmd']);
     expect(t.outputs.filter((o) => o.replyTo === slow.id)).to.deep.equal([]);
   });

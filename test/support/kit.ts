@@ -8,6 +8,11 @@ import { stringify } from 'yaml';
 import { Bot, PROJECT_ROOT, type BotOptions } from '../../core/bot.ts';
 import type { LocalInput, LocalOutput } from '../../core/chat.ts';
 import type { ChatMessage, Clock, PluginServices, Role } from '../../core/types.ts';
+import { eventually } from './eventually.ts';
+import { leftoverResources, resourceCounts, resourceMark, resourceOrigins } from './resources.ts';
+
+export { eventually, EventuallyTimeout, type EventuallyOptions } from './eventually.ts';
+export { systemClock } from '../../core/limits.ts';
 
 interface Timer {
   id: number;
@@ -39,6 +44,11 @@ export class FakeClock implements Clock {
     this.timers = this.timers.filter((t) => t.id !== handle);
   }
 
+  /** Timers set and not yet fired or cleared (a stopped bot must leave none). */
+  get pending(): number {
+    return this.timers.length;
+  }
+
   /** Moves time forward, firing due timers in order (and letting their promises settle). */
   async advance(ms: number): Promise<void> {
     const end = this.time + ms;
@@ -63,7 +73,10 @@ export class FakeClock implements Clock {
   }
 }
 
-/** Lets pending promise callbacks and I/O run. */
+/**
+ * Lets pending promise callbacks and I/O run (one turn of the event loop). With `ms`, a fixed sleep: only
+ * for what is about wall-clock time itself; to wait for the bot, use `t.idle()` or `eventually`.
+ */
 export function settle(ms = 0): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -99,11 +112,37 @@ export interface Viewer {
   readonly userId?: string;
 }
 
+/** Bots started and not stopped yet: a bot's leftovers can only be told apart when it ran alone. */
+const live = new Set<TestBot>();
+
+export interface StopOptions {
+  /** Keep the bot's folder (to start another bot on the same data). */
+  readonly keepDir?: boolean;
+  /**
+   * Skip the check that the stopped bot left no handle, timer or socket open (for a test that itself keeps
+   * something open across the stop, e.g. a connection it opened to the bot's web server).
+   */
+  readonly allowLeftovers?: boolean;
+}
+
+export interface IdleOptions {
+  /** Fail after this many milliseconds of wall-clock time (default 5000). */
+  readonly timeout?: number;
+}
+
 export class TestBot {
   readonly outputs: LocalOutput[] = [];
   private waiters: { check: (out: LocalOutput) => boolean }[] = [];
+  /** Open handles by type before this bot started, and whether another bot was running then. */
+  private readonly before: Map<string, number>;
+  private readonly sharedStart: boolean;
+  /** For BAKEBOT_TRACE_LEAKS: resources created after this were created while the bot ran. */
+  private readonly mark = resourceMark();
 
-  constructor(readonly bot: Bot, readonly dir: string, readonly clock: Clock) {
+  constructor(readonly bot: Bot, readonly dir: string, readonly clock: Clock, before = resourceCounts()) {
+    this.before = before;
+    this.sharedStart = live.size > 0;
+    live.add(this);
     bot.local.onBotMessage((out) => {
       this.outputs.push(out);
       // Each waiter looks at the new message only: tests that send thousands stay linear.
@@ -142,11 +181,48 @@ export class TestBot {
     return out.text;
   }
 
-  /** Says something and returns every reply to it within `ms` (for "the bot stays silent"). */
-  async repliesTo(viewer: Viewer | string, text: string, ms = 300): Promise<string[]> {
+  /**
+   * Says something, waits until the bot is idle, and returns every reply to it (`[]` when the bot stays
+   * silent). `timeoutMs` bounds the wait for idle.
+   */
+  async repliesTo(viewer: Viewer | string, text: string, timeoutMs = 5000): Promise<string[]> {
     const m = this.say(viewer, text);
-    await settle(ms);
+    await this.idle({ timeout: timeoutMs });
     return this.outputs.filter((o) => o.replyTo === m.id).map((o) => o.text);
+  }
+
+  /**
+   * Resolves when the bot has nothing left to do for what it was told so far: every chat message and event
+   * handled (commands and hooks finished), every reply through the outgoing hook and out of the outbox, and
+   * every write-behind batch (core's and plugins') committed. It does not move a fake clock: what waits for
+   * the bot's clock (a command awaiting a ctx.timers timer, a reply waiting for Twitch's window) keeps it from
+   * being idle until the test advances the clock.
+   */
+  async idle(options: IdleOptions = {}): Promise<void> {
+    const timeout = options.timeout ?? 5000;
+    const chat = this.bot.chat;
+    const storage = this.bot.storage;
+    const work = (async () => {
+      for (;;) {
+        await chat.whenIdle();
+        await storage.flushAll();
+        // Whatever a commit set off (an afterCommit callback, a hook it fired) starts within a turn.
+        await new Promise((r) => setImmediate(r));
+        if (chat.isIdle) return;
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const waiting = chat.pendingOutgoing ? `; ${chat.pendingOutgoing} message(s) in the outbox (waiting for Twitch's window? advance the clock)` : '';
+        reject(new Error(`t.idle() timed out after ${timeout} ms: the bot is still handling chat or sending${waiting}`));
+      }, timeout);
+    });
+    try {
+      await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   waitFor(pred: (o: LocalOutput) => boolean, timeoutMs = 3000, what = 'a bot message'): Promise<LocalOutput> {
@@ -174,9 +250,28 @@ export class TestBot {
     writeFileSync(this.configFile, stringify(config));
   }
 
-  async stop(options: { keepDir?: boolean } = {}): Promise<void> {
+  /**
+   * Stops the bot (and removes its folder). Fails when the bot left a handle, timer or socket open (or a
+   * timer on its fake clock): checked when it ran alone, as the handles of other bots cannot be told apart.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    const wasLive = live.delete(this);
     await this.bot.stop();
     if (!options.keepDir) rmSync(this.dir, { recursive: true, force: true });
+    if (!wasLive || options.allowLeftovers || this.sharedStart || live.size) return;
+    const clockTimers = () => (this.clock instanceof FakeClock ? this.clock.pending : 0);
+    let left: string[] = [];
+    try {
+      // Sockets and child threads close a few turns after close() returns.
+      await eventually(() => (left = leftoverResources(this.before)).length === 0 && clockTimers() === 0, { timeout: 2000, what: 'the stopped bot to release its handles' });
+    } catch {
+      const timers = clockTimers();
+      const what = [...left, ...(timers ? [`${timers} timer(s) on the fake clock`] : [])];
+      // With BAKEBOT_TRACE_LEAKS=1, where the leftovers were created (async_hooks names timers "Timeout").
+      const origins = resourceOrigins(left.map((l) => l.replace(/^\d+ x /, '')), this.mark);
+      const where = origins.length ? `\n${origins.join('\n\n')}` : ' (set BAKEBOT_TRACE_LEAKS=1 to see where they were created)';
+      throw new Error(`the bot left open after stop(): ${what.join(', ')}${where}`);
+    }
   }
 }
 
@@ -208,6 +303,10 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
     writeFileSync(configFile, stringify(config));
   }
   const clock = options.clock ?? new FakeClock();
+  // Counted after a turn: mocha's timer for the running test or hook is set once it returned its promise,
+  // and is then running at stop() too.
+  await new Promise((r) => setImmediate(r));
+  const before = resourceCounts();
   const bot = new Bot({
     configFile,
     dataDir: path.join(dir, 'data'),
@@ -219,5 +318,5 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
     twitch: !!options.env?.TWITCH_TOKEN,
   });
   await bot.start();
-  return new TestBot(bot, dir, clock);
+  return new TestBot(bot, dir, clock, before);
 }

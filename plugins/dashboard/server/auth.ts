@@ -158,7 +158,7 @@ export class Auth {
       return undefined;
     }
     this.knownGood.add(hash);
-    const now = Date.now();
+    const now = this.now();
     if (now - (this.usedWritten.get(row.id) ?? 0) > 60_000) {
       this.usedWritten.set(row.id, now);
       await this.secrets.run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', [now, row.id]);
@@ -179,7 +179,7 @@ export class Auth {
   async createToken(name: string, canMint = false): Promise<{ token: string; info: ApiTokenInfo }> {
     const token = `bkb_${randomBytes(32).toString('base64url')}`;
     const prefix = token.slice(0, 10);
-    const createdAt = Date.now();
+    const createdAt = this.now();
     const { lastID } = await this.secrets.run('INSERT INTO api_tokens (name, token_hash, prefix, created_at, can_mint) VALUES (?, ?, ?, ?, ?)', [name, sha256(token), prefix, createdAt, canMint ? 1 : 0]);
     return { token, info: { id: lastID, name, prefix, createdAt, lastUsedAt: null, canMint } };
   }

@@ -61,6 +61,8 @@ export async function listen(host: string, port: number, holdMs = 10_000): Promi
   const waiting = new Set<{ run: () => void; refuse: (message: string) => void }>();
   const server = http.createServer((req, res) => {
     if (handler) return handler(req, res);
+    // A request on a kept-alive connection after close(): held, its timer would outlive the listener.
+    if (closing) return unavailable(res, 'the dashboard stopped');
     const entry = {
       run: () => {
         clearTimeout(timer);

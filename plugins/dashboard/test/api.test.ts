@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { open } from 'sqlite';
 import sqlite3 from 'sqlite3';
-import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
+import { eventually, startTestBot, type TestBot } from '../../../test/support/kit.ts';
 import { SECRETS_FILE } from '../server/secrets.ts';
-import { accepts, api, Client, FAKE_GRANT, openEvents, startFakeTwitchAuth, until, type FakeTwitchAuth } from './helpers.ts';
+import { accepts, api, Client, FAKE_GRANT, openEvents, startFakeTwitchAuth, type FakeTwitchAuth } from './helpers.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const TOKEN = 'test-api-token-0123456789';
@@ -258,7 +258,7 @@ describe('dashboard: HTTP and JSON API', function () {
       const sent = await A.post('/api/chat', { login: 'tester', text: '!quote 1', roles: ['moderator'] });
       expect(sent.status).to.equal(201);
       const id = sent.json<{ message: { id: string } }>().message.id;
-      await until(async () => (await A.get('/api/chat/transcript')).json<{ transcript: { replyTo?: string }[] }>().transcript.some((e) => e.replyTo === id), 'the bot to answer');
+      await eventually(async () => (await A.get('/api/chat/transcript')).json<{ transcript: { replyTo?: string }[] }>().transcript.some((e) => e.replyTo === id), { what: 'the bot to answer' });
       const transcript = (await A.get('/api/chat/transcript')).json<{ transcript: { kind: string; text: string; replyTo?: string }[] }>().transcript;
       expect(transcript.find((e) => e.replyTo === id)?.text).to.equal('#1: "the cake is a lie"');
     });
@@ -393,7 +393,7 @@ describe('dashboard: first start, its own settings, BAKEBOT_NO_WEB', function ()
       const next = t.service('dashboard').url ?? '';
       expect(next).to.equal(`http://127.0.0.1:${free}`);
       expect((await api(next, TOKEN).get('/api/status')).status).to.equal(200);
-      await until(() => api(url, TOKEN).get('/api/status').then(() => false, () => true), 'the old address to close');
+      await eventually(() => api(url, TOKEN).get('/api/status').then(() => false, () => true), { what: 'the old address to close' });
     } finally {
       await t.stop();
     }
@@ -497,7 +497,7 @@ describe('dashboard: what a reload, a restart and disabling it do', function () 
         await t.host.setEnabled('dashboard', false);
         expect(t.host.plugin('dashboard')?.state).to.equal('disabled');
         expect(await accepts(url)).to.equal(false);
-        await until(() => events.ended, 'the event stream to end');
+        await eventually(() => events.ended, { what: 'the event stream to end' });
         // Enabled again, it listens again (a new random port: port 0).
         await t.host.setEnabled('dashboard', true);
         const again = t.service('dashboard').url ?? '';

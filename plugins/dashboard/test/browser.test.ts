@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startFakeTwitch, type FakeTwitch } from '../../../test/support/fake-twitch.ts';
-import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
-import { Client, FAKE_GRANT, startFakeTwitchAuth, until, type FakeTwitchAuth } from './helpers.ts';
+import { eventually, startTestBot, type TestBot } from '../../../test/support/kit.ts';
+import { Client, FAKE_GRANT, startFakeTwitchAuth, type FakeTwitchAuth } from './helpers.ts';
 
 // Functions passed to page.waitForFunction / evaluate run in the browser; the project has no DOM types.
 declare const document: {
@@ -150,7 +150,10 @@ describe('dashboard in a browser', function () {
     expect(t.host.plugin('quotes')?.state).to.equal('disabled');
 
     before = await sayInTestChat('mod_amy', '!quote', ['moderator']);
-    await page.waitForTimeout(800);
+    // The bot is done with it (and said nothing); then a later line in the page is the barrier: the
+    // transcript's event stream is ordered, so a reply would have arrived before it.
+    await t.idle();
+    await sayInTestChat('mod_amy', 'just chatting');
     expect(await page.locator('#transcript li.bot').count()).to.equal(before.bot);
     await shot(page, 'chat-quotes-off');
 
@@ -219,7 +222,7 @@ describe('dashboard in a browser', function () {
     expect(stored.scope).to.deep.equal(['chat:read', 'chat:edit']);
 
     await twitch.waitForJoin('streamer');
-    await until(() => t.bot.status().chat === 'connected', 'the bot to connect');
+    await eventually(() => t.bot.status().chat === 'connected', { what: 'the bot to connect' });
     await page.locator('#s-label', { hasText: 'Connected to Twitch' }).waitFor({ timeout: 5000 });
     expect(await page.locator('#s-channels').textContent()).to.include('streamer');
     await shot(page, 'dashboard-connected');
@@ -238,7 +241,7 @@ describe('dashboard in a browser', function () {
     t.say('mallory', '<img src=x onerror=alert(1)>');
     t.say({ login: 'mallory2', displayName: '<b onmouseover=alert(9)>M</b>' }, '<script>alert(2)</script>');
     twitch.say('streamer', { login: 'twitchy', text: '<svg onload=alert(4)>"quoted" & more' });
-    await until(async () => (await t.service('chatlog').query({ user: 'twitchy' })).length > 0, 'the Twitch message to be logged', 5000);
+    await eventually(async () => (await t.service('chatlog').query({ user: 'twitchy' })).length > 0, { what: 'the Twitch message to be logged', timeout: 5000 });
     await t.service('chatlog').flush();
     await page.goto(`${url}/logs`);
     for (const text of ['<img src=x onerror=alert(1)>', '<script>alert(2)</script>', '<svg onload=alert(4)>"quoted" & more', '<b onmouseover=alert(9)>M</b>']) {
@@ -249,6 +252,7 @@ describe('dashboard in a browser', function () {
     await page.locator('#chat-lines li.new', { hasText: '<img src=y onerror=alert(3)>' }).waitFor({ timeout: 5000 });
     expect(await page.locator('#chat-lines img, #chat-lines script, #chat-lines svg, #chat-lines b').count()).to.equal(0);
     await page.mouse.move(200, 300);
+    // Whether a dialog opens (no event to await when none does): a moment of wall-clock time after the hover.
     await page.waitForTimeout(200);
     expect(dialogs).to.deep.equal([]);
     await shot(page, 'logs');
@@ -283,7 +287,7 @@ describe('dashboard in a browser', function () {
     expect(await page.locator('[data-state-of="economy"]').textContent()).to.equal('enabled');
     expect(t.service('dashboard').url).to.equal(url);
     for (const login of ['alice', 'albert', 'zoe']) t.say(login, `hello from ${login}`);
-    await until(async () => (await t.service('economy').listAccounts({})).total >= 3, 'accounts');
+    await eventually(async () => (await t.service('economy').listAccounts({})).total >= 3, { what: 'accounts' });
     await t.service('economy').credit('local:zoe', 30, { reason: 'welcome' });
 
     await page.goto(`${url}/users?sort=tokens`);

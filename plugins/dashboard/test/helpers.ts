@@ -2,7 +2,7 @@
 // header), logging in, and a fake of Twitch's OAuth endpoints (device code, token, validate).
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { settle } from '../../../test/support/kit.ts';
+import { eventually } from '../../../test/support/kit.ts';
 
 export interface Reply {
   readonly status: number;
@@ -148,7 +148,7 @@ export function openEvents(base: string, path: string, headers: Record<string, s
         },
         async next(event, match = () => true, timeoutMs = 5000) {
           let found: { event: string; data: unknown } | undefined;
-          await until(() => !!(found = events.find((e) => e.event === event && match(e.data))), `a "${event}" event`, timeoutMs);
+          await eventually(() => (found = events.find((e) => e.event === event && match(e.data))), { what: `a "${event}" event`, timeout: timeoutMs });
           return found?.data;
         },
         close: () => req.destroy(),
@@ -211,7 +211,9 @@ export async function startFakeTwitchAuth(): Promise<FakeTwitchAuth> {
       const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
       calls.push({ method: req.method ?? '', path: url.pathname, params, authorization: req.headers.authorization });
       const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
+        // No kept-alive connection: the bot's fetch pool would hold its socket open seconds after the bot
+        // stopped, and the test kit would rightly report it.
+        res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
         res.end(JSON.stringify(body));
       };
       if (req.method === 'POST' && url.pathname === '/oauth2/device') {
@@ -252,11 +254,7 @@ export async function startFakeTwitchAuth(): Promise<FakeTwitchAuth> {
   };
 }
 
-/** Polls `check` until it returns true (for state that changes asynchronously). */
+/** @deprecated Use `eventually` from the test kit (kept for tests written against it). */
 export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await settle(25);
-  }
+  await eventually(check, { what, timeout: timeoutMs });
 }

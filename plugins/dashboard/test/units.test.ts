@@ -14,7 +14,8 @@ import { BodyValidator } from '../server/validation.ts';
 import { escapeHtml, html } from '../server/render.ts';
 import { fieldsFor, issuesByField, kindOf, readForm, type SchemaNode } from '../server/schema-form.ts';
 import { safeNext } from '../server/routes/login.ts';
-import { accepts, until } from './helpers.ts';
+import { eventually } from '../../../test/support/kit.ts';
+import { accepts } from './helpers.ts';
 
 const SCHEMA: SchemaNode = {
   type: 'object',
@@ -143,14 +144,14 @@ describe('dashboard: hand-over pieces', () => {
       expect((await get(l.url)).text).to.equal('one');
       l.detach();
       const waiting = get(l.url);
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 50)); // wall-clock on purpose: the request waits with no handler
       l.attach((_req, res) => res.end('two'));
       expect((await waiting).text).to.equal('two');
       l.detach();
       const refused = await get(l.url);
       expect(refused.status).to.equal(503);
-      await until(() => l.closed, 'the listener to close itself');
-      await until(async () => !(await accepts(l.url)), 'the port to be free');
+      await eventually(() => l.closed, { what: 'the listener to close itself' });
+      await eventually(async () => !(await accepts(l.url)), { what: 'the port to be free' });
       expect(() => l.attach(() => undefined)).to.throw(/closed/);
     } finally {
       await l.close();

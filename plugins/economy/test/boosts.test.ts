@@ -34,7 +34,7 @@ describe('economy: XP boosts through the shop', function () {
   async function chatXp(login: string): Promise<number> {
     const before = (await eco().getAccount(`local:${login}`))?.xp ?? 0;
     t.say(login, 'the bread smells great today');
-    await settle(10);
+    await t.idle();
     await eco().flush();
     return ((await eco().getAccount(`local:${login}`))?.xp ?? 0) - before;
   }
@@ -62,7 +62,6 @@ describe('economy: XP boosts through the shop', function () {
     const offered: OfferedEffect | undefined = eco().shopEffects?.xp_boost; // the economy's type fits the shop's
     expect(offered).to.be.an('object');
     expect(shop().effects().find((e) => e.name === 'xp_boost')).to.include({ provider: 'economy' });
-    await settle(400);
     expect(shop().problems()).to.deep.equal([
       { item: 'lump', message: 'item "lump" (XP Lump): effect "xp_boost": params.multiplier must be a number above 1 and at most 10 (2 doubles chat XP); xp_boost multiplies chat XP for a while, it does not give a lump of XP' },
     ]);
@@ -129,7 +128,7 @@ describe('economy: onUserDeleted', function () {
     economy.onUserDeleted(shopLike, async (event) => {
       // Committed: the reader (committed data only) no longer finds the account or the user.
       seen.push({ event, accountThen: await t.storage.get('SELECT * FROM economy_accounts WHERE user_id = ?', [event.userId]), userThen: await t.bot.users.byId(event.userId) });
-      await settle(30);
+      await settle(30); // a slow listener, on purpose: deleteUser must wait for it
       finished = true;
     });
     const broken = owner('broken');
@@ -152,7 +151,7 @@ describe('economy: onUserDeleted', function () {
   it('!deleteme answers once the listeners are done', async () => {
     const order: string[] = [];
     economy.onUserDeleted(owner('shop'), async () => {
-      await settle(20);
+      await settle(20); // a slow listener, on purpose: the reply must wait for it
       order.push('listener');
     });
     t.bot.local.onBotMessage((o) => void (/^Done: your account/.test(o.text) && order.push('reply')));

@@ -1,6 +1,6 @@
 // Every economy command and rule, through chat, on a fake clock.
 import { expect } from 'chai';
-import { FakeClock, settle, startTestBot, type TestBot, type Viewer } from '../../../test/support/kit.ts';
+import { FakeClock, startTestBot, type TestBot, type Viewer } from '../../../test/support/kit.ts';
 import type { EconomyService } from '../service.ts';
 
 const MOD: Viewer = { login: 'mod', roles: ['moderator'] };
@@ -25,7 +25,7 @@ async function start(economy: Record<string, unknown> = {}, extra: { plugins?: s
 /** A viewer chats (so the bot knows them) and the message has been handled. */
 async function chat(t: TestBot, who: Viewer | string, text = 'hello'): Promise<void> {
   t.say(who, text);
-  await settle(10);
+  await t.idle();
 }
 
 describe('economy: chat commands', function () {

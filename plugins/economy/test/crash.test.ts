@@ -11,7 +11,7 @@ import sqlite3 from 'sqlite3';
 import { stringify } from 'yaml';
 import { PROJECT_ROOT } from '../../../core/bot.ts';
 import { startFakeTwitch, type BotMessage, type FakeTwitch } from '../../../test/support/fake-twitch.ts';
-import { builtinPlugins, settle } from '../../../test/support/kit.ts';
+import { builtinPlugins, eventually } from '../../../test/support/kit.ts';
 
 const CHANNEL = 'streamer';
 const GIVERS = 6;
@@ -19,16 +19,8 @@ const RECEIVERS = 4;
 const SEED = 1000;
 const GIFTS = 300;
 
-function waitUntil(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) return resolve();
-      if (Date.now() > end) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
+function waitUntil(cond: () => boolean, timeout: number, what: string): Promise<true> {
+  return eventually(cond, { timeout, what, interval: 5 });
 }
 
 describe('economy: a crash in the middle of a burst of gifts', function () {
@@ -109,11 +101,8 @@ describe('economy: a crash in the middle of a burst of gifts', function () {
     // Core writes new chatters behind (every 250 ms); let that land so the restarted bot knows them too.
     const live = await open({ filename: path.join(dir, 'data', 'bakebot.sqlite3'), driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY });
     try {
-      const deadline = Date.now() + 10000;
-      while (((await live.get<{ n: number }>("SELECT count(*) AS n FROM users WHERE login LIKE 'giver%' OR login LIKE 'taker%'"))?.n ?? 0) < GIVERS + RECEIVERS) {
-        if (Date.now() > deadline) throw new Error('the bot did not record the viewers');
-        await settle(20);
-      }
+      const recorded = async () => ((await live.get<{ n: number }>("SELECT count(*) AS n FROM users WHERE login LIKE 'giver%' OR login LIKE 'taker%'"))?.n ?? 0) >= GIVERS + RECEIVERS;
+      await eventually(recorded, { timeout: 10_000, interval: 20, what: 'the bot to record the viewers' });
     } finally {
       await live.close();
     }
@@ -179,6 +168,5 @@ describe('economy: a crash in the middle of a burst of gifts', function () {
     expect(after.text).to.match(/^giver1 gave 1 token to taker0!/);
     child.kill('SIGTERM');
     await exited(child);
-    await settle(10);
   });
 });

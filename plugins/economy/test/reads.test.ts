@@ -1,7 +1,7 @@
 // The hot reads: `!top` answered from a kept top while nothing the economy changed can have moved it,
 // bans applied at once.
 import { expect } from 'chai';
-import { settle, startTestBot, type TestBot } from '../../../test/support/kit.ts';
+import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
 import type { EconomyService } from '../service.ts';
 
 describe('economy: hot reads', function () {
@@ -22,7 +22,7 @@ describe('economy: hot reads', function () {
       t.say(name, 'hi');
       await eco.credit(`local:${name}`, tokens, { reason: 'seed' });
     }
-    await settle(300); // core has written the names
+    await t.idle(); // core has written the names
     expect(await t.ask('zed', '!top tokens')).to.equal('Top by tokens: 1. ann (30) · 2. ben (20) · 3. cat (10)');
     // Behind the economy's back (nothing does this but a test): the kept top does not see it.
     await t.storage.run("UPDATE economy_accounts SET tokens = 99 WHERE user_id = 'local:cat'");

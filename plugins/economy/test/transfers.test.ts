@@ -4,7 +4,7 @@
 // group and across groups; a failing group takes no innocent transfer down; replies follow the commit; and
 // the books balance.
 import { expect } from 'chai';
-import { FakeClock, settle, startTestBot, type TestBot } from '../../../test/support/kit.ts';
+import { FakeClock, startTestBot, type TestBot } from '../../../test/support/kit.ts';
 import type { EconomyService, TransferResult } from '../service.ts';
 
 type Settled = { ok: true; value: TransferResult } | { ok: false; code: string; err: Record<string, unknown> };
@@ -211,7 +211,7 @@ describe('economy: transfers in groups (group commit)', function () {
   it('!give: a burst from many viewers; every reply comes after its transfer committed; a message delivered twice pays once', async () => {
     const viewers = Array.from({ length: 60 }, (_, i) => `viewer${i}`);
     for (const v of viewers) t.say(v, 'hi');
-    await settle(20);
+    await t.idle();
     for (const v of viewers) await eco.credit(`local:${v}`, 10, { reason: 'seed' });
     await eco.setExcluded('local:viewer59', true);
     const order: string[] = [];
@@ -227,7 +227,7 @@ describe('economy: transfers in groups (group commit)', function () {
     const dup = t.say('viewer0', '!give @viewer2 3', { id: 'same-message' });
     t.say('viewer0', '!give @viewer2 3', { id: 'same-message' });
     const replies = await Promise.all([...asked.map((a) => t.waitFor((o) => o.replyTo === a.id, 5000)), t.waitFor((o) => o.replyTo === dup.id, 5000)]);
-    await settle(50);
+    await t.idle(); // the copy of the duplicate is handled too (and must not have paid or answered)
     expect(replies[1]?.text).to.equal('viewer1 gave 4 tokens to viewer2! You have 10 tokens left.');
     expect(replies[4]?.text).to.equal('You only have 14 tokens, not 15 tokens.');
     expect(replies[58]?.text).to.equal('viewer59 is not part of the economy.');
@@ -252,7 +252,7 @@ describe('economy: transfers in groups (group commit)', function () {
 
   it('!give all gives the balance at the moment the transfer is applied', async () => {
     t.say('bob', 'hi');
-    await settle(10);
+    await t.idle();
     await eco.credit('local:alice', 7, { reason: 'seed' });
     const a = t.say('alice', '!give @bob all');
     const b = t.say('alice', '!give @bob all', { id: 'second' });

@@ -1,7 +1,6 @@
 // The shop from chat: !shop, !buy (by id, by name, quantities), the reasons a purchase is refused (each
 // changes nothing), !inventory, and the moderators' !refund.
 import { expect } from 'chai';
-import { settle } from '../../../test/support/kit.ts';
 import { startShop, type ShopBot } from './helpers.ts';
 
 const MOD = { login: 'mod', roles: ['moderator' as const] };
@@ -30,7 +29,7 @@ describe('shop: chat', function () {
 
     it('!shop fits in one or two chat lines and lists what is on sale', async () => {
       const m = s.t.say('alice', '!shop');
-      await settle(200);
+      await s.t.idle();
       const lines = s.t.outputs.filter((o) => o.replyTo === m.id).map((o) => o.text);
       expect(lines.length).to.be.within(1, 2);
       for (const l of lines) expect(l.length).to.be.at.most(500);

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { createRegistry } from '../../../core/registry.ts';
 import type { Owner } from '../../../core/types.ts';
+import { eventually } from '../../../test/support/kit.ts';
 import { EffectRegistry, registerOfferedEffects, type RegisteredEffect } from '../effects.ts';
 import { startShop, type ShopBot } from './helpers.ts';
 
@@ -97,8 +98,8 @@ describe('shop: effects', function () {
     s = await startShop({ items: ITEMS, extras: true, shop: { effectTimeout: 5 } });
     await s.fund('dan', 50);
     const m = s.t.say('dan', '!buy slow bread');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await s.balance('dan')).to.equal(35);
+    // Not t.idle(): the purchase waits for the effect, which waits for the fake clock.
+    await eventually(async () => (await s.balance('dan')) === 35, { what: 'the purchase to be paid' });
     await s.clock.advance(5_000);
     const reply = await s.t.waitFor((o) => o.replyTo === m.id);
     expect(reply.text).to.equal('Sorry, Slow Bread could not be delivered (it took longer than 5 s). Your 15 tokens are back: order #1 refunded.');
