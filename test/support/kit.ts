@@ -86,6 +86,11 @@ export interface TestBotOptions {
   readonly dir?: string;
   /** Without built-in plugins (core tests): only `pluginPaths` are loaded. */
   readonly builtins?: boolean;
+  /**
+   * The bot's project folder (default: BakeBot's own): relative `pluginPaths` and the packages of
+   * `bot.pluginPackages` (its node_modules) are found from it.
+   */
+  readonly root?: string;
   /** The config file's text as is, instead of one generated from the options. */
   readonly yaml?: string;
   /** Keep the config file already in `dir` (a restart). */
@@ -174,6 +179,11 @@ export class TestBot {
     writeFileSync(this.configFile, stringify(config));
   }
 
+  /** Reloads a plugin from its source, as saving one of its files would; resolves once it runs again (or failed). */
+  reload(name: string): ReturnType<Bot['host']['reload']> {
+    return this.bot.host.reload(name);
+  }
+
   async stop(options: { keepDir?: boolean } = {}): Promise<void> {
     await this.bot.stop();
     if (!options.keepDir) rmSync(this.dir, { recursive: true, force: true });
@@ -209,9 +219,10 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   }
   const clock = options.clock ?? new FakeClock();
   const bot = new Bot({
+    root: options.root,
     configFile,
     dataDir: path.join(dir, 'data'),
-    builtinDir: builtins ? undefined : path.join(dir, 'no-builtin-plugins'),
+    builtinDir: builtins ? path.join(PROJECT_ROOT, 'plugins') : path.join(dir, 'no-builtin-plugins'),
     env: { ...options.env },
     clock,
     chatLimits: options.chatLimits,
