@@ -127,6 +127,7 @@ export async function loadModule(source: PluginSource, importPackage: (name: str
     return { definition: checkDefinition((mod as { default?: unknown }).default ?? mod, source.entry), files: [] };
   }
   const built = await bundle(source);
+  checkCoreImports(source, built.metafile);
   const files = Object.keys(built.metafile.inputs)
     .map((f) => path.resolve(source.dir, f))
     .filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`));
@@ -147,6 +148,32 @@ export async function loadModule(source: PluginSource, importPackage: (name: str
     files,
     mapStack: (stack) => mapStack(stack, name, map, source.dir),
   };
+}
+
+// What a plugin may run from core: it holds no state, so a copy bundled into the plugin is harmless.
+const CORE_AT_RUNTIME = ['define.ts', 'errors.ts'];
+const BAKEBOT_AT_RUNTIME = ['bakebot/plugin', 'bakebot/errors'];
+
+/**
+ * A plugin that imports a value from core (not a type) would bundle its own copy of that part of core, with
+ * its own state, beside the bot's: refused with what to write instead.
+ */
+function checkCoreImports(source: PluginSource, metafile: Metafile): void {
+  const core = path.join(ROOT, 'core') + path.sep;
+  for (const [file, input] of Object.entries(metafile.inputs)) {
+    if (path.resolve(source.dir, file).startsWith(core)) continue;
+    for (const i of input.imports) {
+      const target = i.external ? undefined : path.resolve(source.dir, i.path);
+      const fromCore = target?.startsWith(core) && !CORE_AT_RUNTIME.includes(path.relative(core, target));
+      const fromBakebot = i.external && i.path.startsWith('bakebot/') && !BAKEBOT_AT_RUNTIME.includes(i.path);
+      if (!fromCore && !fromBakebot) continue;
+      const what = fromCore ? `core/${path.relative(core, target!)}` : `'${i.path}'`;
+      throw new PluginLoadError(
+        `${path.resolve(source.dir, file)} imports a value from ${what} (${JSON.stringify(i.original ?? i.path)}): a plugin imports only types from core ` +
+          `(\`import type { … }\`); at run time only definePlugin and PERMISSIONS (bakebot/plugin) and the error helpers (bakebot/errors) are allowed`,
+      );
+    }
+  }
 }
 
 interface Built {
