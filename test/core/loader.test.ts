@@ -59,6 +59,10 @@ describe('core: loader', () => {
     const t = await startCoreBot({ folder });
     expect(t.host.plugin('outside')?.state, t.host.plugin('outside')?.error).to.equal('enabled');
     expect(await t.ask('alice', '!outside')).to.equal('1');
+    folder.write('outside', `import { definePlugin } from 'bakebot/plugin';\n\nexport default definePlugin({ name: 'outside', version: '1.0.1', setup(ctx) { ctx.commands.register({ name: 'outside', description: 'd', run: (c) => c.reply('reloaded') }); } });\n`, 'index.ts');
+    await t.reload('outside');
+    expect(t.host.plugin('outside')?.version).to.equal('1.0.1');
+    expect(await t.ask('bob', '!outside')).to.equal('reloaded');
   });
 
   it('tells a plugin that imports a value from core to import only types, naming its file', async () => {
