@@ -6,6 +6,7 @@ import { definePlugin } from 'bakebot/plugin';
 import { isCoded } from 'bakebot/errors';
 import type { EconomyService } from 'bakebot/economy';
 import { Rounds, type Round } from './rounds.ts';
+import { lastRounds, roundsTable } from './web.ts';
 
 /** What one version hands the next: the round whose draw timer it was running. */
 interface HandOver {
@@ -22,6 +23,7 @@ export default definePlugin({
   version: '1.0.0',
   description: 'Viewers buy raffle tickets with tokens; the winner takes the pot.',
   dependsOn: ['economy'],
+  optionalDependsOn: ['dashboard'],
   migrations: 'migrations',
   configSchema: {
     type: 'object',
@@ -66,6 +68,9 @@ export default definePlugin({
       ctx.log.info(`raffle #${open.id} was open when the bot stopped: its tickets were refunded`);
     }
     ctx.handOver((): HandOver | undefined => current && { roundId: current.id });
+
+    const dash = ctx.optionalService('dashboard');
+    dash?.addPage(ctx, { path: '/raffle', title: 'Raffle', order: 60, render: async () => roundsTable(dash, await lastRounds(ctx.db, async (id) => (await ctx.users.byId(id))?.login)) });
 
     ctx.commands.register({
       name: 'raffle',

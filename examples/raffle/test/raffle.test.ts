@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeClock, startTestBot, type TestBot } from 'bakebot/testkit';
+import { lastRounds, roundsTable } from '../web.ts';
 
 const HERE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MOD = { login: 'amod', roles: ['moderator' as const] };
@@ -79,6 +80,26 @@ describe('raffle (example plugin)', () => {
     } catch (err) {
       await t.stop().catch(() => undefined);
       throw err;
+    }
+  });
+
+  it('lists the rounds on its dashboard page, winners by login', async () => {
+    const t = await startTestBot({ plugins: ['economy', 'dashboard'], pluginPaths: [HERE], env: { BAKEBOT_NO_WEB: 'true' }, config: { bot: { commandCooldown: 0 } } });
+    try {
+      await t.service('economy').credit('local:alice', 50, { reason: 'test money', source: 'test' });
+      await t.service('economy').credit('local:bob', 50, { reason: 'test money', source: 'test' });
+      await t.ask(MOD, '!startraffle 5');
+      await t.ask('alice', '!raffle');
+      await t.ask('bob', '!raffle');
+      const winner = (await t.ask(MOD, '!drawraffle')).match(/^@(\w+) wins/)?.[1];
+      await t.ask(MOD, '!startraffle 7');
+      const dash = t.service('dashboard');
+      const rows = await lastRounds(t.storage, async (id) => (await t.bot.users.byId(id))?.login);
+      const html = roundsTable(dash, rows).__safeHtml;
+      expect(html).to.match(/<td>2<\/td><td>7<\/td><td>0<\/td><td><span class="badge tone-warn">open<\/span><\/td><td>—<\/td>/);
+      expect(html).to.include(`<td>1</td><td>5</td><td>2</td><td><span class="badge tone-ok">drawn</span></td><td>${winner}</td>`);
+    } finally {
+      await t.stop();
     }
   });
 });
