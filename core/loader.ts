@@ -259,8 +259,14 @@ function importerIn(dir: string): Promise<Importer> {
 }
 
 async function importExternals(source: PluginSource, specifiers: readonly string[]): Promise<Map<string, unknown>> {
-  const own = await importerIn(source.dir);
   const bot = await importerIn(ROOT);
+  let own: Importer;
+  try {
+    own = await importerIn(source.dir);
+  } catch {
+    // A folder the bot may not write to (a package installed read-only): its packages are then the bot's.
+    own = bot;
+  }
   const found = new Map<string, unknown>();
   for (const spec of specifiers) {
     let ns: unknown;
