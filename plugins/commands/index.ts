@@ -18,6 +18,8 @@ export default definePlugin({
   version: '1.0.0',
   description: 'Custom commands (!addcom, config, dashboard) with variables, cooldowns and costs, and timed messages.',
   optionalDependsOn: ['economy', 'dashboard'],
+  // Its dashboard page's script and stylesheet are served through the dashboard's addAssets (no login for static files).
+  capabilities: ['public-assets'],
   configSchema: CONFIG_SCHEMA,
   migrations: 'migrations',
 

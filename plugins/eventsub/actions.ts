@@ -1,6 +1,7 @@
 // What an event does: tokens and XP through the economy (each credit with a key taken from the event), a shop
 // effect, a mini-game, a chat line. The event's key is recorded in eventsub_events in the same transaction as
 // the credits, so a redelivered event (also after a restart) finds its key and does nothing.
+import type { MinigamesService } from '../minigames/service.ts';
 import type { PluginContext, SqlTx } from '../../core/types.ts';
 import { isEconomyError, type EconomyService, type EconomyTx } from '../economy/service.ts';
 import type { ShopService } from '../shop/service.ts';
@@ -11,9 +12,6 @@ import type { EventAction, EventSubConfig, RewardConfig } from './settings.ts';
  * The mini-games plugin's service as this plugin uses it (being built in parallel; declared here, minimal).
  * `start` throws, or returns `{ ok: false, reason }`, when the game cannot start.
  */
-export interface MinigamesLike {
-  start(channel: string, type: string, options: Record<string, unknown>, starter: { id: string; login: string; displayName: string }): unknown;
-}
 
 export type OutcomeStatus = 'done' | 'failed' | 'duplicate' | 'skipped';
 
@@ -31,7 +29,7 @@ export interface ActionDeps {
   readonly ctx: PluginContext<EventSubConfig>;
   readonly economy: EconomyService;
   readonly shop: () => ShopService | undefined;
-  readonly games: () => MinigamesLike | undefined;
+  readonly games: () => MinigamesService | undefined;
   /** The channel chat lines go to. */
   readonly channel: () => string | undefined;
 }
@@ -131,14 +129,13 @@ export function createActions(deps: ActionDeps) {
     if (!games) throw new ActionFailed(`game "${game}" needs the minigames plugin, which is not running`);
     const channel = deps.channel();
     if (!channel) throw new ActionFailed('no chat channel to start the game in');
-    let result: unknown;
     try {
-      result = await games.start(channel, game, { input: e.input, source: 'channel_points' }, e.user);
+      // The viewer who redeemed starts it: the history and the game's first line name them.
+      await games.start({ type: game, channel, startedBy: { kind: 'viewer', id: e.user.id, login: e.user.login, name: e.user.displayName } });
     } catch (err) {
+      // GAME_RUNNING, UNKNOWN_GAME, BAD_OPTIONS: the redemption is cancelled, so Twitch refunds the points.
       throw new ActionFailed(`game "${game}" did not start: ${(err as Error).message}`);
     }
-    const r = result as { ok?: unknown; reason?: unknown; message?: unknown } | undefined;
-    if (r && r.ok === false) throw new ActionFailed(`game "${game}" did not start: ${String(r.reason ?? r.message ?? 'refused')}`);
     did.push(`game ${game}`);
   }
 

@@ -4,7 +4,8 @@
 // the bot manages is then marked FULFILLED or CANCELED on Twitch (rewards.ts).
 import { randomUUID } from 'node:crypto';
 import { definePlugin } from '../../core/define.ts';
-import { createActions, type MinigamesLike, type Outcome } from './actions.ts';
+import { createActions, type Outcome } from './actions.ts';
+import { eventAlert } from './overlay.ts';
 import { broadcasterAuth, type Broadcaster } from './auth.ts';
 import { connect, type Connection, type ConnectionView } from './connection.ts';
 import { BadPayload, describe, type BotEvent, type EventType } from './events.ts';
@@ -23,21 +24,21 @@ export default definePlugin({
   version: '1.0.0',
   description: 'Channel points, follows, subs, cheers and raids become bot actions (tokens, XP, shop effects, games, chat), exactly once.',
   dependsOn: ['economy'],
-  optionalDependsOn: ['shop', 'dashboard', 'minigames'],
+  optionalDependsOn: ['shop', 'dashboard', 'minigames', 'overlays'],
   enabledByDefault: false,
   // The seed's names: ENABLE_EVENTSUB switches the plugin, the other two set its webhook settings.
   env: { ENABLE_EVENTSUB: 'enabled', EVENTSUB_SECRET: 'secret', EVENTSUB_PORT: 'port' },
   envVars: ['TWITCH_BROADCASTER_TOKEN', 'TWITCH_BROADCASTER_REFRESH_TOKEN', 'TWITCH_CLIENT_ID', 'TWITCH_CLIENT_SECRET', 'TWITCH_AUTH_URL'],
   // The bot's own token serves as the broadcaster's when the bot account is the channel's owner.
-  capabilities: ['twitch-token'],
+  // Its page's script and stylesheet are served through the dashboard's addAssets (no login for static files).
+  capabilities: ['twitch-token', 'public-assets'],
   configSchema: CONFIG_SCHEMA,
   migrations: 'migrations',
 
   async setup(ctx) {
     const config = ctx.config;
     const economy = ctx.service('economy');
-    // The mini-games plugin is built in parallel and may be absent: its service is typed locally (actions.ts).
-    const games = () => (ctx.optionalService as (name: string) => unknown)('minigames') as MinigamesLike | undefined;
+    const games = () => ctx.optionalService('minigames');
     const rewards = new ManagedRewards(config.rewards, ctx.log);
     let who: Broadcaster | undefined;
     let conn: Connection | undefined;
@@ -56,6 +57,8 @@ export default definePlugin({
       else if (outcome.status === 'failed') ctx.log.warn(`${what}: failed: ${outcome.reason ?? ''}`);
       else if (outcome.status === 'skipped') ctx.log.info(`${what}: nothing to do (${outcome.reason ?? ''})`);
       else ctx.log.info(`${what}: ${outcome.did.join(', ') || 'done'}`);
+      // On stream (OBS's alerts overlay), once per event the bot acted on.
+      if (outcome.status === 'done') ctx.optionalService('overlays')?.publish(ctx, 'alerts', eventAlert(e));
       if (e.type !== 'redemption' || e.test || !outcome.reward || outcome.status === 'duplicate' || outcome.status === 'skipped') return;
       if (!rewards.manages(e.rewardId)) {
         ctx.log.warn(`"${e.reward}" is not a reward the bot manages, so its redemption stays in the streamer's queue (see the EventSub page)`);

@@ -16,6 +16,8 @@ export default definePlugin({
   version: '1.0.0',
   description: 'OBS browser-source overlays (alerts, game, bread fight, leaderboard, orders) on the viewer-facing web server.',
   optionalDependsOn: ['economy', 'shop', 'dashboard'],
+  // Its dashboard page's script and stylesheet are served through the dashboard's addAssets (no login for static files).
+  capabilities: ['public-assets'],
   // The seed's names for the viewer-facing server.
   env: { WEB_HOST: 'host', WEB_PORT: 'port' },
   envVars: ['BAKEBOT_NO_WEB'],

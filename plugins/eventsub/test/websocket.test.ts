@@ -137,6 +137,23 @@ describe('eventsub over WebSocket', function () {
     expect(await balance(t, ALICE.id)).to.equal(0);
   });
 
+  it('starts a mini-game for a game reward, credits its tokens and fulfils it; a second one while it runs is cancelled', async () => {
+    t = await startBot({ plugins: ['economy', 'shop', 'minigames', 'eventsub'], settings: { rewards: [{ title: 'Flour fight', cost: 1000, game: 'trivia', tokens: 5 }] } });
+    await until(() => fake.rewards.length === 1 && t!.service('eventsub').status().rewards[0]?.state === 'created', 'the reward on Twitch');
+    await until(() => fake.enabled().length === 7, 'the subscriptions');
+    const reward = fake.rewards[0]!;
+    await fake.notify('channel.channel_points_custom_reward_redemption.add', payloads.redemption(STREAMER, { user: ALICE, rewardId: reward.id, title: 'Flour fight' }));
+    await until(() => fake.statusUpdates.length === 1, 'the status update');
+    expect(fake.statusUpdates[0]).to.include({ status: 'FULFILLED' });
+    const game = t.service('minigames').running();
+    expect(game?.type).to.equal('trivia');
+    expect(await balance(t, ALICE.id)).to.equal(5);
+    await fake.notify('channel.channel_points_custom_reward_redemption.add', payloads.redemption(STREAMER, { user: BOB, rewardId: reward.id, title: 'Flour fight' }));
+    await until(() => fake.statusUpdates.length === 2, 'the second status update');
+    expect(fake.statusUpdates[1]).to.include({ status: 'CANCELED' });
+    expect(await balance(t, BOB.id)).to.equal(0);
+  });
+
   it('follows session_reconnect and a dropped connection, and shows a revocation', async () => {
     t = await ready();
     fake.reconnect();

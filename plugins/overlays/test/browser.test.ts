@@ -136,7 +136,8 @@ describe('overlays in a browser', function () {
       if ((times.at(-1) ?? 0) >= 500) await t.service('overlays').publish(undefined, 'alerts', { type: 'clear' });
     }
     expect(Math.min(...times), `from !buy to the drawn alert and order (tries: ${times.join(', ')} ms)`).to.be.below(500);
-    await admin.locator('#ov-alerts-preview', { hasText: 'Crumb bought' }).waitFor({ timeout: 2000 });
+    // The dashboard's preview queues alerts like the OBS page (6 s each): earlier tests' alerts may come first.
+    await admin.locator('#ov-alerts-preview', { hasText: 'Crumb bought' }).waitFor({ timeout: 30_000 });
     await transparentShot(alerts, 'alerts-purchase');
     await transparentShot(orders, 'orders-purchase');
     await admin.screenshot({ path: path.join(ARTIFACTS, 'overlay-dashboard-page.png'), fullPage: true });
