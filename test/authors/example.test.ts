@@ -18,6 +18,9 @@ describe('authors: the example plugin (examples/raffle) out of tree', function (
   it('typechecks against bakebot/* (services typed through the entry points) and passes its own tests in a folder outside the repo', async () => {
     const dir = authorProject(EXAMPLE);
     // A misuse of ctx.service('economy') must be a type error: with the service typed `never` it was not.
+    // Every service entry point resolves from outside (types only), the misuse is the one error.
+    const entries = ['economy', 'shop', 'dashboard', 'overlays', 'commands', 'minigames', 'breadfight'];
+    writeFileSync(path.join(dir, 'entries.ts'), entries.map((e) => `export type * as ${e} from 'bakebot/${e}';\n`).join(''));
     writeFileSync(path.join(dir, 'misuse.ts'), `import { definePlugin } from 'bakebot/plugin';\nexport default definePlugin({ name: 'misuse', version: '1.0.0', dependsOn: ['economy'], setup(ctx) {\n  const b: Promise<string> = ctx.service('economy').balance('x');\n  void b;\n} });\n`);
     const [checked, report] = await Promise.all([typecheck(dir).then(() => '', (err: Error) => err.message), runTests(dir)]);
     const errors = checked.split('\n').filter((l) => /error TS\d+/.test(l));
