@@ -93,7 +93,8 @@ export class Bot {
     }
     this.storage = await Storage.open(this.databaseFile, this.logs.logger('db'));
     try {
-      await this.storage.migrate('core', path.join(this.root, 'core', 'migrations'));
+      // Core's own tables come with core's code, wherever the bot's folder is.
+      await this.storage.migrate('core', path.join(PROJECT_ROOT, 'core', 'migrations'));
       const { uncleanStop } = await this.storage.markRunning(this.clock.now());
       // Forgetting a viewer is an event every plugin reacts to (its own rows), awaited before forget returns.
       this.users = new Users(this.storage, (event) => this.hooks.userForgotten.promise(event), this.clock);

@@ -17,7 +17,7 @@ import { dependencyOrder, dependentsOf, describeProblem, missingDependencies, sw
 import { untapAll, type CoreHooks, type TapOwner } from './hooks.ts';
 import { CooldownTable } from './limits.ts';
 import { errorMessage, isCoded } from './errors.ts';
-import { discover, firstFrame, loadModule, PluginLoadError, type LoadedModule, type PluginSource } from './loader.ts';
+import { discover, firstFrame, loadModule, PluginLoadError, resolvePackage, sourceName, type LoadedModule, type PluginSource } from './loader.ts';
 import type { LogHub } from './log.ts';
 import { SerialQueue } from './serial.ts';
 import type {
@@ -170,7 +170,8 @@ export class Host implements HostControl {
   private async loadSources(sources: PluginSource[]): Promise<PluginRecord[]> {
     const importPackage = this.deps.importPackage ?? ((name: string) => import(name));
     const added: PluginRecord[] = [];
-    for (const source of sources) {
+    for (const found of sources) {
+      const source = (await resolvePackage(found, this.deps.root)) ?? found;
       try {
         const module = await loadModule(source, importPackage);
         const name = module.definition.name;
@@ -531,7 +532,7 @@ export class Host implements HostControl {
 
   plugins(): PluginInfo[] {
     const broken: PluginInfo[] = [...this.broken.values()].map(({ source, error }) => ({
-      name: source.kind === 'package' ? source.entry : path.basename(source.dir),
+      name: sourceName(source),
       version: '',
       description: '',
       state: 'failed',

@@ -1,7 +1,7 @@
 // Finding plugins and loading them so they can be loaded again. Each load bundles the plugin's own files with
 // esbuild (packages stay external and are shared) and runs the bundle as a function: a reload runs the new
 // code, and the old one is garbage once unloaded (an imported ES module never is).
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,6 +20,8 @@ export interface PluginSource {
   readonly dir: string;
   /** Entry file, or the package name. */
   readonly entry: string;
+  /** For a package: its name (then `entry` is its resolved entry file, once found, and `dir` its folder). */
+  readonly package?: string;
 }
 
 export interface LoadedModule {
@@ -75,8 +77,47 @@ export function discover(builtinDir: string, pluginPaths: readonly string[], pac
 
 let generation = 0;
 
+/**
+ * Where an installed plugin package is: its entry file as Node resolves it from the bot's folder, and the
+ * package's own folder (where its `migrations`, assets and `ctx.dir` are). Undefined when it is not installed
+ * there (then it is imported by name, as before).
+ */
+export async function resolvePackage(source: PluginSource, botDir: string): Promise<PluginSource | undefined> {
+  if (source.kind !== 'package' || source.package) return undefined;
+  let url: string;
+  try {
+    url = await (await importerIn(botDir)).resolve(source.entry);
+  } catch {
+    return undefined;
+  }
+  if (!url.startsWith('file:')) return undefined;
+  const entry = fileURLToPath(url);
+  const dir = packageFolder(entry, source.entry);
+  return dir ? { kind: 'package', dir, entry, package: source.entry } : undefined;
+}
+
+/** The nearest folder above `file` whose package.json names the package. */
+function packageFolder(file: string, name: string): string | undefined {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (!existsSync(manifest)) continue;
+    try {
+      if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === name) return dir;
+    } catch {
+      // An unreadable package.json on the way up is not the package's.
+    }
+  }
+  return undefined;
+}
+
+/** The name a plugin source is known by before it loads: a package's name, or its folder's. */
+export function sourceName(source: PluginSource): string {
+  return source.kind === 'package' ? (source.package ?? source.entry) : path.basename(source.dir);
+}
+
 export async function loadModule(source: PluginSource, importPackage: (name: string) => Promise<unknown>): Promise<LoadedModule> {
-  if (source.kind === 'package') {
+  // A package found in the bot's folder is built like a folder plugin: its files and folder are its own.
+  if (source.kind === 'package' && !source.package) {
     let mod: unknown;
     try {
       mod = await importPackage(source.entry);
@@ -86,6 +127,7 @@ export async function loadModule(source: PluginSource, importPackage: (name: str
     return { definition: checkDefinition((mod as { default?: unknown }).default ?? mod, source.entry), files: [] };
   }
   const built = await bundle(source);
+  checkCoreImports(source, built.metafile);
   const files = Object.keys(built.metafile.inputs)
     .map((f) => path.resolve(source.dir, f))
     .filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`));
@@ -106,6 +148,32 @@ export async function loadModule(source: PluginSource, importPackage: (name: str
     files,
     mapStack: (stack) => mapStack(stack, name, map, source.dir),
   };
+}
+
+// What a plugin may run from core: it holds no state, so a copy bundled into the plugin is harmless.
+const CORE_AT_RUNTIME = ['define.ts', 'errors.ts'];
+const BAKEBOT_AT_RUNTIME = ['bakebot/plugin', 'bakebot/errors'];
+
+/**
+ * A plugin that imports a value from core (not a type) would bundle its own copy of that part of core, with
+ * its own state, beside the bot's: refused with what to write instead.
+ */
+function checkCoreImports(source: PluginSource, metafile: Metafile): void {
+  const core = path.join(ROOT, 'core') + path.sep;
+  for (const [file, input] of Object.entries(metafile.inputs)) {
+    if (path.resolve(source.dir, file).startsWith(core)) continue;
+    for (const i of input.imports) {
+      const target = i.external ? undefined : path.resolve(source.dir, i.path);
+      const fromCore = target?.startsWith(core) && !CORE_AT_RUNTIME.includes(path.relative(core, target));
+      const fromBakebot = i.external && i.path.startsWith('bakebot/') && !BAKEBOT_AT_RUNTIME.includes(i.path);
+      if (!fromCore && !fromBakebot) continue;
+      const what = fromCore ? `core/${path.relative(core, target!)}` : `'${i.path}'`;
+      throw new PluginLoadError(
+        `${path.resolve(source.dir, file)} imports a value from ${what} (${JSON.stringify(i.original ?? i.path)}): a plugin imports only types from core ` +
+          `(\`import type { … }\`); at run time only definePlugin and PERMISSIONS (bakebot/plugin) and the error helpers (bakebot/errors) are allowed`,
+      );
+    }
+  }
 }
 
 interface Built {
@@ -169,23 +237,36 @@ function evaluate(code: string, name: string, source: PluginSource, packages: Re
 // `bakebot/*` (its package exports) and whatever a plugin folder outside the bot does not have itself.
 // Kept for the process: one small module per folder, not one per reload.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const importers = new Map<string, Promise<(specifier: string) => Promise<unknown>>>();
+interface Importer {
+  (specifier: string): Promise<unknown>;
+  /** The URL Node resolves `specifier` to from that folder. */
+  resolve(specifier: string): Promise<string>;
+}
+const importers = new Map<string, Promise<Importer>>();
 
-function importerIn(dir: string): Promise<(specifier: string) => Promise<unknown>> {
+function importerIn(dir: string): Promise<Importer> {
   let importer = importers.get(dir);
   if (!importer) {
     const file = path.join(dir, '.build', 'import.mjs');
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, 'export default (specifier) => import(specifier);\n');
-    importer = import(pathToFileURL(file).href).then((m: { default: (specifier: string) => Promise<unknown> }) => m.default);
+    writeFileSync(file, 'export default (specifier) => import(specifier);\nexport const resolve = async (specifier) => import.meta.resolve(specifier);\n');
+    importer = import(pathToFileURL(file).href).then((m: { default: (specifier: string) => Promise<unknown>; resolve: (specifier: string) => Promise<string> }) =>
+      Object.assign((specifier: string) => m.default(specifier), { resolve: m.resolve }),
+    );
     importers.set(dir, importer);
   }
   return importer;
 }
 
 async function importExternals(source: PluginSource, specifiers: readonly string[]): Promise<Map<string, unknown>> {
-  const own = await importerIn(source.dir);
   const bot = await importerIn(ROOT);
+  let own: Importer;
+  try {
+    own = await importerIn(source.dir);
+  } catch {
+    // A folder the bot may not write to (a package installed read-only): its packages are then the bot's.
+    own = bot;
+  }
   const found = new Map<string, unknown>();
   for (const spec of specifiers) {
     let ns: unknown;

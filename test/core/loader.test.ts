@@ -2,7 +2,9 @@
 // plugin's own source files, and a folder plugin outside the bot imports `bakebot/plugin`.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import path from 'node:path';
 import { expect } from 'chai';
+import { PROJECT_ROOT } from '../../core/bot.ts';
 import { cleanup, logLines, newProbe, pluginFolder, startCoreBot } from './helpers.ts';
 
 setFlagsFromString('--expose-gc');
@@ -57,5 +59,22 @@ describe('core: loader', () => {
     const t = await startCoreBot({ folder });
     expect(t.host.plugin('outside')?.state, t.host.plugin('outside')?.error).to.equal('enabled');
     expect(await t.ask('alice', '!outside')).to.equal('1');
+    folder.write('outside', `import { definePlugin } from 'bakebot/plugin';\n\nexport default definePlugin({ name: 'outside', version: '1.0.1', setup(ctx) { ctx.commands.register({ name: 'outside', description: 'd', run: (c) => c.reply('reloaded') }); } });\n`, 'index.ts');
+    await t.reload('outside');
+    expect(t.host.plugin('outside')?.version).to.equal('1.0.1');
+    expect(await t.ask('bob', '!outside')).to.equal('reloaded');
+  });
+
+  it('tells a plugin that imports a value from core to import only types, naming its file', async () => {
+    const folder = pluginFolder();
+    const serial = path.join(PROJECT_ROOT, 'core', 'serial.ts');
+    folder.write('greedy', `export function queue() {\n  return new SerialQueue();\n}\nimport { SerialQueue } from ${JSON.stringify(serial)};\n`, 'queue.ts');
+    folder.write('greedy', `import type { Clock } from ${JSON.stringify(path.join(PROJECT_ROOT, 'core', 'types.ts'))};\nimport { definePlugin } from 'bakebot/plugin';\nimport { isCoded } from 'bakebot/errors';\nimport { queue } from './queue.ts';\n\nexport default definePlugin({ name: 'greedy', version: '1.0.0', setup(ctx) { const c: Clock = ctx.clock; queue(); isCoded(c); } });\n`, 'index.ts');
+    folder.write('typed', `import type { Clock } from ${JSON.stringify(path.join(PROJECT_ROOT, 'core', 'types.ts'))};\nimport { definePlugin, PERMISSIONS } from 'bakebot/plugin';\nimport { isCoded } from 'bakebot/errors';\n\nexport default definePlugin({ name: 'typed', version: '1.0.0', setup(ctx) { const c: Clock = ctx.clock; isCoded(c); ctx.log.info(PERMISSIONS[0]); } });\n`, 'index.ts');
+    const t = await startCoreBot({ folder });
+    const error = t.host.plugins().find((p) => p.name === 'greedy')?.error ?? '';
+    expect(error).to.match(/greedy[\\/]queue\.ts imports a value from core\/serial\.ts/);
+    expect(error).to.include('imports only types from core');
+    expect(t.host.plugin('typed')?.state, t.host.plugin('typed')?.error).to.equal('enabled');
   });
 });

@@ -99,6 +99,11 @@ export interface TestBotOptions {
   readonly dir?: string;
   /** Without built-in plugins (core tests): only `pluginPaths` are loaded. */
   readonly builtins?: boolean;
+  /**
+   * The bot's project folder (default: BakeBot's own): relative `pluginPaths` and the packages of
+   * `bot.pluginPackages` (its node_modules) are found from it.
+   */
+  readonly root?: string;
   /** The config file's text as is, instead of one generated from the options. */
   readonly yaml?: string;
   /** Keep the config file already in `dir` (a restart). */
@@ -250,6 +255,11 @@ export class TestBot {
     writeFileSync(this.configFile, stringify(config));
   }
 
+  /** Reloads a plugin from its source, as saving one of its files would; resolves once it runs again (or failed). */
+  reload(name: string): ReturnType<Bot['host']['reload']> {
+    return this.bot.host.reload(name);
+  }
+
   /**
    * Stops the bot (and removes its folder). Fails when the bot left a handle, timer or socket open (or a
    * timer on its fake clock): checked when it ran alone, as the handles of other bots cannot be told apart.
@@ -308,9 +318,10 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   await new Promise((r) => setImmediate(r));
   const before = resourceCounts();
   const bot = new Bot({
+    root: options.root,
     configFile,
     dataDir: path.join(dir, 'data'),
-    builtinDir: builtins ? undefined : path.join(dir, 'no-builtin-plugins'),
+    builtinDir: builtins ? path.join(PROJECT_ROOT, 'plugins') : path.join(dir, 'no-builtin-plugins'),
     env: { ...options.env },
     clock,
     chatLimits: options.chatLimits,
