@@ -1,6 +1,7 @@
-// A confirmation is part of its change: the bot, as its own process against the fake Twitch, commits a
-// !daily and is SIGKILLed before the reply leaves (a test plugin's outgoingMessage tap holds it). The
-// restarted bot sends the stored confirmation, once, and the outbox table is empty afterwards.
+// A SIGKILL right after a commit, the bot as its own process against the fake Twitch (a test plugin's
+// outgoingMessage tap holds what follows the commit while BAKEBOT_TEST_HOLD is set):
+// - a !daily's confirmation is stored with it: the restarted bot sends it, once;
+// - a paid !buy whose effect never ran: the restarted shop runs it, and the order is fulfilled.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,26 +10,26 @@ import path from 'node:path';
 import { open } from 'sqlite';
 import sqlite3 from 'sqlite3';
 import { stringify } from 'yaml';
-import { PROJECT_ROOT } from '../../../core/bot.ts';
-import { startFakeTwitch, type FakeTwitch } from '../../../test/support/fake-twitch.ts';
-import { builtinPlugins, settle } from '../../../test/support/kit.ts';
+import { PROJECT_ROOT } from '../../core/bot.ts';
+import { startFakeTwitch, type FakeTwitch } from '../support/fake-twitch.ts';
+import { builtinPlugins, settle } from '../support/kit.ts';
 
 const CHANNEL = 'streamer';
 
-// Holds every daily bonus confirmation forever while BAKEBOT_TEST_HOLD is set: the change has committed,
-// its reply is on its way out, and the process dies there.
+// Holds daily bonus confirmations and cookie lines (the cookie's effect says one) forever while
+// BAKEBOT_TEST_HOLD is set: the change has committed, what follows is on its way, and the process dies there.
 const HOLDER = `export default {
   name: 'holdreplies', version: '1.0.0', description: 'test: holds confirmations',
   async setup(ctx) {
     ctx.hooks.outgoingMessage.tap(async (m) => {
-      if (process.env.BAKEBOT_TEST_HOLD && m.text.startsWith('Daily bonus')) await new Promise(() => undefined);
+      if (process.env.BAKEBOT_TEST_HOLD && /^(Daily bonus|🍪)/.test(m.text)) await new Promise(() => undefined);
       return m;
     });
   },
 };
 `;
 
-describe('economy: a crash between the commit and the confirmation', function () {
+describe('faults: a SIGKILL right after a commit', function () {
   this.timeout(60_000);
   let fake: FakeTwitch;
   let dir: string;
@@ -60,6 +61,16 @@ describe('economy: a crash between the commit and the confirmation', function ()
     return p;
   }
 
+  async function waitForRow(sql: string, what: string): Promise<void> {
+    const deadline = Date.now() + 15000;
+    while (((await query<{ n: number }>(sql).catch(() => undefined))?.n ?? 0) < 1) {
+      if (Date.now() > deadline) throw new Error(`${what}; stderr: ${stderr}`);
+      await settle(20);
+    }
+  }
+
+  const repliesTo = (id: string) => fake.botMessages.filter((m) => !m.dropped && m.tags['reply-parent-msg-id'] === id);
+
   async function query<T>(sql: string): Promise<T | undefined> {
     const db = await open({ filename: dbFile(), driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY });
     try {
@@ -75,7 +86,7 @@ describe('economy: a crash between the commit and the confirmation', function ()
     mkdirSync(path.join(dir, 'plugins', 'holdreplies'), { recursive: true });
     writeFileSync(path.join(dir, 'plugins', 'holdreplies', 'index.mjs'), HOLDER);
     const plugins: Record<string, unknown> = { holdreplies: { enabled: true } };
-    for (const name of builtinPlugins()) plugins[name] = { enabled: name === 'economy' };
+    for (const name of builtinPlugins()) plugins[name] = { enabled: name === 'economy' || name === 'shop' };
     writeFileSync(
       path.join(dir, 'bakebot.yaml'),
       stringify({ bot: { watch: false, commandCooldown: 0, channels: [CHANNEL], pluginPaths: [path.join(dir, 'plugins')] }, plugins }),
@@ -105,25 +116,43 @@ describe('economy: a crash between the commit and the confirmation', function ()
     await settle(100);
     const id = fake.say(CHANNEL, { login: 'alice', text: '!daily' });
     // Committed: the bonus is in the ledger and its confirmation in the outbox table, not yet sent.
-    const deadline = Date.now() + 15000;
-    while (((await query<{ n: number }>("SELECT count(*) AS n FROM core_outbox WHERE text LIKE 'Daily bonus%'").catch(() => undefined))?.n ?? 0) < 1) {
-      if (Date.now() > deadline) throw new Error(`the confirmation was not stored; stderr: ${stderr}`);
-      await settle(20);
-    }
+    await waitForRow("SELECT count(*) AS n FROM core_outbox WHERE text LIKE 'Daily bonus%'", 'the confirmation was not stored');
     expect((await query<{ n: number }>("SELECT count(*) AS n FROM economy_ledger WHERE reason LIKE '%daily%'"))?.n).to.equal(1);
     child.kill('SIGKILL');
     await exited(child);
-    const repliesTo = () => fake.botMessages.filter((m) => !m.dropped && m.tags['reply-parent-msg-id'] === id);
-    expect(repliesTo()).to.have.length(0);
+    expect(repliesTo(id)).to.have.length(0);
 
     child = startBot(false);
     await fake.waitForJoin(CHANNEL, { count: 2, timeoutMs: 20000 });
-    await fake.waitFor(() => (repliesTo().length ? true : undefined), 15000, () => `the stored confirmation; stderr: ${stderr}`);
-    expect(repliesTo()[0]?.text).to.match(/^Daily bonus: \+\d+ tokens?! You have \d+ tokens?\.$/);
+    await fake.waitFor(() => (repliesTo(id).length ? true : undefined), 15000, () => `the stored confirmation; stderr: ${stderr}`);
+    expect(repliesTo(id)[0]?.text).to.match(/^Daily bonus: \+\d+ tokens?! You have \d+ tokens?\.$/);
     // Sent means deleted: a second restart would not send it again.
     await fake.waitFor(() => undefined, 300).catch(() => undefined);
     expect((await query<{ n: number }>('SELECT count(*) AS n FROM core_outbox'))?.n).to.equal(0);
-    expect(repliesTo()).to.have.length(1);
+    expect(repliesTo(id)).to.have.length(1);
+    child.kill('SIGTERM');
+    await exited(child);
+  });
+
+  it('runs the effect of a paid order a SIGKILL interrupted, at the next start', async () => {
+    child = startBot(true);
+    await fake.waitForJoin(CHANNEL, { count: 3, timeoutMs: 20000 });
+    const topUp = fake.say(CHANNEL, { login: CHANNEL, text: '!addtokens @alice 100', roles: ['broadcaster'] });
+    await fake.waitFor(() => (repliesTo(topUp).length ? true : undefined), 15000, () => `a reply to !addtokens; stderr: ${stderr}`);
+    fake.say(CHANNEL, { login: 'alice', text: '!buy cookie' });
+    // Paid and recorded; its effect (a chat line) is held, so the verdict is not.
+    await waitForRow("SELECT count(*) AS n FROM shop_redemptions WHERE effect_due = 1 AND status = 'pending'", 'the order was not recorded');
+    child.kill('SIGKILL');
+    await exited(child);
+
+    child = startBot(false);
+    await fake.waitForJoin(CHANNEL, { count: 4, timeoutMs: 20000 });
+    const line = await fake.waitFor(() => fake.botMessages.find((m) => m.text.startsWith('🍪 alice munches 1')), 15000, () => `the cookie's line; stderr: ${stderr}`);
+    expect(line.text).to.include('chocolate chip cookie');
+    await fake.waitFor(() => fake.botMessages.find((m) => /@alice your Chocolate Chip Cookie \(order #1\) is delivered now/.test(m.text)), 5000, () => `the buyer told; stderr: ${stderr}`);
+    await waitForRow("SELECT count(*) AS n FROM shop_redemptions WHERE id = 1 AND status = 'fulfilled' AND effect_due = 0", 'the order is not fulfilled');
+    const books = await query<{ tokens: number; ledger: number }>('SELECT (SELECT sum(tokens) FROM economy_accounts) AS tokens, (SELECT sum(delta) FROM economy_ledger) AS ledger');
+    expect(books?.tokens).to.equal(books?.ledger);
     child.kill('SIGTERM');
     await exited(child);
   });
