@@ -294,6 +294,7 @@ export interface ChatHubDeps {
 export class ChatHub {
   private readonly transports: { transport: Transport; outbox: Outbox }[] = [];
   private paused = 0;
+  private stopped = false;
   /** Events held while plugins are swapped; each starts (and counts) its own handling. */
   private held: (() => void)[] = [];
   private inFlight = 0;
@@ -502,7 +503,9 @@ export class ChatHub {
       this.transports.find((t) => t.transport.kind === 'twitch' && t.transport.channels.includes(out.channel)) ??
       this.transports.find((t) => t.transport.kind === 'local');
     if (!entry) {
-      if (delivery) delivery.givenUp('there is no chat transport to send with');
+      // After the stop (a plugin committing while it unloads), a stored confirmation waits for the next start.
+      if (delivery && this.stopped) this.deps.log.warn('a confirmation came after chat stopped; it is sent at the next start if that is soon enough (bot.unsentReplyMaxAge)', { channel: out.channel, text: out.text });
+      else if (delivery) delivery.givenUp('there is no chat transport to send with');
       else this.deps.log.warn('gave up a reply: there is no chat transport to send with', { channel: out.channel, text: out.text });
       return;
     }
@@ -528,6 +531,7 @@ export class ChatHub {
    * happen), then what is queued to send gets `drainMs` to go out before the transports close.
    */
   async stop(drainMs = 2000): Promise<void> {
+    this.stopped = true;
     this.pause();
     const held = this.held.length;
     if (held) this.deps.log.warn(`${held} chat events arrived during shutdown and were not handled`);
