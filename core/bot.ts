@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChatHub, LocalTransport, sendTimesFile, type ChatLimits } from './chat.ts';
+import { StoredReplies } from './confirmations.ts';
 import { CommandRouter } from './commands.ts';
 import { displayPath, ensureConfigFile, type BotConfig } from './config.ts';
 import { dailyBackup } from './backup.ts';
@@ -107,6 +108,7 @@ export class Bot {
         isBanned: (id) => this.users.isBanned(id),
         reply: (to, text, from) => this.chat.send({ channel: to.channel, text, replyTo: to.id, from }, to.transport),
         say: (to, text, from) => this.chat.send({ channel: to.channel, text, from }, to.transport),
+        confirm: (tx, to, text, from) => this.chat.confirm(tx, { channel: to.channel, text, replyTo: to.id, from }, to.transport),
       });
       const chatLog = this.logs.logger('chat');
       this.chat = new ChatHub({
@@ -117,6 +119,7 @@ export class Bot {
         router: this.router,
         limits: this.options.chatLimits,
         sendTimes: sendTimesFile(path.join(this.dataDir, 'chat-sends.json'), chatLog, { uncleanStop, now: () => this.clock.now() }),
+        stored: new StoredReplies(this.storage, chatLog, this.clock),
       });
       this.host = new Host({
         root: this.root,
@@ -148,6 +151,8 @@ export class Bot {
       if (this.options.twitch !== false && this.twitchToken()) await this.startTwitch();
       else this.log.info(this.localModeNotice());
       await this.storage.healthy();
+      // Confirmations a crash or stop kept from being sent go out first (the transports queue them until they can send).
+      await this.chat.sendStored(await this.chat.storedUnsent(this.settings.unsentReplyMaxAge * 1000));
       resume();
       await this.hooks.ready.promise();
       this.scheduleBackups();

@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { CommandRouter } from './commands.ts';
+import type { Delivery, StoredReplies, StoredReply } from './confirmations.ts';
 import type { CoreHooks } from './hooks.ts';
 import { SlidingWindow } from './limits.ts';
-import type { ChatApi, ChatEvent, ChatMessage, ChatStatus, Clock, LocalChatInput, LocalChatOutput, Logger, OutgoingMessage } from './types.ts';
+import type { ChatApi, ChatEvent, ChatMessage, ChatStatus, Clock, LocalChatInput, LocalChatOutput, Logger, OutgoingMessage, SqlTx } from './types.ts';
 import type { Users } from './users.ts';
 
 export interface TransportSink {
@@ -25,6 +26,8 @@ export interface OutgoingLine {
   readonly channel: string;
   readonly text: string;
   readonly replyTo?: string;
+  /** Called once the transport has sent it (a stored confirmation's row is deleted then). */
+  readonly onSent?: () => void;
 }
 
 export interface Transport {
@@ -36,8 +39,11 @@ export interface Transport {
   start(sink: TransportSink): Promise<void>;
   stop(): Promise<void>;
   canSend(channel: string): boolean;
-  /** Sends now; false if it could not (not connected), and the outbox keeps the message. */
-  send(channel: string, text: string, replyTo?: string): boolean;
+  /**
+   * Sends now; false if it could not (not connected), and the outbox keeps the message. `onSent` is called
+   * once the message has really gone out (for Twitch, when the chat thread wrote it to the connection).
+   */
+  send(channel: string, text: string, replyTo?: string, onSent?: () => void): boolean;
   /** The bot is moderator or broadcaster there (from USERSTATE), so the higher limit applies. */
   isMod(channel: string): boolean;
 }
@@ -104,6 +110,8 @@ export function splitMessage(text: string, max: number, maxParts = 3): string[] 
 
 interface Pending extends OutgoingLine {
   readonly at: number;
+  /** Called if the outbox gives the message up (too old to send, or the bot stopped). */
+  readonly onGivenUp?: (reason: string) => void;
 }
 
 /**
@@ -193,7 +201,7 @@ class Outbox {
   /** Puts messages back at the front, in their order (they were taken, then not delivered). */
   requeue(messages: readonly OutgoingLine[]): void {
     const at = this.clock.now();
-    this.queue.unshift(...messages.map((m) => ({ channel: m.channel, text: m.text, replyTo: m.replyTo, at })));
+    this.queue.unshift(...messages.map((m) => ({ channel: m.channel, text: m.text, replyTo: m.replyTo, onSent: m.onSent, at })));
     this.pump();
   }
 
@@ -229,7 +237,9 @@ class Outbox {
       const now = this.clock.now();
       if (now - head.at > this.limits.maxWaitMs) {
         this.queue.shift();
-        this.log.warn(`dropped a reply that waited ${Math.round((now - head.at) / 1000)} s to be sent`, { channel: head.channel, text: head.text.slice(0, 80) });
+        const reason = `it waited ${Math.round((now - head.at) / 1000)} s to be sent (Twitch unreachable, or the send limit)`;
+        if (head.onGivenUp) head.onGivenUp(reason);
+        else this.log.warn(`gave up a reply: ${reason}`, { channel: head.channel, text: head.text });
         continue;
       }
       if (!t.canSend(head.channel)) return; // writable() calls pump again
@@ -245,7 +255,7 @@ class Outbox {
         }
       }
       const text = t.limited && !mod ? this.dedupe(head.channel, head.text, now) : head.text;
-      if (!t.send(head.channel, text, head.replyTo)) return;
+      if (!t.send(head.channel, text, head.replyTo, head.onSent)) return;
       this.queue.shift();
       this.sent.take('all');
       counted();
@@ -271,6 +281,11 @@ class Outbox {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
+
+  /** Empties the queue, returning what was still waiting (at shutdown, after the drain). */
+  takeAll(): Pending[] {
+    return this.queue.splice(0);
+  }
 }
 
 export interface ChatHubDeps {
@@ -282,11 +297,14 @@ export interface ChatHubDeps {
   readonly limits?: Partial<ChatLimits>;
   /** Send times of limited transports (Twitch), kept across restarts. */
   readonly sendTimes?: SendTimesStore;
+  /** Where confirmations are stored with their change; without it, confirm() sends after the commit only. */
+  readonly stored?: StoredReplies;
 }
 
 export class ChatHub {
   private readonly transports: { transport: Transport; outbox: Outbox }[] = [];
   private paused = 0;
+  private stopped = false;
   /** Events held while plugins are swapped; each starts (and counts) its own handling. */
   private held: (() => void)[] = [];
   private inFlight = 0;
@@ -457,6 +475,7 @@ export class ChatHub {
     return {
       say: (channel, text) => this.send({ channel, text, from: plugin }),
       reply: (to, text) => this.send({ channel: to.channel, text, replyTo: to.id, from: plugin }, to.transport),
+      confirm: (tx, to, text) => this.confirm(tx, { channel: to.channel, text, replyTo: to.id, from: plugin }, to.transport),
       get channels() {
         return channels();
       },
@@ -466,21 +485,65 @@ export class ChatHub {
     };
   }
 
+  /**
+   * A reply that confirms a change, stored in the change's transaction `tx` and sent once it commits; if a
+   * crash or stop keeps it from being sent, the next start sends it while fresh (see confirmations.ts).
+   */
+  async confirm(tx: SqlTx, message: OutgoingMessage, via?: 'twitch' | 'local'): Promise<void> {
+    const stored = this.deps.stored;
+    if (!stored) {
+      tx.afterCommit(() => setImmediate(() => void this.send(message, via)));
+      return;
+    }
+    const reply = await stored.add(tx, message, via);
+    // After the turn of the commit: what the committing code does next (its events) comes before the reply.
+    tx.afterCommit(() => setImmediate(() => void this.sendStored([reply])));
+  }
+
+  /** Confirmations a previous run stored and did not send, still fresh (older ones are logged as given up). */
+  async storedUnsent(maxAgeMs: number): Promise<StoredReply[]> {
+    return this.deps.stored ? this.deps.stored.unsent(maxAgeMs) : [];
+  }
+
+  /** Sends confirmations already stored (after their commit, or at start for those a previous run left). */
+  async sendStored(replies: readonly StoredReply[]): Promise<void> {
+    const stored = this.deps.stored;
+    if (!stored) return;
+    for (const reply of replies) {
+      let parts = 1;
+      const delivery = stored.delivery(reply);
+      // The part count is known only after the hook and the split: each part reports to one shared delivery.
+      const counted: Delivery & { parts(n: number): void } = {
+        sent: () => {
+          if (--parts === 0) delivery.sent();
+        },
+        givenUp: (reason) => delivery.givenUp(reason),
+        parts: (n) => {
+          parts = n;
+        },
+      };
+      await this.send(reply.message, reply.via, counted).catch((err: unknown) => delivery.givenUp(`it could not be sent: ${(err as Error).message}`));
+    }
+  }
+
   /** Outgoing path: hook (transform or veto), clean, split, then the outbox of the right transport. */
-  async send(message: OutgoingMessage, via?: 'twitch' | 'local'): Promise<void> {
+  async send(message: OutgoingMessage, via?: 'twitch' | 'local', delivery?: Delivery & { parts(n: number): void }): Promise<void> {
     this.sending++;
     try {
-      await this.enqueue(message, via);
+      await this.enqueue(message, via, delivery);
     } finally {
       this.sending--;
       this.checkIdle();
     }
   }
 
-  private async enqueue(message: OutgoingMessage, via?: 'twitch' | 'local'): Promise<void> {
+  private async enqueue(message: OutgoingMessage, via?: 'twitch' | 'local', delivery?: Delivery & { parts(n: number): void }): Promise<void> {
     const out = await this.deps.hooks.outgoingMessage.promise(message);
     if (out.vetoed) {
+      // A plugin decided it is not to be sent: nothing is lost, and a stored confirmation is done with.
       this.deps.log.debug(`outgoing message vetoed: ${out.vetoed}`, { from: out.from });
+      delivery?.parts(1);
+      delivery?.sent();
       return;
     }
     const entry =
@@ -488,15 +551,23 @@ export class ChatHub {
       this.transports.find((t) => t.transport.kind === 'twitch' && t.transport.channels.includes(out.channel)) ??
       this.transports.find((t) => t.transport.kind === 'local');
     if (!entry) {
-      this.deps.log.warn('no chat transport to send with', { channel: out.channel });
+      // After the stop (a plugin committing while it unloads), a stored confirmation waits for the next start.
+      if (delivery && this.stopped) this.deps.log.warn('a confirmation came after chat stopped; it is sent at the next start if that is soon enough (bot.unsentReplyMaxAge)', { channel: out.channel, text: out.text });
+      else if (delivery) delivery.givenUp('there is no chat transport to send with');
+      else this.deps.log.warn('gave up a reply: there is no chat transport to send with', { channel: out.channel, text: out.text });
       return;
     }
     const text = cleanOutgoing(out.text);
-    if (!text) return;
+    if (!text) {
+      delivery?.parts(1);
+      delivery?.sent();
+      return;
+    }
     // Room for the duplicate mark, so a marked part never goes over the limit.
     const parts = splitMessage(text, this.limits.maxLength - 8);
     const at = this.deps.clock.now();
-    parts.forEach((part, i) => entry.outbox.push({ channel: out.channel, text: part, replyTo: i === 0 ? out.replyTo : undefined, at }));
+    delivery?.parts(parts.length);
+    parts.forEach((part, i) => entry.outbox.push({ channel: out.channel, text: part, replyTo: i === 0 ? out.replyTo : undefined, at, onSent: delivery?.sent, onGivenUp: delivery?.givenUp }));
   }
 
   get pendingOutgoing(): number {
@@ -508,6 +579,7 @@ export class ChatHub {
    * happen), then what is queued to send gets `drainMs` to go out before the transports close.
    */
   async stop(drainMs = 2000): Promise<void> {
+    this.stopped = true;
     this.pause();
     const held = this.held.length;
     if (held) this.deps.log.warn(`${held} chat events arrived during shutdown and were not handled`);
@@ -518,6 +590,13 @@ export class ChatHub {
     await Promise.race([this.whenHandled(), deadline]);
     clearTimeout(timer);
     await Promise.all(this.transports.map((t) => t.outbox.drained(drainMs)));
+    // Said, not silently dropped: a stored confirmation stays in its table for the next start.
+    for (const t of this.transports) {
+      for (const p of t.outbox.takeAll()) {
+        if (p.onGivenUp) this.deps.log.warn('a confirmation was not sent before the bot stopped; it is sent at the next start if that is soon enough (bot.unsentReplyMaxAge)', { channel: p.channel, text: p.text });
+        else this.deps.log.warn(`gave up a reply: the bot stopped before it could be sent (${drainMs / 1000} s drain)`, { channel: p.channel, text: p.text });
+      }
+    }
     for (const t of [...this.transports].reverse()) await this.remove(t.transport.kind);
   }
 }
@@ -560,9 +639,10 @@ export class LocalTransport implements Transport {
     return true;
   }
 
-  send(channel: string, text: string, replyTo?: string): boolean {
+  send(channel: string, text: string, replyTo?: string, onSent?: () => void): boolean {
     const out: LocalOutput = { channel, text, replyTo, at: this.clock.now() };
     for (const l of this.listeners) l(out);
+    onSent?.();
     return true;
   }
 

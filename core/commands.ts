@@ -7,7 +7,7 @@ import { CooldownTable, SlidingWindow } from './limits.ts';
 
 export type { CommandInfo } from './types.ts';
 import { PERMISSIONS } from './define.ts';
-import type { ChatMessage, CommandInfo, ChatUser, Clock, CommandCall, CommandSpec, Logger, Permission } from './types.ts';
+import type { ChatMessage, CommandInfo, ChatUser, Clock, CommandCall, CommandSpec, Logger, Permission, SqlTx } from './types.ts';
 
 interface Entry {
   readonly spec: CommandSpec;
@@ -23,6 +23,8 @@ export interface RouterDeps {
   readonly isBanned: (userId: string) => boolean;
   readonly reply: (to: ChatMessage, text: string, from: string) => Promise<void>;
   readonly say: (to: ChatMessage, text: string, from: string) => Promise<void>;
+  /** A reply stored in the change's transaction (ChatHub.confirm); without it, sent after the commit. */
+  readonly confirm?: (tx: SqlTx, to: ChatMessage, text: string, from: string) => Promise<void>;
 }
 
 /** Highest permission level a user has, from their roles. */
@@ -180,6 +182,10 @@ export class CommandRouter {
       permission: has,
       reply: (t) => this.deps.reply(message, t, from),
       say: (t) => this.deps.say(message, t, from),
+      confirm: async (tx, t) => {
+        if (this.deps.confirm) return this.deps.confirm(tx, message, t, from);
+        tx.afterCommit(() => void this.deps.reply(message, t, from));
+      },
       usage: async (reason) => {
         await this.deps.reply(message, `Usage: ${this.usageLine(name)}${reason ? ` (${reason})` : ''}`, from);
       },

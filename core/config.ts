@@ -32,6 +32,12 @@ export const BOT_SCHEMA = {
     pluginPaths: { type: 'array', items: { type: 'string' }, default: [], description: 'Folders with third-party plugins.' },
     pluginPackages: { type: 'array', items: { type: 'string' }, default: [], description: 'Installed npm packages that are plugins.' },
     watch: { type: 'boolean', default: true, description: 'Apply edits of this file and of plugin sources while running.' },
+    unsentReplyMaxAge: {
+      type: 'number',
+      minimum: 0,
+      default: 120,
+      description: 'Seconds a confirmation (a reply stored with its change) that a crash or stop kept from being sent is still sent after a restart; older ones are logged as given up.',
+    },
     backupKeep: { type: 'integer', minimum: 0, maximum: 365, default: 7, description: 'Daily backups of the database kept in data/backups (0: no automatic backup).' },
     grants: {
       type: 'object',
@@ -79,6 +85,7 @@ export interface BotConfig {
   readonly pluginPackages: readonly string[];
   readonly watch: boolean;
   readonly backupKeep: number;
+  readonly unsentReplyMaxAge: number;
   readonly commands: Readonly<Record<string, CommandOverride>>;
   /** Capabilities granted to plugins that are not built in (plugin name → capabilities). */
   readonly grants: Readonly<Record<string, readonly string[]>>;

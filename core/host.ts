@@ -384,7 +384,12 @@ export class Host implements HostControl {
         log.error(`handOver failed; the next version starts fresh: ${(err as Error).message}`);
       }
     }
-    await running.scope.dispose(log);
+    // An unload that never finishes (an onDispose awaiting a dead connection) must not hold chat or the next
+    // version forever: after the setup timeout it is abandoned. Its scope is already dead (nothing it still
+    // registers is kept), and its taps are removed below.
+    const limit = this.bot.pluginSetupTimeout;
+    const finished = await within(running.scope.dispose(log), limit * 1000);
+    if (!finished) log.error(`unloading did not finish within ${limit} s (bot.pluginSetupTimeout); abandoned`);
     untapAll(this.deps.hooks, running.scope.id);
     r.running = undefined;
     this.log.info(`plugin ${r.name} stopped (${why})`);
@@ -468,6 +473,14 @@ export class Host implements HostControl {
     }
     step('migrations');
     const resume = this.deps.pauseChat();
+    // Chat is held for two setup timeouts at most (the new version's, then putting the old one back): whatever
+    // the swap still waits for after that (each unload and setup is bounded on its own, but a plugin with
+    // dependents has several), held commands are released to what is running.
+    const limit = 2 * this.bot.pluginSetupTimeout;
+    const holdTimer = setTimeout(() => {
+      this.log.warn(`plugin ${r.name}: reload still running after ${limit} s (2 × bot.pluginSetupTimeout); held chat released`);
+      resume();
+    }, limit * 1000);
     try {
       const dependents = this.dependentsOf(r.name);
       const handed = new Map<string, unknown>();
@@ -512,6 +525,7 @@ export class Host implements HostControl {
       this.log.info(`plugin ${r.name} reloaded (${why}) in ${(performance.now() - t0).toFixed(1)} ms`, { steps: steps.join(', '), heapMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20) });
       await this.reconcile();
     } finally {
+      clearTimeout(holdTimer);
       resume();
     }
   }
@@ -773,4 +787,15 @@ export class Host implements HostControl {
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** Whether `work` settled within `ms` (its failure counts as settled: the caller logs its own errors). */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -40,6 +40,8 @@ const strip = (c: string) => {
 };
 
 let client: ChatClient | undefined;
+// Twitch's refusal (a NOTICE such as msg_ratelimit) does not name the message: the last one said there is it.
+const lastSaid = new Map<string, string>();
 let quitting = false;
 /** Failed logins twurple may retry before the token counts as rejected (it refreshes and retries by itself). */
 let retriesBeforeGivingUp = 0;
@@ -179,7 +181,12 @@ function wire(c: ChatClient): void {
     emit({ type: 'timeout', channel: strip(channel), user: { id: msg.targetUserId ?? undefined, login: user }, durationSec: duration }),
   );
   c.onChatClear((channel) => emit({ type: 'clear', channel: strip(channel) }));
-  c.onMessageFailed((channel, reason) => log('warn', `Twitch did not deliver a message to #${strip(channel)}: ${reason}`));
+  const refused = (channel: string, reason: string) => {
+    const text = lastSaid.get(strip(channel));
+    log('warn', `gave up a reply: Twitch refused it in #${strip(channel)} (${reason})${text === undefined ? '' : `: ${JSON.stringify(text)}`}`);
+  };
+  c.onMessageFailed(refused);
+  c.onMessageRatelimit((channel) => refused(channel, 'msg_ratelimit'));
 }
 
 port.on('message', (m: ToThread) => {
@@ -187,7 +194,10 @@ port.on('message', (m: ToThread) => {
     const c = client;
     // The main thread saw the channel joined; if the connection dropped since, the message goes back to its outbox.
     const ok = !!c && c.irc.isConnected && c.currentChannels.includes(`#${m.channel}`);
-    if (ok) c.irc.say(`#${m.channel}`, m.text, m.replyTo ? { 'reply-parent-msg-id': m.replyTo } : {});
+    if (ok) {
+      c.irc.say(`#${m.channel}`, m.text, m.replyTo ? { 'reply-parent-msg-id': m.replyTo } : {});
+      lastSaid.set(m.channel, m.text);
+    }
     post({ t: 'said', seq: m.seq, ok });
   } else if (m.t === 'quit') {
     quitting = true;

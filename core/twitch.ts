@@ -264,6 +264,7 @@ export class TwitchTransport implements Transport {
         const sent = this.unconfirmed.get(m.seq);
         this.unconfirmed.delete(m.seq);
         if (!m.ok && sent) this.sink?.unsent([sent]);
+        else if (m.ok) sent?.onSent?.();
         return;
       }
       case 'authFailed':
@@ -315,10 +316,10 @@ export class TwitchTransport implements Transport {
     return this.modIn.has(channel);
   }
 
-  send(channel: string, text: string, replyTo?: string): boolean {
+  send(channel: string, text: string, replyTo?: string, onSent?: () => void): boolean {
     if (!this.canSend(channel) || !this.thread) return false;
     const seq = ++this.seq;
-    this.unconfirmed.set(seq, { channel, text, replyTo });
+    this.unconfirmed.set(seq, { channel, text, replyTo, onSent });
     this.post({ t: 'say', seq, channel, text, replyTo });
     return true;
   }

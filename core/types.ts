@@ -84,6 +84,11 @@ export interface CommandCall {
   readonly permission: Permission;
   /** Answers in a thread under the message. */
   reply(text: string): Promise<void>;
+  /**
+   * The reply confirming the change made in `tx`, stored with it: sent after the commit, and after a restart
+   * if a crash kept it from being sent (see ChatApi.confirm). Awaited inside the transaction.
+   */
+  confirm(tx: SqlTx, text: string): Promise<void>;
   /** Says something in the channel, not threaded. */
   say(text: string): Promise<void>;
   /** Replies with this command's usage line, and the reason when given. Ends the command. */
@@ -250,6 +255,12 @@ export type ChatStatus = 'local' | 'connecting' | 'connected' | 'disconnected' |
 export interface ChatApi {
   say(channel: string, text: string): Promise<void>;
   reply(to: ChatMessage, text: string): Promise<void>;
+  /**
+   * A reply that confirms a change, stored in the change's transaction `tx`: it is sent once `tx` commits
+   * (never if it rolls back), and if a crash or stop keeps it from being sent, at the next start while
+   * fresh (`bot.unsentReplyMaxAge`). Call it inside the transaction, with the text of the committed result.
+   */
+  confirm(tx: SqlTx, to: ChatMessage, text: string): Promise<void>;
   readonly channels: readonly string[];
   readonly status: ChatStatus;
 }

@@ -1,9 +1,11 @@
-// The economy's chat commands. Every reply that reports a change is sent after the change has committed,
-// and names the numbers. Errors from the books are told apart by their `code`.
+// The economy's chat commands. Every reply that reports a change is stored in the change's transaction
+// (call.confirm): sent after the commit, or after a restart if a crash came between. It names the numbers.
+// Errors from the books are told apart by their `code`.
 import type { CommandCall, KnownUser, PluginContext } from '../../core/types.ts';
 import { formatDuration } from './calendar.ts';
 import { claimDaily, claimHourly, doWork, type ClaimResult } from './earning.ts';
 import type { Economy } from './economy.ts';
+import type { Books } from './ledger.ts';
 import { isEconomyError, type LeaderboardBy } from './service.ts';
 import { MAX_AMOUNT } from './ledger.ts';
 import type { EconomyConfig } from './schema.ts';
@@ -105,8 +107,14 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
 
   // ------------------------------------------------------------------ earning
 
-  const claimReply = (call: CommandCall, r: ClaimResult, ok: (r: ClaimResult & { ok: true }) => string, wait: (ms: number) => string) => {
-    if (r.ok) return call.reply(ok(r));
+  /** A claim whose confirmation is stored with it; a refusal (wait, excluded) is a plain reply. */
+  const claim = async (call: CommandCall, fn: (b: Books) => Promise<ClaimResult>, ok: (r: ClaimResult & { ok: true }) => string, wait: (ms: number) => string) => {
+    const r = await eco.run(async (b) => {
+      const result = await fn(b);
+      if (result.ok) await call.confirm(b.tx, ok(result));
+      return result;
+    });
+    if (r.ok) return;
     if (r.reason === 'excluded') return excludedReply(call);
     return call.reply(wait(r.waitMs));
   };
@@ -115,10 +123,9 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
     name: 'daily',
     description: `Claims your daily ${config.currencyName}; more for every day in a row.`,
     async run(call) {
-      const r = await eco.run((b) => claimDaily(b, call.user.id, config, eco.calendar, ctx.clock.now()));
-      await claimReply(
+      await claim(
         call,
-        r,
+        (b) => claimDaily(b, call.user.id, config, eco.calendar, ctx.clock.now()),
         (ok) => `Daily bonus: +${fmt(ok.amount)}${(ok.streak ?? 1) > 1 ? ` (day ${ok.streak} in a row)` : ''}! You have ${fmt(ok.balance)}.`,
         (ms) => `You already claimed today's bonus. The next one is ready in ${formatDuration(ms)}.`,
       );
@@ -129,10 +136,9 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
     name: 'hourly',
     description: `Claims ${config.hourlyBonus} ${config.currencyName}; again 60 minutes after your last claim.`,
     async run(call) {
-      const r = await eco.run((b) => claimHourly(b, call.user.id, config, ctx.clock.now()));
-      await claimReply(
+      await claim(
         call,
-        r,
+        (b) => claimHourly(b, call.user.id, config, ctx.clock.now()),
         (ok) => `Hourly bonus: +${fmt(ok.amount)}! You have ${fmt(ok.balance)}.`,
         (ms) => `Your hourly bonus is ready again in ${formatDuration(ms)}.`,
       );
@@ -143,10 +149,9 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
     name: 'work',
     description: `Works a shift at the bakery for a few ${config.currencyName}.`,
     async run(call) {
-      const r = await eco.run((b) => doWork(b, call.user.id, config, ctx.clock.now(), Math.random));
-      await claimReply(
+      await claim(
         call,
-        r,
+        (b) => doWork(b, call.user.id, config, ctx.clock.now(), Math.random),
         (ok) => `${(ok.message ?? '+{amount}').replace('{amount}', fmt(ok.amount))} You have ${fmt(ok.balance)}.`,
         (ms) => `You're still tired from your last shift. Rest ${formatDuration(ms)} more.`,
       );
@@ -171,10 +176,15 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
       if (to.id === call.user.id) return call.reply(`You can't give ${config.currencyName} to yourself.`);
       if (eco.isExcluded(to.id)) return call.reply(`${nameOf(to)} is not part of the economy.`);
       try {
-        // Group-committed with other transfers; answered once it is committed.
-        const r = await eco.give({ fromId: call.user.id, toId: to.id, amount, options: { reason: 'gift', key: `give:${call.message.id}`, actor: call.user.id } });
+        // Group-committed with other transfers; the confirmation is stored in the transaction that applies it.
+        const r = await eco.give({
+          fromId: call.user.id,
+          toId: to.id,
+          amount,
+          options: { reason: 'gift', key: `give:${call.message.id}`, actor: call.user.id },
+          confirm: (tx, done) => call.confirm(tx, `${nameOf(call.user)} gave ${fmt(done.amount)} to ${nameOf(to)}! You have ${fmt(done.from.balanceAfter)} left.`),
+        });
         if (!r) return call.reply(`You have no ${config.currencyName} to give.`);
-        await call.reply(`${nameOf(call.user)} gave ${fmt(r.amount)} to ${nameOf(to)}! You have ${fmt(r.from.balanceAfter)} left.`);
       } catch (err) {
         if (isEconomyError(err, 'INSUFFICIENT_FUNDS')) {
           const balance = (err as unknown as { balance: number }).balance;
@@ -205,15 +215,17 @@ export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy
           const entry = await eco.run(async (b) => {
             const n = amount === 'all' ? await b.balance(user.id) : amount;
             if (n <= 0) return undefined;
-            return b.adjust(user.id, sign * n, { reason: `${prefix()}${name} by a moderator`, key: `cmd:${call.message.id}`, actor: call.user.id, allowExcluded: true });
+            const done = await b.adjust(user.id, sign * n, { reason: `${prefix()}${name} by a moderator`, key: `cmd:${call.message.id}`, actor: call.user.id, allowExcluded: true });
+            const moved = Math.abs(done.delta);
+            await call.confirm(
+              b.tx,
+              sign > 0
+                ? `Added ${fmt(moved)} to ${nameOf(user)}. They have ${fmt(done.balanceAfter)} now.`
+                : `Removed ${fmt(moved)} from ${nameOf(user)}. They have ${fmt(done.balanceAfter)} now.`,
+            );
+            return done;
           });
           if (!entry) return call.reply(`${nameOf(user)} has no ${config.currencyName} to remove.`);
-          const moved = Math.abs(entry.delta);
-          await call.reply(
-            sign > 0
-              ? `Added ${fmt(moved)} to ${nameOf(user)}. They have ${fmt(entry.balanceAfter)} now.`
-              : `Removed ${fmt(moved)} from ${nameOf(user)}. They have ${fmt(entry.balanceAfter)} now.`,
-          );
         } catch (err) {
           if (isEconomyError(err, 'INSUFFICIENT_FUNDS')) {
             const balance = (err as unknown as { balance: number }).balance;

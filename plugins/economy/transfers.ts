@@ -22,6 +22,11 @@ export interface TransferRequest {
   /** `all`: the sender's whole balance at the moment the transfer is applied (nothing happens at 0). */
   readonly amount: number | 'all';
   readonly options: ChangeOptions;
+  /**
+   * Called inside the transaction that applies the transfer (not for an idempotent replay), to store what
+   * must commit with it: the chat confirmation (call.confirm).
+   */
+  readonly confirm?: (tx: SqlTx, result: TransferResult) => Promise<void>;
 }
 
 interface Job extends TransferRequest {
@@ -152,7 +157,9 @@ export class TransferQueue {
       const result = await this.deps.run(async (b) => {
         const n = job.amount === 'all' ? await b.balance(job.fromId) : job.amount;
         if (n <= 0) return undefined;
-        return b.transfer(job.fromId, job.toId, n, job.keyed ? job.options : { ...job.options, key: job.key });
+        const done = await b.transfer(job.fromId, job.toId, n, job.keyed ? job.options : { ...job.options, key: job.key });
+        if (job.confirm) await job.confirm(b.tx, done);
+        return done;
       });
       job.resolve(result);
     } catch (err) {
@@ -188,6 +195,7 @@ export class TransferQueue {
     const written = new Set<string>();
     const outcomes = new Map<Job, Outcome>();
     const alone: Job[] = [];
+    const confirms: [Job, TransferResult][] = [];
     // The ledger rows to write, two per applied transfer (sender, receiver); their ids come from the INSERT.
     const rows: Mutable<LedgerEntry>[] = [];
 
@@ -257,6 +265,7 @@ export class TransferQueue {
       const result: TransferResult = { from: fromRow, to: toRow, amount };
       appliedHere.set(job.key, result);
       outcomes.set(job, { ok: true, result });
+      if (job.confirm) confirms.push([job, result]);
     }
 
     const events: EconomyEvent[] = [];
@@ -317,6 +326,8 @@ export class TransferQueue {
         r.id = id;
         events.push({ type: 'tokens', change: { userId: r.userId, delta: r.delta, balance: r.balanceAfter, kind: 'transfer', reason: r.reason, source: r.source, entryId: id } });
       }
+      // What must commit with the transfers (their confirmations), once their ledger ids are known.
+      for (const [job, result] of confirms) await job.confirm?.(tx, result);
     }
     return { outcomes, alone, events, applied: rows.length / 2 };
   }

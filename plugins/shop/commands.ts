@@ -4,7 +4,7 @@ import type { EconomyService } from '../economy/service.ts';
 import { normalize, parseBuy } from './catalog.ts';
 import { ShopFailure } from './effects.ts';
 import { rolesText, type ShopConfig, type ShopCore } from './purchase.ts';
-import type { ShopItemView } from './service.ts';
+import type { PurchaseSuccess, ShopItemView } from './service.ts';
 
 /** Twitch allows 500 characters; stay clear of it (the chat layer would split, but we choose where). */
 const LINE = 440;
@@ -100,6 +100,16 @@ export function registerCommands(ctx: PluginContext<ShopConfig>, shop: ShopCore,
     },
   });
 
+  const bought = (outcome: PurchaseSuccess): string => {
+    const r = outcome.redemption;
+    const what = `${r.quantity > 1 ? `${r.quantity}× ` : ''}${r.reward}`;
+    const paid = r.cost > 0 ? ` for ${economy.format(r.cost)}` : '';
+    const after = `You have ${economy.format(outcome.balance)} left.`;
+    const extra = outcome.message ? ` ${outcome.message}` : '';
+    if (r.status === 'pending') return `You bought ${what}${paid}: order #${r.id} is in the streamer's queue.${extra} ${after}`;
+    return `You bought ${what}${paid} (order #${r.id}).${extra} ${after}`;
+  };
+
   ctx.commands.register({
     name: 'buy',
     aliases: ['purchase'],
@@ -119,15 +129,11 @@ export function registerCommands(ctx: PluginContext<ShopConfig>, shop: ShopCore,
         via: 'chat',
         channel: call.message.channel,
         reply: (text) => call.reply(text),
+        // Stored with the order's outcome: a crash between its commit and the reply does not lose it.
+        confirm: (tx, done) => call.confirm(tx, bought(done)),
       });
       if (!outcome.ok) return call.reply(outcome.message);
-      const r = outcome.redemption;
-      const what = `${r.quantity > 1 ? `${r.quantity}× ` : ''}${r.reward}`;
-      const paid = r.cost > 0 ? ` for ${economy.format(r.cost)}` : '';
-      const after = `You have ${economy.format(outcome.balance)} left.`;
-      const extra = outcome.message ? ` ${outcome.message}` : '';
-      if (r.status === 'pending') return call.reply(`You bought ${what}${paid}: order #${r.id} is in the streamer's queue.${extra} ${after}`);
-      return call.reply(`You bought ${what}${paid} (order #${r.id}).${extra} ${after}`);
+      if (outcome.replayed) return call.reply(bought(outcome));
     },
   });
 

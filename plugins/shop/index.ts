@@ -39,6 +39,10 @@ export default definePlugin({
     const shop = createShopCore(ctx, economy, effects);
     await shop.syncStock();
     registerCommands(ctx, shop, economy);
+    // Once every plugin has started (effects come from other plugins too): orders a crash left paid but
+    // undelivered are delivered now, or refunded. Only at the bot's start: during a reload the previous
+    // generation's orders may still be running their effects.
+    ctx.hooks.ready.tap(() => shop.resumeInterrupted());
 
     // A viewer's deletion request (core's userForgotten: the dashboard, !deleteme): their orders stay, so sales
     // figures and the ledger still add up, but under the anonymous id their ledger rows now carry, without

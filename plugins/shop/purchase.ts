@@ -4,12 +4,13 @@
 import type { PluginContext, SqlTx } from '../../core/types.ts';
 import { isEconomyError, type EconomyService } from '../economy/service.ts';
 import { findItem, type ConfiguredItem, toItems } from './catalog.ts';
-import { runEffect, ShopFailure, type EffectRegistry } from './effects.ts';
+import { runEffect, ShopFailure, type EffectRegistry, type RegisteredEffect } from './effects.ts';
 import type {
   CatalogProblem,
   PurchaseErrorCode,
   PurchaseOutcome,
   PurchaseRequest,
+  PurchaseSuccess,
   Redemption,
   RedemptionQuery,
   SalesStats,
@@ -116,6 +117,8 @@ export interface ShopCore extends Pick<ShopService, 'purchase' | 'redemption' | 
   problems(): CatalogProblem[];
   /** Brings the stock table in line with the configured stock (a changed number restocks). */
   syncStock(): Promise<void>;
+  /** Paid orders whose effect a crash kept from running: run now, or refunded if that cannot be done. */
+  resumeInterrupted(): Promise<void>;
 }
 
 export function createShopCore(ctx: PluginContext<ShopConfig>, economy: EconomyService, effects: EffectRegistry): ShopCore {
@@ -236,8 +239,8 @@ export function createShopCore(ctx: PluginContext<ShopConfig>, economy: EconomyS
           }
         }
         const { lastID } = await tx.run(
-          `INSERT INTO shop_redemptions (username, reward, cost, created_at, user_id, item_id, quantity, effect, input, status, via, channel, request_key, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+          `INSERT INTO shop_redemptions (username, reward, cost, created_at, user_id, item_id, quantity, effect, input, status, via, channel, request_key, updated_at, effect_due)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1)`,
           [req.user.login, item.name, total, now, req.user.id, item.id, quantity, item.effect, input, via, channel, req.key ?? null, now],
         );
         if (total > 0) {
@@ -268,23 +271,44 @@ export function createShopCore(ctx: PluginContext<ShopConfig>, economy: EconomyS
       if (redemption.status === 'refunded') return { ok: false, code: 'EFFECT_FAILED', message: `Order #${redemption.id} was refunded${redemption.refundReason ? `: ${redemption.refundReason}` : ''}.`, refunded: redemption };
       return { ok: true, redemption, balance: created.balance, item: itemView, replayed: true };
     }
-    const say = (text: string) => (channel ? ctx.chat.say(channel, text) : Promise.resolve(ctx.log.info(`(no channel) ${text}`)));
+    const say = sayIn(channel);
     const reply = req.reply ?? ((text: string) => say(`@${req.user.login} ${text}`));
+    const user = { id: req.user.id, login: req.user.login, displayName: req.user.displayName };
+    return deliver(created.row, item, effect, { user, balance: created.balance, reply, say, confirm: req.confirm });
+  }
+
+  function sayIn(channel: string | null): (text: string) => Promise<void> {
+    return (text) => (channel ? ctx.chat.say(channel, text) : Promise.resolve(ctx.log.info(`(no channel) ${text}`)));
+  }
+
+  /**
+   * Runs a paid order's effect and records its verdict (fulfilled, queued, or refunded). The buyer's
+   * confirmation is stored in the transaction that records the verdict (request.confirm), so a crash before
+   * it leaves the order marked `effect_due` (resumed at start) and a crash after it still sends it.
+   */
+  async function deliver(
+    row: RedemptionRow,
+    item: ShopItem,
+    effect: RegisteredEffect,
+    how: { user: { id: string; login: string; displayName: string }; balance: number; reply: (text: string) => Promise<void>; say: (text: string) => Promise<void>; confirm?: PurchaseRequest['confirm'] },
+  ): Promise<PurchaseOutcome> {
+    const redemption = toRedemption(row);
+    const total = row.cost;
     const verdict = await runEffect(
       effect,
-      { redemption, item, params: item.params, user: { id: req.user.id, login: req.user.login, displayName: req.user.displayName }, quantity, input, reply, say },
+      { redemption, item, params: item.params, user: how.user, quantity: row.quantity, input: row.input, reply: how.reply, say: how.say },
       ctx.clock,
       config.effectTimeout * 1000,
       ctx.signal,
     );
     if (!verdict.ok) {
-      ctx.log.warn(`effect "${item.effect}" of order #${redemption.id} (${item.name} for ${req.user.login}) failed: ${verdict.reason}; refunding`);
+      ctx.log.warn(`effect "${item.effect}" of order #${redemption.id} (${item.name} for ${how.user.login}) failed: ${verdict.reason}; refunding`);
       const refunded = await refund(redemption.id, { reason: `effect failed: ${verdict.reason}`, actor: 'shop' }).catch((err: unknown) => {
         // Refunded by a moderator in the meantime is fine; anything else the streamer must see.
         if (err instanceof ShopFailure && err.code === 'ALREADY_REFUNDED') return undefined;
         throw err;
       });
-      const balance = await economy.balance(req.user.id);
+      const balance = await economy.balance(how.user.id);
       return {
         ok: false,
         code: 'EFFECT_FAILED',
@@ -293,20 +317,51 @@ export function createShopCore(ctx: PluginContext<ShopConfig>, economy: EconomyS
         balance,
       };
     }
-    let final = redemption;
-    if (verdict.status === 'pending') emit(redemption);
-    else {
+    let outcome: PurchaseSuccess | undefined;
+    await ctx.db.transaction(async (tx) => {
       const t = ctx.clock.now();
-      await ctx.db.run("UPDATE shop_redemptions SET status = 'fulfilled', fulfilled_at = ?, updated_at = ?, handled_by = ? WHERE id = ? AND status = 'pending'", [
-        t,
-        t,
-        effect.provider,
-        redemption.id,
-      ]);
-      final = (await redemptionById(redemption.id)) ?? redemption;
-      emit(final);
+      if (verdict.status === 'pending') await tx.run('UPDATE shop_redemptions SET effect_due = 0 WHERE id = ?', [redemption.id]);
+      else {
+        await tx.run("UPDATE shop_redemptions SET status = 'fulfilled', fulfilled_at = ?, updated_at = ?, handled_by = ?, effect_due = 0 WHERE id = ? AND status = 'pending'", [
+          t,
+          t,
+          effect.provider,
+          redemption.id,
+        ]);
+      }
+      const final = verdict.status === 'pending' ? redemption : toRedemption((await getRow(tx, redemption.id)) ?? row);
+      outcome = { ok: true, redemption: final, balance: how.balance, item: view(item, undefined), replayed: false, ...(verdict.message ? { message: verdict.message } : {}) };
+      if (how.confirm) await how.confirm(tx, outcome);
+    });
+    const done = outcome as PurchaseSuccess;
+    emit(done.redemption);
+    return done;
+  }
+
+  async function resumeInterrupted(): Promise<void> {
+    const rows = await ctx.db.all<RedemptionRow>("SELECT * FROM shop_redemptions WHERE status = 'pending' AND effect_due = 1 ORDER BY id");
+    for (const row of rows) {
+      const say = sayIn(row.channel);
+      const item = byId.get(row.item_id);
+      const effect = item && effects.get(item.effect);
+      const what = `order #${row.id} (${row.quantity > 1 ? `${row.quantity}× ` : ''}${row.reward} for ${row.username})`;
+      try {
+        if (!item || !effect || unavailableReason(item)) {
+          ctx.log.warn(`${what} was paid, but the bot stopped before its effect ran, and it cannot run now: refunding`);
+          await refund(row.id, { reason: 'the bot stopped before it was delivered, and it cannot be delivered now', actor: 'shop' });
+          await say(`@${row.username} your ${row.reward} (order #${row.id}) could not be delivered because the bot restarted: your ${fmt(row.cost)} ${row.cost === 1 ? 'is' : 'are'} back.`);
+          continue;
+        }
+        ctx.log.warn(`${what} was paid, but the bot stopped before its effect ran: running it now`);
+        const known = await ctx.users.byId(row.user_id);
+        const user = { id: row.user_id, login: row.username, displayName: known?.displayName ?? row.username };
+        const balance = await economy.balance(row.user_id);
+        const outcome = await deliver(row, item, effect, { user, balance, reply: (text) => say(`@${row.username} ${text}`), say });
+        await say(outcome.ok ? `@${row.username} your ${row.reward} (order #${row.id}) is delivered now, after a restart of the bot.` : `@${row.username} ${outcome.message}`);
+      } catch (err) {
+        ctx.log.error(`${what} could not be resumed or refunded: ${(err as Error).message}; see the Shop page`);
+      }
     }
-    return { ok: true, redemption: final, balance: created.balance, item: itemView, replayed: false, ...(verdict.message ? { message: verdict.message } : {}) };
   }
 
   // ------------------------------------------------------------------ the queue
@@ -450,6 +505,7 @@ export function createShopCore(ctx: PluginContext<ShopConfig>, economy: EconomyS
     restock,
     stats,
     syncStock,
+    resumeInterrupted,
     onRedemption: (owner, fn) => listeners.on(owner, fn),
   };
 }

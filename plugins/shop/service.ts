@@ -6,7 +6,7 @@
 // The registration belongs to that plugin's ctx and goes away when it unloads.
 // A plugin the shop itself depends on (the economy) cannot do that without a dependency cycle: it offers its
 // effects on its own service as `shopEffects` instead, and the shop registers them (see README).
-import type { Owner, Permission } from '../../core/types.ts';
+import type { Owner, Permission, SqlTx } from '../../core/types.ts';
 
 /** Who may buy: the bot's permission levels. */
 export type ShopRole = Permission;
@@ -175,6 +175,12 @@ export interface PurchaseRequest {
   readonly channel?: string;
   /** How the effect answers the buyer; default: says it in `channel` (or the bot's first channel). */
   readonly reply?: (text: string) => Promise<void>;
+  /**
+   * Stores the buyer's confirmation with the order's outcome, inside the transaction that records it (e.g.
+   * `(tx, outcome) => call.confirm(tx, text)`): sent after that commit, and after a restart if a crash came
+   * between. Not called for a refused, refunded or replayed purchase.
+   */
+  readonly confirm?: (tx: SqlTx, outcome: PurchaseSuccess) => Promise<void>;
 }
 
 export type PurchaseOutcome =
@@ -182,6 +188,8 @@ export type PurchaseOutcome =
   | { readonly ok: true; readonly redemption: Redemption; readonly balance: number; readonly item: ShopItemView; readonly replayed: boolean; readonly message?: string }
   /** Nothing was charged, or the effect failed and the buyer was refunded (`refunded` is then the redemption). */
   | { readonly ok: false; readonly code: PurchaseErrorCode | 'EFFECT_FAILED'; readonly message: string; readonly refunded?: Redemption; readonly balance?: number; readonly retryInMs?: number };
+
+export type PurchaseSuccess = Extract<PurchaseOutcome, { ok: true }>;
 
 export interface RedemptionQuery {
   readonly status?: RedemptionStatus;

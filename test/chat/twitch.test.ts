@@ -271,6 +271,15 @@ describe('Twitch chat', function () {
     expect(sent).to.deep.equal(['one', 'two', 'one', 'three']);
   });
 
+  it('logs a reply Twitch refused with its text', async () => {
+    // The bot believes it may send 25 a window; Twitch allows 20: the rest are refused with a NOTICE.
+    s = await connect({ fakeLimits: { limits: { windowMs: 30_000 } }, bot: { chatLimits: { windowMs: 30_000, perWindow: 25 } } });
+    const { fake, t } = s;
+    for (let i = 0; i < 22; i++) fake.say(CHANNEL, { login: `viewer${i}`, text: `!ping ${i}` });
+    await waitUntil(() => fake.violations.length >= 1, 10_000, 'a refusal');
+    await waitUntil(() => t.bot.logs.recent().some((e) => /gave up a reply: Twitch refused it in #streamer \(.+\): "pong 2\d"/.test(e.msg)), 5000, 'the refusal logged with its text');
+  });
+
   it('loses no reply when Twitch sends RECONNECT mid-burst', async () => {
     s = await connect({ mod: true, fakeLimits: { limits: { windowMs: 1000 } } });
     const { fake } = s;

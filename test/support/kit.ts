@@ -328,6 +328,8 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
     logWrite: options.logWrite ?? (options.showLogs || process.env.BAKEBOT_TEST_LOGS ? undefined : () => undefined),
     twitch: !!options.env?.TWITCH_TOKEN,
   });
+  // Listening from before the start: what the bot sends while starting (confirmations a crash kept) counts.
+  const t = new TestBot(bot, dir, clock, before);
   await bot.start();
-  return new TestBot(bot, dir, clock, before);
+  return t;
 }

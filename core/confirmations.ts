@@ -1,0 +1,89 @@
+// Confirmations stored with their change (a transactional outbox). A reply that confirms a change is written
+// in the change's own transaction (core_outbox), sent after the commit, and its row deleted once the
+// transport has sent it. Whatever a crash, a dropped connection or a stop kept from being sent is still in
+// the table at the next start: sent then if still fresh, else logged as given up with its text.
+import type { Storage } from './db.ts';
+import type { Clock, Logger, OutgoingMessage, SqlTx } from './types.ts';
+
+export interface StoredReply {
+  readonly id: number;
+  readonly message: OutgoingMessage;
+  readonly via?: 'twitch' | 'local';
+}
+
+/** What the outbox tells about one reply's fate (each part of a split reply reports on its own). */
+export interface Delivery {
+  sent(): void;
+  givenUp(reason: string): void;
+}
+
+interface OutboxRow {
+  id: number;
+  plugin: string;
+  channel: string;
+  text: string;
+  reply_to: string | null;
+  via: string | null;
+  created_at: number;
+}
+
+export class StoredReplies {
+  constructor(
+    private readonly storage: Storage,
+    private readonly log: Logger,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Stores the reply in the caller's transaction; it exists only if that transaction commits. */
+  async add(tx: SqlTx, message: OutgoingMessage, via?: 'twitch' | 'local'): Promise<StoredReply> {
+    const { lastID } = await tx.run(
+      'INSERT INTO core_outbox (plugin, channel, text, reply_to, via, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [message.from, message.channel, message.text, message.replyTo ?? null, via ?? null, this.clock.now()],
+    );
+    return { id: lastID, message, via };
+  }
+
+  /** How the outbox reports on a stored reply: the row goes once it was sent, or given up (logged with why). */
+  delivery(reply: StoredReply): Delivery {
+    let settled = false;
+    const forget = () => {
+      if (settled) return;
+      settled = true;
+      this.storage.run('DELETE FROM core_outbox WHERE id = ?', [reply.id]).catch((err: unknown) => {
+        this.log.warn(`could not mark a sent confirmation as sent (it may be sent again at the next start): ${(err as Error).message}`, { text: reply.message.text });
+      });
+    };
+    return {
+      sent: forget,
+      givenUp: (reason) => {
+        if (settled) return;
+        this.log.warn(`gave up a confirmation: ${reason}`, { channel: reply.message.channel, from: reply.message.from, text: reply.message.text });
+        forget();
+      },
+    };
+  }
+
+  /**
+   * The confirmations a previous run stored and did not send. Those younger than `maxAgeMs` are returned to
+   * be sent now; older ones are logged as given up (with their text) and deleted.
+   */
+  async unsent(maxAgeMs: number): Promise<StoredReply[]> {
+    const rows = await this.storage.all<OutboxRow>('SELECT * FROM core_outbox ORDER BY id');
+    const now = this.clock.now();
+    const fresh: StoredReply[] = [];
+    const stale: number[] = [];
+    for (const r of rows) {
+      const message: OutgoingMessage = { channel: r.channel, text: r.text, replyTo: r.reply_to ?? undefined, from: r.plugin };
+      const age = Math.round((now - r.created_at) / 1000);
+      if (now - r.created_at <= maxAgeMs) {
+        fresh.push({ id: r.id, message, via: r.via === 'twitch' || r.via === 'local' ? r.via : undefined });
+        continue;
+      }
+      this.log.warn(`gave up a confirmation the last run could not send: it is ${age} s old (bot.unsentReplyMaxAge is ${maxAgeMs / 1000} s)`, { channel: r.channel, from: r.plugin, text: r.text });
+      stale.push(r.id);
+    }
+    if (stale.length) await this.storage.run(`DELETE FROM core_outbox WHERE id IN (${stale.map(() => '?').join(',')})`, stale);
+    if (fresh.length) this.log.info(`sending ${fresh.length} confirmation(s) the last run could not send`);
+    return fresh;
+  }
+}
