@@ -110,7 +110,11 @@ export default definePlugin({
     ctx.onDispose(async () => {
       stopped = true;
       // At most a few seconds: an unreachable Twitch must not hold up a reload or the bot's shutdown.
-      if (conn && who && config.pauseRewardsWhenOff) await Promise.race([rewards.pause(conn.api, who.id), new Promise((r) => setTimeout(r, 3000).unref())]);
+      if (conn && who && config.pauseRewardsWhenOff) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([rewards.pause(conn.api, who.id), new Promise((r) => (timer = setTimeout(r, 3000)))]);
+        clearTimeout(timer);
+      }
       await conn?.stop();
     });
 
