@@ -5,6 +5,7 @@
 // Its helpers, one job each: graph.ts (dependency order, cycles, dependents), context.ts (what a plugin
 // gets as ctx), capabilities.ts (ctx.host/runtime/env cut to a plugin's grants), config-sync.ts (the
 // config file and the plugins' sections), watcher.ts (hot reload), serial.ts (the operation queue).
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { JSONSchema } from 'json-schema-to-ts';
@@ -636,14 +637,27 @@ export class Host implements HostControl {
     });
   }
 
-  async saveConfig(name: string, input: Record<string, unknown>): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[] }> {
+  async saveConfig(name: string, input: Record<string, unknown>): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[]; code?: 'RELOAD_FAILED' }> {
     return this.ops.run(async () => {
       const r = this.record(name);
       const save = settingsSave(this.validator, this.tryReadConfig(), { name, definition: def(r) }, r.settings, input);
       if (!save.ok) return { ok: false as const, issues: save.issues };
       const { settings, edits } = save;
-      writeConfigValues(this.deps.configFile, edits);
-      if (!sameData(settings, r.settings)) await this.swap(r, r.module, settings, 'settings saved');
+      const file = this.deps.configFile;
+      const before = existsSync(file) ? readFileSync(file) : undefined;
+      writeConfigValues(file, edits);
+      if (!sameData(settings, r.settings)) {
+        await this.swap(r, r.module, settings, 'settings saved');
+        // The new settings did not start: the file goes back to what runs, so it never holds a lie.
+        if (!sameData(settings, r.settings)) {
+          restoreFile(file, before);
+          const message = `the new settings did not start (${r.lastError ?? 'reload failed'}); the previous settings keep running and the file is unchanged`;
+          return { ok: false as const, issues: [{ file: path.basename(file), path: `plugins.${name}`, message }], code: 'RELOAD_FAILED' };
+        }
+      } else if (r.lastErrorCode === 'RELOAD_FAILED') {
+        // Saving what already runs settles an earlier failed save.
+        r.lastError = r.lastErrorCode = undefined;
+      }
       this.deps.hooks.configChanged.call({ plugin: name });
       return { ok: true as const };
     });
@@ -772,4 +786,10 @@ export class Host implements HostControl {
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** Puts a file back as it was (absent stays absent). */
+function restoreFile(file: string, before: Buffer | undefined): void {
+  if (before === undefined) rmSync(file, { force: true });
+  else writeFileSync(file, before);
 }
