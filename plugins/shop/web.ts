@@ -232,10 +232,11 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
     const problems = shop.problems();
     const effects = shop.effects();
     const fmt = (n: number) => economy.format(n);
-    const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+    // <time datetime>: the dashboard shows it in the viewer's time zone, with how long ago.
+    const when = (ms: number) => h`<time datetime="${new Date(ms).toISOString()}">${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC</time>`;
     const row = (r: Redemption, actions: boolean) => h`<tr data-id="${r.id}" class="shop-${r.status}">
-      <td>#${r.id}</td><td>${when(r.createdAt)}</td><td>${r.username}</td><td>${r.quantity > 1 ? `${r.quantity}× ` : ''}${r.reward}</td>
-      <td>${fmt(r.cost)}</td><td class="shop-input">${r.input}</td><td class="shop-status">${r.status}${r.refundReason ? h`: ${r.refundReason}` : ''}</td>
+      <td data-label="Order">#${r.id}</td><td data-label="When">${when(r.createdAt)}</td><td data-label="Viewer">${r.username}</td><td data-label="Item">${r.quantity > 1 ? `${r.quantity}× ` : ''}${r.reward}</td>
+      <td data-label="Paid">${fmt(r.cost)}</td><td class="shop-input" data-label="Note">${r.input}</td><td class="shop-status" data-label="Status">${r.status}${r.refundReason ? h`: ${r.refundReason}` : ''}</td>
       ${actions ? h`<td class="shop-actions"><button type="button" class="small shop-fulfil" data-id="${r.id}">Fulfil</button>
         <input type="text" class="shop-reason" maxlength="200" placeholder="refund reason" aria-label="refund reason for order ${r.id}">
         <button type="button" class="small danger shop-refund" data-id="${r.id}">Refund</button></td>` : r.status !== 'refunded' ? h`<td><button type="button" class="small shop-refund" data-id="${r.id}">Refund</button></td>` : h`<td></td>`}
@@ -270,10 +271,10 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
     <h2>Redemption queue</h2>
     <p id="shop-message" class="shop-message" role="status"></p>
     ${pending.length
-      ? h`<div class="table-wrap"><table id="shop-pending"><thead><tr><th>Order</th><th>When (UTC)</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${pending.map((r) => row(r, true))}</tbody></table></div>`
+      ? h`<div class="table-wrap"><table id="shop-pending" class="cards"><thead><tr><th>Order</th><th>When</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${pending.map((r) => row(r, true))}</tbody></table></div>`
       : h`<p id="shop-pending" class="shop-empty">Nothing waiting. Orders for items with the <code>manual</code> effect appear here.</p>`}
     <details><summary>Recent orders</summary>
-      <div class="table-wrap"><table id="shop-recent"><thead><tr><th>Order</th><th>When (UTC)</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${recent.map((r) => row(r, false))}</tbody></table></div>
+      <div class="table-wrap"><table id="shop-recent" class="cards"><thead><tr><th>Order</th><th>When</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${recent.map((r) => row(r, false))}</tbody></table></div>
     </details>
   </section>
   <section class="card shop-catalog">
