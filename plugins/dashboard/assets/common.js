@@ -1,4 +1,4 @@
-/* global document, window, EventSource, fetch, CSS, HTMLFormElement, Intl */
+/* global document, window, EventSource, fetch, CSS, HTMLFormElement */
 // Shared by every page: the API helper (with the CSRF token), one server-sent event stream per page, and
 // live updates of the header status and of plugin states. Text from the server is always set with
 // textContent: chat messages and names are hostile input.
