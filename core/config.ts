@@ -26,6 +26,7 @@ export const BOT_SCHEMA = {
     },
     logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
     commandCooldown: { type: 'number', minimum: 0, default: 3, description: 'Seconds a viewer waits between uses of one command.' },
+    cooldownReply: { type: 'boolean', default: true, description: 'Answer a command used again too soon, once per cooldown ("@viewer wait 2 s"), instead of staying silent.' },
     rateLimitMessages: { type: 'integer', minimum: 1, default: 8, description: 'Commands a viewer may send per window before being ignored.' },
     rateLimitWindow: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'Flood window in seconds.' },
     pluginSetupTimeout: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'Seconds a plugin may take to start.' },
@@ -72,6 +73,8 @@ export interface BotConfig {
   readonly channels: readonly string[];
   readonly logLevel: LogLevel;
   readonly commandCooldown: number;
+  /** Tell a viewer once per cooldown how long to wait (default true). */
+  readonly cooldownReply: boolean;
   readonly rateLimitMessages: number;
   readonly rateLimitWindow: number;
   readonly pluginSetupTimeout: number;

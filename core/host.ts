@@ -651,7 +651,8 @@ export class Host implements HostControl {
         // The new settings did not start: the file goes back to what runs, so it never holds a lie.
         if (!sameData(settings, r.settings)) {
           restoreFile(file, before);
-          const message = `the new settings did not start (${r.lastError ?? 'reload failed'}); the previous settings keep running and the file is unchanged`;
+          const why = (r.lastError ?? 'reload failed').replace(/^reload \([^)]*\) failed, the previous version keeps running: /, '');
+          const message = `the new settings did not start (${why}); the previous settings keep running and the file is unchanged`;
           return { ok: false as const, issues: [{ file: path.basename(file), path: `plugins.${name}`, message }], code: 'RELOAD_FAILED' };
         }
       } else if (r.lastErrorCode === 'RELOAD_FAILED') {
@@ -661,6 +662,23 @@ export class Host implements HostControl {
       this.deps.hooks.configChanged.call({ plugin: name });
       return { ok: true as const };
     });
+  }
+
+  /**
+   * Edits the `bot` section (prefix, cooldowns, flood limit, `bot.commands` overrides): written, applied like
+   * an edit of the file, and put back when the bot refuses it, so the file never holds settings that do not run.
+   */
+  async saveBotConfig(edits: readonly { path: string[]; value: unknown }[], remove: readonly string[][] = []): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[] }> {
+    const outside = [...edits.map((e) => e.path), ...remove].find((p) => p[0] !== 'bot' || p.length < 2);
+    if (outside) throw new HostError(`saveBotConfig edits the bot section only, not ${outside.join('.')}`);
+    const file = this.deps.configFile;
+    const before = existsSync(file) ? readFileSync(file) : undefined;
+    writeConfigValues(file, [...edits], [...remove]);
+    const result = await this.applyConfigFile();
+    if (result.ok) return { ok: true };
+    restoreFile(file, before);
+    await this.applyConfigFile();
+    return { ok: false, issues: [...result.issues] };
   }
 
   private tryReadConfig(): LoadedConfig | undefined {

@@ -12,6 +12,7 @@ import { launchChromium } from '../../../test/support/chromium.ts';
 import { FakeClock, startTestBot, type TestBot } from '../../../test/support/kit.ts';
 
 declare const document: {
+  querySelectorAll(s: string): ArrayLike<{ getBoundingClientRect(): { right: number }; tagName: string; id: string; className: string }>;
   activeElement: { id: string } | null;
   documentElement: { scrollWidth: number };
   body: unknown;
@@ -110,7 +111,13 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
       expect(error.x + error.width).to.be.at.most(width);
       expect(await p.locator('.flash-ok').count()).to.equal(0);
       expect(readFileSync(t.configFile, 'utf8')).to.equal(before);
+      if (width < 500) {
+        const wide = await p.evaluate((w) => Array.from(document.querySelectorAll('main *')).filter((e) => e.getBoundingClientRect().right > w + 1).map((e) => `${e.tagName}#${e.id}.${e.className}`), width);
+        expect(wide.slice(0, 5)).to.deep.equal([]);
+        expect(await p.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(width);
+      }
       await shot(p, `settings-error-${width}`);
+      await p.locator('#plugin-economy').screenshot({ path: path.join(ARTIFACTS, `ux-settings-error-section-${width}.png`) });
 
       // Editing the field takes its error away; a good value is saved and applied.
       await p.fill('#f-economy-workRewardMin', '2');
@@ -137,6 +144,7 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
       expect(readFileSync(t.configFile, 'utf8')).to.equal(before);
       expect(t.host.pluginConfig('oven')).to.deep.equal({ temperature: 180 });
       await shot(p, `reload-failed-${width}`);
+      await p.locator('#plugin-oven').screenshot({ path: path.join(ARTIFACTS, `ux-reload-failed-section-${width}.png`) });
       // The value that runs, saved again, settles it: no error left on the plugin.
       await p.fill('#f-oven-temperature', '180');
       await Promise.all([p.waitForLoadState('load'), p.click('#plugin-oven form.settings button[type=submit]')]);
