@@ -178,6 +178,39 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
     });
   }
 
+  for (const width of WIDTHS) {
+    it(`${width} px: the Commands page lists every command and edits its override and the chat settings`, async () => {
+      const p = await pageAt(width);
+      await p.goto(`${url}/commands`);
+      const row = p.locator('#cmd-buy');
+      expect(await row.locator('td').first().textContent()).to.include('!buy');
+      expect(await row.locator('select[name=permission]').inputValue()).to.equal('everyone');
+      const cooldown = String(width === 390 ? 9 : 7);
+      await row.locator('input[name=cooldown]').fill(cooldown);
+      await row.locator('input[name=aliases]').fill('purchase');
+      await Promise.all([p.waitForLoadState('load'), row.locator('button[type=submit]').first().click()]);
+      expect(await p.locator('.flash-ok').first().textContent()).to.include('Saved !buy');
+      const buy = t.bot.router.list().find((c) => c.name === 'buy');
+      expect(buy).to.include({ cooldown: Number(cooldown) });
+      expect(buy?.aliases).to.include('purchase');
+      expect(readFileSync(t.configFile, 'utf8')).to.match(new RegExp(`buy:[\\s\\S]*cooldown: ${cooldown}`));
+      if (width < 500) expect(await p.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(width);
+      await shot(p, `commands-${width}`);
+
+      // A prefix with a space is refused beside its field; the file stays as it was.
+      const before = readFileSync(t.configFile, 'utf8');
+      await p.fill('#bot-prefix', 'a b');
+      await Promise.all([p.waitForLoadState('load'), p.click('form[action="/commands/bot"] button[type=submit]')]);
+      expect(await p.locator('[data-error-summary]').textContent()).to.include('Command prefix');
+      expect(await p.locator('#bot-prefix-error').isVisible()).to.equal(true);
+      expect(await p.evaluate(() => document.activeElement?.id)).to.equal('bot-prefix');
+      expect(await p.locator('.flash-ok').count()).to.equal(0);
+      expect(readFileSync(t.configFile, 'utf8')).to.equal(before);
+      expect(await t.ask('alice', '!balance')).to.be.a('string');
+      await shot(p, `commands-error-${width}`);
+    });
+  }
+
   it('390 px: the navigation folds behind a Menu button and its links are 44 px tall', async () => {
     const p = await pageAt(390);
     await p.goto(`${url}/`);
