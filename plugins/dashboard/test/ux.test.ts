@@ -60,7 +60,7 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
     browser = await launchChromium(this);
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestBot({
-      plugins: ['dashboard', 'economy', 'shop'],
+      plugins: ['dashboard', 'economy', 'shop', 'quotes'],
       clock: new FakeClock(Date.now()),
       pluginPaths: [path.join(HERE, 'ux-fixtures')],
       env: { DASHBOARD_PASSWORD: PASSWORD },
@@ -210,6 +210,35 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
       await shot(p, `commands-error-${width}`);
     });
   }
+
+  it('the Quotes page (added by the quotes plugin) lists, searches, edits and deletes, at 1280 and 390 px', async () => {
+    const mod = { login: 'amod', roles: ['moderator'] as const };
+    for (const text of ['Flour is just edible dust', 'The oven knows', 'Never trust a flat baguette']) expect(await t.ask(mod, `!addquote ${text}`)).to.match(/^Saved quote #\d+/);
+    const quotes = t.service('quotes');
+    expect(await quotes.count()).to.equal(3);
+    for (const width of WIDTHS) {
+      const p = await pageAt(width);
+      await p.goto(`${url}/quotes`);
+      expect(await p.locator('#quote-count').textContent()).to.match(/^3 quotes\./);
+      expect(await p.locator('.quotes-list li').count()).to.equal(3);
+      await p.fill('#quote-search', 'oven');
+      await Promise.all([p.waitForURL(/q=oven/), p.click('form[role=search] button')]);
+      expect(await p.locator('.quotes-list li').count()).to.equal(1);
+      if (width < 500) expect(await p.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(width);
+      await shot(p, `quotes-${width}`);
+    }
+    const p = await pageAt(1280);
+    await p.goto(`${url}/quotes`);
+    await p.fill('#quote-text-2', 'The oven always knows');
+    await Promise.all([p.waitForLoadState('load'), p.click('#quote-2 .quote-edit button')]);
+    expect(await p.locator('.flash-ok').first().textContent()).to.equal('Saved quote #2.');
+    expect(await t.ask('alice', '!quote 2')).to.equal('#2: "The oven always knows"');
+    await Promise.all([p.waitForLoadState('load'), p.click('#quote-3 button.danger')]);
+    expect(await p.locator('.flash-ok').first().textContent()).to.equal('Deleted quote #3.');
+    expect(await p.locator('#quote-3').count()).to.equal(0);
+    expect(await t.ask('alice', '!quote 3')).to.equal('There is no quote #3.');
+    expect(await p.locator('nav a[href="/quotes"]').count()).to.equal(1);
+  });
 
   it('390 px: the navigation folds behind a Menu button and its links are 44 px tall', async () => {
     const p = await pageAt(390);
