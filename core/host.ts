@@ -698,6 +698,8 @@ export class Host implements HostControl {
       const { bot, issues } = this.validator.validateBot(loaded);
       issues.push(...this.applySections(loaded, false));
       if (issues.length) return this.rejectConfig(issues);
+      // After a refused edit, say that the file applies again: silence reads as still broken.
+      if (this.issues.length) this.log.info(`config OK again: ${path.basename(this.deps.configFile)} applies`);
       this.issues = [];
       const regranted: PluginRecord[] = [];
       if (!sameData(bot, this.bot)) {

@@ -1,6 +1,6 @@
 // Saving a plugin's settings (the dashboard's form): validated first, written into the YAML without losing
 // its comments, and applied to the running plugin.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { cleanup, newProbe, pluginFolder, startCoreBot, type PluginFolder, type Probe } from './helpers.ts';
@@ -162,5 +162,20 @@ plugins:
     const third = readFileSync(t.configFile, 'utf8');
     expect(outside(third, 'short')).to.equal(outside(after, 'short'));
     expect(parse(third).plugins.short).to.deep.equal({ enabled: true, word: long, count: 3 });
+  });
+
+  it('logs "config OK again" when a fixed file applies after a refused edit', async () => {
+    const folder = folderWithCfg();
+    const t = await startCoreBot({ folder, yaml: commentedYaml(folder) });
+    const good = readFileSync(t.configFile, 'utf8');
+    writeFileSync(t.configFile, good.replace('count: 7', 'count: 0'));
+    expect((await t.host.applyConfigFile()).ok).to.equal(false);
+    writeFileSync(t.configFile, good.replace('count: 7', 'count: 8'));
+    expect((await t.host.applyConfigFile()).ok).to.equal(true);
+    expect(t.host.recentLogs().filter((e) => e.msg.startsWith('config OK again')).length).to.equal(1);
+    // A good edit after a good one says nothing more.
+    writeFileSync(t.configFile, good);
+    expect((await t.host.applyConfigFile()).ok).to.equal(true);
+    expect(t.host.recentLogs().filter((e) => e.msg.startsWith('config OK again')).length).to.equal(1);
   });
 });
