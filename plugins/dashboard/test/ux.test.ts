@@ -63,7 +63,8 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
       plugins: ['dashboard', 'economy', 'shop', 'quotes'],
       clock: new FakeClock(Date.now()),
       pluginPaths: [path.join(HERE, 'ux-fixtures')],
-      env: { DASHBOARD_PASSWORD: PASSWORD },
+      // Twitch's auth server unreachable (a closed port): the wizard must not blame the token.
+      env: { DASHBOARD_PASSWORD: PASSWORD, TWITCH_AUTH_URL: 'http://127.0.0.1:9' },
       config: {
         bot: { commandCooldown: 0 },
         plugins: {
@@ -238,6 +239,29 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
     expect(await p.locator('#quote-3').count()).to.equal(0);
     expect(await t.ask('alice', '!quote 3')).to.equal('There is no quote #3.');
     expect(await p.locator('nav a[href="/quotes"]').count()).to.equal(1);
+  });
+
+  it('390 px: start/stop buttons that cannot work are disabled with the reason; the wizard tells a network failure from a bad token and keeps the paste section open', async () => {
+    const p = await pageAt(390);
+    await p.goto(`${url}/`);
+    expect(await p.locator('#start-chat').isDisabled()).to.equal(true);
+    expect(await p.locator('#start-why').textContent()).to.include('No Twitch token yet');
+    expect(await p.locator('#stop-chat').isDisabled()).to.equal(true);
+    expect(await p.locator('#stop-why').textContent()).to.equal('Twitch chat is not on.');
+    await shot(p, 'home-390');
+    await p.goto(`${url}/setup`);
+    await p.click('#manual summary');
+    await p.fill('#accessToken', 'abcdefghij0123456789');
+    await Promise.all([p.waitForURL(/paste=1/), p.click('#manual button[type=submit]')]);
+    const error = (await p.locator('.flash-error').first().textContent()) ?? '';
+    expect(error).to.match(/^Could not reach Twitch to check the token/);
+    expect(error).to.not.include('does not work');
+    expect(await p.locator('#manual').getAttribute('open')).to.not.equal(null);
+    expect(await p.locator('#accessToken').isVisible()).to.equal(true);
+    await shot(p, 'setup-unreachable-390');
+    // The error is not kept: the next visit starts clean.
+    await p.goto(`${url}/setup`);
+    expect(await p.locator('.flash-error').count()).to.equal(0);
   });
 
   it('390 px: the navigation folds behind a Menu button and its links are 44 px tall', async () => {
