@@ -94,6 +94,15 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
       },
     },
     {
+      method: 'GET',
+      path: '/api/shop/summary',
+      // The Shop page's totals line, live: the page asks again when an order changes.
+      handler: async () => {
+        const { totals } = await shop.stats(14);
+        return { totals, tokensText: economy.format(totals.tokens) };
+      },
+    },
+    {
       method: 'POST',
       path: '/api/purchase',
       bodySchema: BODIES.purchase,
@@ -263,7 +272,7 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
   ${problems.length ? h`<div class="note bad shop-problems"><strong>Items that cannot be sold:</strong><ul>${problems.map((p) => h`<li>${p.message}</li>`)}</ul></div>` : ''}
   <section class="card shop-stats">
     <h2>Sales</h2>
-    <p class="shop-totals">${stats.totals.orders} orders · ${fmt(stats.totals.tokens)} spent · <span id="shop-pending-count">${stats.totals.pending}</span> waiting · ${stats.totals.refunded} refunded</p>
+    <p class="shop-totals" aria-live="polite"><span id="shop-orders-count">${stats.totals.orders}</span> orders · <span id="shop-tokens">${fmt(stats.totals.tokens)}</span> spent · <span id="shop-pending-count">${stats.totals.pending}</span> waiting · <span id="shop-refunded-count">${stats.totals.refunded}</span> refunded</p>
     <div class="shop-chart"><canvas id="shop-chart" aria-label="Tokens spent per day, last 14 days" data-days="${JSON.stringify(stats.days)}" data-currency="${economy.currency.name}"></canvas></div>
     ${stats.items.length ? h`<div class="table-wrap"><table class="shop-top"><thead><tr><th>Item</th><th>Orders</th><th>Units</th><th>Tokens</th></tr></thead><tbody>${stats.items.map((s) => h`<tr><td>${s.reward}</td><td>${s.orders}</td><td>${s.units}</td><td>${s.tokens}</td></tr>`)}</tbody></table></div>` : ''}
   </section>

@@ -26,4 +26,24 @@
     const text = B.setText(reasonId, reason);
     if (text) text.hidden = !reason;
   }
+
+  // Panels follow their plugin: an event it publishes (an order, a refund) redraws its panels (at most one
+  // request per panel at a time). The body is the server's escaped HTML, the same the page was built with.
+  const busy = {};
+  B.on('ext', (ev) => {
+    if (!ev || !ev.plugin) return;
+    for (const section of window.document.querySelectorAll('.panel[data-plugin="' + window.CSS.escape(ev.plugin) + '"] .panel-body')) {
+      const id = section.dataset.panel;
+      if (!id || busy[id]) continue;
+      busy[id] = true;
+      window.setTimeout(async () => {
+        try {
+          const res = await window.fetch('/panels/' + encodeURIComponent(id), { credentials: 'same-origin', headers: { accept: 'text/html' } });
+          if (res.ok) section.innerHTML = await res.text();
+        } finally {
+          busy[id] = false;
+        }
+      }, 150);
+    }
+  });
 })();

@@ -75,7 +75,7 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
     });
     url = t.service('dashboard').url ?? '';
     const economy = t.service('economy');
-    for (const v of ['alice', 'bob']) {
+    for (const v of ['alice', 'bob', 'carol', 'dave']) {
       await t.bot.users.ensure({ id: `local:${v}`, login: v });
       await economy.credit(`local:${v}`, 500, { reason: 'test money', source: 'test' });
     }
@@ -262,6 +262,26 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
     // The error is not kept: the next visit starts clean.
     await p.goto(`${url}/setup`);
     expect(await p.locator('.flash-error').count()).to.equal(0);
+  });
+
+  it('live counts: home\'s Bakery orders panel and the Shop page\'s totals follow a new order without a reload', async () => {
+    const p = await pageAt(1280);
+    await p.goto(`${url}/`);
+    const panel = p.locator('#panel-shop-queue .panel-body');
+    const waiting = async () => Number(/(\d+)/.exec((await panel.locator('strong').first().textContent()) ?? '')?.[1]);
+    const before = await waiting();
+    await p.waitForFunction(() => document.body && (document.body as { classList: { contains(c: string): boolean } }).classList.contains('live'));
+    expect(await t.ask({ login: 'carol', roles: ['vip'] }, '!buy portrait a second crown')).to.match(/queue/);
+    await p.waitForFunction((n) => Number(/(\d+)/.exec((globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('#panel-shop-queue .panel-body strong')?.textContent ?? '')?.[1]) === n, before + 1);
+    expect(await waiting()).to.equal(before + 1);
+
+    const shop = await pageAt(390);
+    await shop.goto(`${url}/shop`);
+    const orders = Number(await shop.locator('#shop-orders-count').textContent());
+    await shop.waitForFunction(() => document.body && (document.body as { classList: { contains(c: string): boolean } }).classList.contains('live'));
+    expect(await t.ask({ login: 'dave', roles: ['subscriber'] }, '!buy portrait a third')).to.match(/queue/);
+    await shop.waitForFunction((n) => (globalThis as unknown as { document: { getElementById(s: string): { textContent: string } | null } }).document.getElementById('shop-orders-count')?.textContent === String(n), orders + 1);
+    expect(await shop.locator('#shop-pending-count').textContent()).to.equal(String(before + 2));
   });
 
   it('390 px: the navigation folds behind a Menu button and its links are 44 px tall', async () => {

@@ -122,11 +122,30 @@
     body.prepend(tr);
   }
 
+  // The totals line follows every order change (asked again, at most one request at a time).
+  let summaryBusy = false;
+  async function refreshSummary() {
+    if (summaryBusy) return;
+    summaryBusy = true;
+    try {
+      const s = await B.api('GET', '/api/shop/summary');
+      B.setText('shop-orders-count', B.fmtNumber(s.totals.orders));
+      B.setText('shop-tokens', s.tokensText);
+      B.setText('shop-pending-count', B.fmtNumber(s.totals.pending));
+      B.setText('shop-refunded-count', B.fmtNumber(s.totals.refunded));
+    } catch {
+      // the next event tries again
+    } finally {
+      summaryBusy = false;
+    }
+  }
+
   B.on('ext', (ev) => {
     if (!ev || ev.plugin !== 'shop' || ev.event !== 'redemption') return;
     const r = ev.data;
     if (r.status === 'pending') addRow(r);
     showRedemption(r);
+    void refreshSummary();
   });
 
   // ---- the catalog editor
