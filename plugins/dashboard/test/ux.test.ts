@@ -284,6 +284,24 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
     expect(await shop.locator('#shop-pending-count').textContent()).to.equal(String(before + 2));
   });
 
+  it('log filters are in the browser\'s time zone (Auckland here): sent as that moment, shown back as typed', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: 'Pacific/Auckland' });
+    try {
+      const p = await context.newPage();
+      await p.goto(`${url}/login`);
+      await p.fill('#password', PASSWORD);
+      await Promise.all([p.waitForURL(`${url}/`), p.click('button[type=submit]')]);
+      await p.goto(`${url}/logs`);
+      await p.fill('#f-since', '2026-01-15T12:00');
+      await Promise.all([p.waitForURL(/since=\d+/), p.click('#log-filters button[type=submit]')]);
+      expect(new URL(p.url()).searchParams.get('since')).to.equal(String(Date.parse('2026-01-15T12:00:00+13:00')));
+      expect(await p.inputValue('#f-since')).to.equal('2026-01-15T12:00');
+      expect(await p.locator('label[for=f-since]').textContent()).to.equal('From');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('390 px: the navigation folds behind a Menu button and its links are 44 px tall', async () => {
     const p = await pageAt(390);
     await p.goto(`${url}/`);
