@@ -251,19 +251,19 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
         <button type="button" class="small danger shop-refund" data-id="${r.id}">Refund</button></td>` : r.status !== 'refunded' ? h`<td><button type="button" class="small shop-refund" data-id="${r.id}">Refund</button></td>` : h`<td></td>`}
     </tr>`;
     const itemRow = (i: ShopItemView) => h`<tr class="shop-item${i.available ? '' : ' shop-unavailable'}" data-id="${i.id}">
-      <td><input name="id" value="${i.id}" pattern="${ID_PATTERN}" required size="12"></td>
-      <td><input name="name" value="${i.name}" required size="16"></td>
-      <td><input name="category" value="${i.category}" size="8"></td>
-      <td><input name="cost" type="number" min="0" value="${i.cost}" class="shop-num"></td>
-      <td><input name="effect" value="${i.effect}" list="shop-effects" size="10"></td>
-      <td><input name="params" value="${JSON.stringify(i.params)}" size="18"></td>
-      <td><input name="stock" type="number" min="0" value="${i.stock ?? ''}" class="shop-num" title="empty: unlimited">${i.remaining !== undefined ? h` <small>${i.remaining} left</small>` : ''}</td>
-      <td><input name="perUserLimit" type="number" min="1" value="${i.perUserLimit ?? ''}" class="shop-num"></td>
-      <td><input name="cooldown" type="number" min="0" value="${i.cooldown ?? ''}" class="shop-num"></td>
-      <td><input name="maxPerPurchase" type="number" min="1" max="100" value="${i.maxPerPurchase}" class="shop-num"></td>
-      <td><input name="roles" value="${i.roles.join(', ')}" size="12"></td>
-      <td><input name="enabled" type="checkbox"${i.enabled ? h` checked` : ''}></td>
-      <td><input name="description" value="${i.description}" size="24"></td>
+      <td><input name="id" aria-label="Id of ${i.id}" value="${i.id}" pattern="${ID_PATTERN}" required size="12"></td>
+      <td><input name="name" aria-label="Name of ${i.id}" value="${i.name}" required size="16"></td>
+      <td><input name="category" aria-label="Category of ${i.id}" value="${i.category}" size="8"></td>
+      <td><input name="cost" aria-label="Cost of ${i.id}" type="number" min="0" value="${i.cost}" class="shop-num"></td>
+      <td><input name="effect" aria-label="Effect of ${i.id}" value="${i.effect}" list="shop-effects" size="10"></td>
+      <td><input name="params" aria-label="Params (JSON) of ${i.id}" value="${JSON.stringify(i.params)}" size="18"></td>
+      <td><input name="stock" aria-label="Stock of ${i.id}" type="number" min="0" value="${i.stock ?? ''}" class="shop-num" title="empty: unlimited">${i.remaining !== undefined ? h` <small>${i.remaining} left</small>` : ''}</td>
+      <td><input name="perUserLimit" aria-label="Per viewer of ${i.id}" type="number" min="1" value="${i.perUserLimit ?? ''}" class="shop-num"></td>
+      <td><input name="cooldown" aria-label="Cooldown (s) of ${i.id}" type="number" min="0" value="${i.cooldown ?? ''}" class="shop-num"></td>
+      <td><input name="maxPerPurchase" aria-label="Max / buy of ${i.id}" type="number" min="1" max="100" value="${i.maxPerPurchase}" class="shop-num"></td>
+      <td><input name="roles" aria-label="Roles of ${i.id}" value="${i.roles.join(', ')}" size="12"></td>
+      <td><input name="enabled" aria-label="On of ${i.id}" type="checkbox"${i.enabled ? h` checked` : ''}></td>
+      <td><input name="description" aria-label="Description of ${i.id}" value="${i.description}" size="24"></td>
       <td class="shop-state">${i.available ? 'on sale' : i.unavailableReason ?? ''}</td>
       <td><button type="button" class="small shop-remove" title="Remove this item (then save)">✕</button></td>
     </tr>`;
@@ -294,6 +294,13 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
     <datalist id="shop-effects">${effects.map((e) => h`<option value="${e.name}">${e.provider}: ${e.description}</option>`)}</datalist>
     <p class="actions"><button type="button" id="shop-add">Add item</button> <button type="button" id="shop-save" class="primary">Save catalog</button></p>
     <ul id="shop-issues" class="shop-issues"></ul>
+    <details class="shop-import">
+      <summary>Import a catalog as JSON</summary>
+      <label for="shop-import-text">The catalog: <code>{"cookie": {"name": "Cookie", "cost": 10, "effect": "none"}}</code> (or <code>{"items": {…}}</code>); it replaces the catalog</label>
+      <textarea id="shop-import-text" rows="8" spellcheck="false" aria-describedby="shop-import-error"></textarea>
+      <p id="shop-import-error" class="field-error" role="alert" hidden></p>
+      <p class="actions"><button type="button" id="shop-import">Import and save</button></p>
+    </details>
   </section>
   <section class="card shop-effects">
     <h2>Effects</h2>

@@ -302,6 +302,20 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
     }
   });
 
+  it('the shop catalog: labelled inputs, and a JSON import that shows the line of a mistake', async () => {
+    const p = await pageAt(1280);
+    await p.goto(`${url}/shop`);
+    expect(await p.getAttribute('#shop-catalog input[name="cost"]', 'aria-label')).to.equal('Cost of portrait');
+    await p.click('.shop-import summary');
+    await p.fill('#shop-import-text', '{\n  "portrait": {"name": "Flour Portrait", "cost": 60, "effect": "manual", "category": "specials", "roles": ["subscriber", "vip"]},\n  "bun": {"name": "Bun" "cost": 5}\n}');
+    await p.click('#shop-import');
+    expect(await p.locator('#shop-import-error').textContent()).to.match(/^Not valid JSON at line 3, column \d+/);
+    await shot(p, 'shop-import-error-1280');
+    await p.fill('#shop-import-text', '{"items": {\n  "portrait": {"name": "Flour Portrait", "cost": 60, "effect": "manual", "category": "specials", "roles": ["subscriber", "vip"]},\n  "bun": {"name": "Bun", "cost": 5, "effect": "none"}\n}}');
+    await Promise.all([p.waitForEvent('load'), p.click('#shop-import')]);
+    expect((await t.service('shop').items()).map((i) => i.id).sort()).to.deep.equal(['bun', 'portrait']);
+  });
+
   it('390 px: the navigation folds behind a Menu button and its links are 44 px tall', async () => {
     const p = await pageAt(390);
     await p.goto(`${url}/`);

@@ -72,6 +72,7 @@
     }
     if (button.id === 'shop-add') return addItem();
     if (button.id === 'shop-save') return save();
+    if (button.id === 'shop-import') return importJson();
     if (button.classList.contains('shop-remove')) {
       const row = button.closest('tr');
       if (row) row.remove();
@@ -249,8 +250,45 @@
     }
   }
 
-  async function save() {
-    const { items, problems } = collect();
+  /** Where a JSON.parse error is, as "line L, column C" (V8 reports a position, or the line itself). */
+  function whereIn(text, err) {
+    const m = /line (\d+) column (\d+)/.exec(err.message);
+    if (m) return 'line ' + m[1] + ', column ' + m[2];
+    const p = /position (\d+)/.exec(err.message);
+    if (!p) return '';
+    const before = text.slice(0, Number(p[1])).split('\n');
+    return 'line ' + before.length + ', column ' + (before[before.length - 1].length + 1);
+  }
+
+  function importJson() {
+    const area = document.getElementById('shop-import-text');
+    const error = document.getElementById('shop-import-error');
+    if (!area || !error) return;
+    const text = area.value;
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      const where = whereIn(text, err);
+      error.textContent = 'Not valid JSON' + (where ? ' at ' + where : '') + ': ' + err.message;
+      error.hidden = false;
+      area.setAttribute('aria-invalid', 'true');
+      area.focus();
+      return;
+    }
+    error.hidden = true;
+    area.removeAttribute('aria-invalid');
+    const items = parsed && typeof parsed === 'object' && parsed.items && typeof parsed.items === 'object' ? parsed.items : parsed;
+    if (!items || typeof items !== 'object' || Array.isArray(items)) {
+      error.textContent = 'The catalog is an object of items by id, like {"cookie": {"name": "Cookie", "cost": 10}}.';
+      error.hidden = false;
+      return;
+    }
+    return save(items);
+  }
+
+  async function save(imported) {
+    const { items, problems } = imported ? { items: imported, problems: [] } : collect();
     if (problems.length) {
       showIssues(problems);
       return;
