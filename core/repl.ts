@@ -21,8 +21,9 @@ const tty = !!process.stdin.isTTY && !!process.stdout.isTTY;
 
 let user = { login: 'viewer', roles: [] as Role[] };
 // Created once the bot is ready: piped lines read earlier would have no listener yet.
-let rl: readline.Interface | undefined;
+const io: { rl?: readline.Interface } = {};
 const prompt = () => {
+  const rl = io.rl;
   if (!tty || !rl) return;
   rl.setPrompt(`${user.login}${user.roles.length ? ` (${user.roles.join(', ')})` : ''}> `);
   rl.prompt(true);
@@ -59,13 +60,14 @@ if (remote) {
   );
 }
 print(`Type messages as "${user.login}". /as <name> [--mod --sub --vip --broadcaster] switches user, /quit leaves.`);
-rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: tty });
+const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: tty });
+io.rl = rl;
 prompt();
 
 let pending = Promise.resolve();
 rl.on('line', (line) => {
   const text = line.trim();
-  if (text === '/quit' || text === '/exit') return rl?.close();
+  if (text === '/quit' || text === '/exit') return rl.close();
   if (text.startsWith('/as ')) {
     const [name, ...rest] = text.slice(4).trim().split(/\s+/);
     const unknown = rest.filter((f) => !flags[f]);
