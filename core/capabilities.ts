@@ -68,6 +68,11 @@ export function hostFor(plugin: string, host: HostControl, has: CapabilityCheck)
       onOther(name, 'all-settings', `save the settings of plugin "${name}"`);
       return host.saveConfig(name, settings);
     },
+    saveBotConfig: (edits: readonly { path: string[]; value: unknown }[], remove?: readonly string[][]) => {
+      need('all-settings', 'save the bot settings');
+      if (!host.saveBotConfig) throw new Error('this host cannot save bot settings');
+      return host.saveBotConfig(edits, remove);
+    },
     pluginConfig: (name: string) => {
       onOther(name, 'all-settings', `read the settings of plugin "${name}"`);
       return host.pluginConfig(name);

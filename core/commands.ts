@@ -165,8 +165,13 @@ export class CommandRouter {
     }
     const globalCd = this.deps.bot().commands[name]?.globalCooldown ?? entry.spec.globalCooldown ?? 0;
     if (globalCd > 0 && this.cooldowns.remaining(`${name}:*`, at) > 0) return false;
-    if (!privileged && info.cooldown > 0 && this.cooldowns.take(`${name}:${message.user.id}`, info.cooldown, at) > 0) {
+    const left = !privileged && info.cooldown > 0 ? this.cooldowns.take(`${name}:${message.user.id}`, info.cooldown, at) : 0;
+    if (left > 0) {
       this.deps.log.debug(`!${name} on cooldown for ${message.user.login}`);
+      // Silence reads as a broken bot: say it once per cooldown, so repeating the command cannot spam chat.
+      if (bot.cooldownReply !== false && this.cooldowns.take(`${name}:${message.user.id}:told`, left / 1000, at) === 0) {
+        await this.deps.reply(message, `@${message.user.login} wait ${Math.ceil(left / 1000)} s before ${bot.prefix}${name} again`, 'core');
+      }
       return false;
     }
     if (globalCd > 0) this.cooldowns.take(`${name}:*`, globalCd, at);

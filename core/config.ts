@@ -26,6 +26,7 @@ export const BOT_SCHEMA = {
     },
     logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
     commandCooldown: { type: 'number', minimum: 0, default: 3, description: 'Seconds a viewer waits between uses of one command.' },
+    cooldownReply: { type: 'boolean', default: true, description: 'Answer a command used again too soon, once per cooldown ("@viewer wait 2 s"), instead of staying silent.' },
     rateLimitMessages: { type: 'integer', minimum: 1, default: 8, description: 'Commands a viewer may send per window before being ignored.' },
     rateLimitWindow: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'Flood window in seconds.' },
     pluginSetupTimeout: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'Seconds a plugin may take to start.' },
@@ -78,6 +79,8 @@ export interface BotConfig {
   readonly channels: readonly string[];
   readonly logLevel: LogLevel;
   readonly commandCooldown: number;
+  /** Tell a viewer once per cooldown how long to wait (default true). */
+  readonly cooldownReply: boolean;
   readonly rateLimitMessages: number;
   readonly rateLimitWindow: number;
   readonly pluginSetupTimeout: number;
@@ -479,12 +482,31 @@ function unescapePointer(s: string): string {
 
 /**
  * Writes values into the YAML file, keeping comments and layout: scalars are edited in place, and
- * keys that are absent from `values` but present in `remove` are deleted. Written atomically.
+ * keys that are absent from `values` but present in `remove` are deleted. Only the bytes of the edited
+ * sections change (a plugin's section, or `bot`): the rest of the file keeps its flow style and line
+ * width even where the yaml library would print it differently. Written atomically.
  */
 export function writeConfigValues(file: string, edits: { path: string[]; value: unknown }[], remove: string[][] = []): void {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const units = new Map<string, { unit: string[]; edits: { path: string[]; value: unknown }[]; remove: string[][] }>();
+  const unitOf = (p: string[]) => {
+    const unit = p.slice(0, p[0] === 'plugins' ? 2 : 1);
+    const key = JSON.stringify(unit);
+    if (!units.has(key)) units.set(key, { unit, edits: [], remove: [] });
+    return units.get(key)!;
+  };
+  for (const e of edits) unitOf(e.path).edits.push(e);
+  for (const p of remove) unitOf(p).remove.push(p);
+  for (const u of units.values()) text = editSection(file, text, u.unit, u.edits, u.remove);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function editSection(file: string, text: string, unit: string[], edits: { path: string[]; value: unknown }[], remove: string[][]): string {
   const doc = parseDocument(text);
   if (doc.errors.length) throw new ConfigError([{ file: displayPath(file), path: '(yaml)', message: `cannot edit a file with YAML errors: ${doc.errors[0]?.message ?? ''}` }]);
+  const before = sectionSpan(doc, unit);
   if (!doc.contents) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
   for (const { path: p, value } of edits) {
     // `economy: false` shorthand becomes a mapping before a setting is written under it.
@@ -498,7 +520,23 @@ export function writeConfigValues(file: string, edits: { path: string[]; value: 
     else doc.setIn(p, doc.createNode(value));
   }
   for (const p of remove) if (doc.hasIn(p)) doc.deleteIn(p);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, doc.toString());
-  renameSync(tmp, file);
+  const whole = doc.toString();
+  if (!before) return whole;
+  const after = sectionSpan(parseDocument(whole), unit);
+  if (!after) return whole;
+  // Splice the re-printed section into the original bytes, and keep that only if it reads the same.
+  const spliced = text.slice(0, before[0]) + whole.slice(after[0], after[1]) + text.slice(before[1]);
+  const check = parseDocument(spliced);
+  return !check.errors.length && JSON.stringify(check.toJS()) === JSON.stringify(doc.toJS()) ? spliced : whole;
+}
+
+/** Where a section (`bot`, or `plugins.<name>`) sits in the text: its key's first byte to its value's last. */
+function sectionSpan(doc: Document, unit: string[]): [number, number] | undefined {
+  const parent = unit.length > 1 ? doc.getIn(unit.slice(0, -1), true) : doc.contents;
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((it) => isScalar(it.key) && it.key.value === unit[unit.length - 1]);
+  const key = pair?.key as Node | undefined;
+  const value = pair?.value as Node | undefined;
+  if (!key?.range || !value?.range) return undefined;
+  return [key.range[0], value.range[1]];
 }

@@ -5,6 +5,7 @@
 // Its helpers, one job each: graph.ts (dependency order, cycles, dependents), context.ts (what a plugin
 // gets as ctx), capabilities.ts (ctx.host/runtime/env cut to a plugin's grants), config-sync.ts (the
 // config file and the plugins' sections), watcher.ts (hot reload), serial.ts (the operation queue).
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { JSONSchema } from 'json-schema-to-ts';
@@ -651,17 +652,48 @@ export class Host implements HostControl {
     });
   }
 
-  async saveConfig(name: string, input: Record<string, unknown>): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[] }> {
+  async saveConfig(name: string, input: Record<string, unknown>): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[]; code?: 'RELOAD_FAILED' }> {
     return this.ops.run(async () => {
       const r = this.record(name);
       const save = settingsSave(this.validator, this.tryReadConfig(), { name, definition: def(r) }, r.settings, input);
       if (!save.ok) return { ok: false as const, issues: save.issues };
       const { settings, edits } = save;
-      writeConfigValues(this.deps.configFile, edits);
-      if (!sameData(settings, r.settings)) await this.swap(r, r.module, settings, 'settings saved');
+      const file = this.deps.configFile;
+      const before = existsSync(file) ? readFileSync(file) : undefined;
+      writeConfigValues(file, edits);
+      if (!sameData(settings, r.settings)) {
+        await this.swap(r, r.module, settings, 'settings saved');
+        // The new settings did not start: the file goes back to what runs, so it never holds a lie.
+        if (!sameData(settings, r.settings)) {
+          restoreFile(file, before);
+          const why = (r.lastError ?? 'reload failed').replace(/^reload \([^)]*\) failed, the previous version keeps running: /, '');
+          const message = `the new settings did not start (${why}); the previous settings keep running and the file is unchanged`;
+          return { ok: false as const, issues: [{ file: path.basename(file), path: `plugins.${name}`, message }], code: 'RELOAD_FAILED' };
+        }
+      } else if (r.lastErrorCode === 'RELOAD_FAILED') {
+        // Saving what already runs settles an earlier failed save.
+        r.lastError = r.lastErrorCode = undefined;
+      }
       this.deps.hooks.configChanged.call({ plugin: name });
       return { ok: true as const };
     });
+  }
+
+  /**
+   * Edits the `bot` section (prefix, cooldowns, flood limit, `bot.commands` overrides): written, applied like
+   * an edit of the file, and put back when the bot refuses it, so the file never holds settings that do not run.
+   */
+  async saveBotConfig(edits: readonly { path: string[]; value: unknown }[], remove: readonly string[][] = []): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[] }> {
+    const outside = [...edits.map((e) => e.path), ...remove].find((p) => p[0] !== 'bot' || p.length < 2);
+    if (outside) throw new HostError(`saveBotConfig edits the bot section only, not ${outside.join('.')}`);
+    const file = this.deps.configFile;
+    const before = existsSync(file) ? readFileSync(file) : undefined;
+    writeConfigValues(file, [...edits], [...remove]);
+    const result = await this.applyConfigFile();
+    if (result.ok) return { ok: true };
+    restoreFile(file, before);
+    await this.applyConfigFile();
+    return { ok: false, issues: [...result.issues] };
   }
 
   private tryReadConfig(): LoadedConfig | undefined {
@@ -681,6 +713,8 @@ export class Host implements HostControl {
       const { bot, issues } = this.validator.validateBot(loaded);
       issues.push(...this.applySections(loaded, false));
       if (issues.length) return this.rejectConfig(issues);
+      // After a refused edit, say that the file applies again: silence reads as still broken.
+      if (this.issues.length) this.log.info(`config OK again: ${path.basename(this.deps.configFile)} applies`);
       this.issues = [];
       const regranted: PluginRecord[] = [];
       if (!sameData(bot, this.bot)) {
@@ -798,4 +832,10 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Puts a file back as it was (absent stays absent). */
+function restoreFile(file: string, before: Buffer | undefined): void {
+  if (before === undefined) rmSync(file, { force: true });
+  else writeFileSync(file, before);
 }

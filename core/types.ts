@@ -336,7 +336,10 @@ export interface HostControl {
   setEnabled(name: string, enabled: boolean, options?: { persist?: boolean }): Promise<PluginInfo>;
   reload(name: string): Promise<PluginInfo>;
   /** Validates, saves (keeping the file's comments) and applies a plugin's settings. */
-  saveConfig(name: string, settings: Record<string, unknown>): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[] }>;
+  /** Refused (`issues`) before the file is written; `code: 'RELOAD_FAILED'` when the new settings did not start (the file is put back). */
+  saveConfig(name: string, settings: Record<string, unknown>): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[]; code?: 'RELOAD_FAILED' }>;
+  /** Edits the bot section (paths start with `bot`); refused edits leave the file as it was. Needs the all-settings capability. */
+  saveBotConfig?(edits: readonly { path: string[]; value: unknown }[], remove?: readonly string[][]): Promise<{ ok: true } | { ok: false; issues: ConfigIssue[] }>;
   pluginConfig(name: string): Readonly<Record<string, unknown>> | undefined;
   /** Settings of a plugin that an environment variable sets (setting → variable), which a saved file value would not change. */
   settingsFromEnv(name: string): Readonly<Record<string, string>>;

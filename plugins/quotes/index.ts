@@ -1,13 +1,10 @@
 // Quotes: the example plugin for plugin authors (docs/plugins.md walks through it). A command with
 // arguments and permissions, a config schema with defaults, a migration, and a typed service.
 import { definePlugin, PERMISSIONS } from '../../core/define.ts';
+import { quotesStore, type Quote } from './store.ts';
+import { mountQuotesPage } from './web.ts';
 
-export interface Quote {
-  readonly id: number;
-  readonly text: string;
-  readonly addedBy: string;
-  readonly createdAt: number;
-}
+export type { Quote } from './store.ts';
 
 export interface QuotesService {
   random(): Promise<Quote | undefined>;
@@ -21,15 +18,6 @@ declare module '../../core/types.ts' {
     quotes: QuotesService;
   }
 }
-
-interface QuoteRow {
-  id: number;
-  text: string;
-  added_by: string;
-  created_at: number;
-}
-
-const toQuote = (r: QuoteRow): Quote => ({ id: r.id, text: r.text, addedBy: r.added_by, createdAt: r.created_at });
 
 export default definePlugin({
   name: 'quotes',
@@ -49,22 +37,13 @@ export default definePlugin({
     },
   },
   migrations: 'migrations',
+  optionalDependsOn: ['dashboard'],
 
   setup(ctx) {
-    const service: QuotesService = {
-      async random() {
-        const row = await ctx.db.get<QuoteRow>('SELECT * FROM quotes_entries ORDER BY random() LIMIT 1');
-        return row && toQuote(row);
-      },
-      async add(text, addedBy, channel) {
-        const createdAt = ctx.clock.now();
-        const { lastID } = await ctx.db.run('INSERT INTO quotes_entries (text, added_by, channel, created_at) VALUES (?, ?, ?, ?)', [text, addedBy, channel, createdAt]);
-        return { id: lastID, text, addedBy, createdAt };
-      },
-      async count() {
-        return (await ctx.db.get<{ n: number }>('SELECT count(*) AS n FROM quotes_entries'))?.n ?? 0;
-      },
-    };
+    const store = quotesStore(ctx);
+    const service: QuotesService = { random: store.random, add: store.add, count: store.count };
+    const dashboard = ctx.optionalService('dashboard');
+    if (dashboard) mountQuotesPage(ctx, dashboard, store);
 
     ctx.commands.register({
       name: 'quote',
@@ -74,7 +53,7 @@ export default definePlugin({
       async run(call) {
         const arg = call.args[0];
         if (arg !== undefined && !/^\d+$/.test(arg)) return call.usage('the number is a whole number, like 12');
-        const quote = arg ? await ctx.db.get<QuoteRow>('SELECT * FROM quotes_entries WHERE id = ?', [Number(arg)]).then((r) => r && toQuote(r)) : await service.random();
+        const quote = arg ? await store.byId(Number(arg)) : await service.random();
         if (!quote) return call.reply(arg ? `There is no quote #${arg}.` : `No quotes yet. Mods can add one with ${ctx.bot.prefix}addquote <text>.`);
         await call.reply(`#${quote.id}: "${quote.text}"`);
       },
@@ -102,8 +81,8 @@ export default definePlugin({
       async run(call) {
         const arg = call.args[0];
         if (!arg || !/^\d+$/.test(arg)) return call.usage();
-        const { changes } = await ctx.db.run('DELETE FROM quotes_entries WHERE id = ?', [Number(arg)]);
-        await call.reply(changes ? `Deleted quote #${arg}.` : `There is no quote #${arg}.`);
+        const deleted = await store.remove(Number(arg));
+        await call.reply(deleted ? `Deleted quote #${arg}.` : `There is no quote #${arg}.`);
       },
     });
 

@@ -94,6 +94,15 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
       },
     },
     {
+      method: 'GET',
+      path: '/api/shop/summary',
+      // The Shop page's totals line, live: the page asks again when an order changes.
+      handler: async () => {
+        const { totals } = await shop.stats(14);
+        return { totals, tokensText: economy.format(totals.tokens) };
+      },
+    },
+    {
       method: 'POST',
       path: '/api/purchase',
       bodySchema: BODIES.purchase,
@@ -232,28 +241,29 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
     const problems = shop.problems();
     const effects = shop.effects();
     const fmt = (n: number) => economy.format(n);
-    const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+    // <time datetime>: the dashboard shows it in the viewer's time zone, with how long ago.
+    const when = (ms: number) => h`<time datetime="${new Date(ms).toISOString()}">${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC</time>`;
     const row = (r: Redemption, actions: boolean) => h`<tr data-id="${r.id}" class="shop-${r.status}">
-      <td>#${r.id}</td><td>${when(r.createdAt)}</td><td>${r.username}</td><td>${r.quantity > 1 ? `${r.quantity}× ` : ''}${r.reward}</td>
-      <td>${fmt(r.cost)}</td><td class="shop-input">${r.input}</td><td class="shop-status">${r.status}${r.refundReason ? h`: ${r.refundReason}` : ''}</td>
+      <td data-label="Order">#${r.id}</td><td data-label="When">${when(r.createdAt)}</td><td data-label="Viewer">${r.username}</td><td data-label="Item">${r.quantity > 1 ? `${r.quantity}× ` : ''}${r.reward}</td>
+      <td data-label="Paid">${fmt(r.cost)}</td><td class="shop-input" data-label="Note">${r.input}</td><td class="shop-status" data-label="Status">${r.status}${r.refundReason ? h`: ${r.refundReason}` : ''}</td>
       ${actions ? h`<td class="shop-actions"><button type="button" class="small shop-fulfil" data-id="${r.id}">Fulfil</button>
         <input type="text" class="shop-reason" maxlength="200" placeholder="refund reason" aria-label="refund reason for order ${r.id}">
         <button type="button" class="small danger shop-refund" data-id="${r.id}">Refund</button></td>` : r.status !== 'refunded' ? h`<td><button type="button" class="small shop-refund" data-id="${r.id}">Refund</button></td>` : h`<td></td>`}
     </tr>`;
     const itemRow = (i: ShopItemView) => h`<tr class="shop-item${i.available ? '' : ' shop-unavailable'}" data-id="${i.id}">
-      <td><input name="id" value="${i.id}" pattern="${ID_PATTERN}" required size="12"></td>
-      <td><input name="name" value="${i.name}" required size="16"></td>
-      <td><input name="category" value="${i.category}" size="8"></td>
-      <td><input name="cost" type="number" min="0" value="${i.cost}" class="shop-num"></td>
-      <td><input name="effect" value="${i.effect}" list="shop-effects" size="10"></td>
-      <td><input name="params" value="${JSON.stringify(i.params)}" size="18"></td>
-      <td><input name="stock" type="number" min="0" value="${i.stock ?? ''}" class="shop-num" title="empty: unlimited">${i.remaining !== undefined ? h` <small>${i.remaining} left</small>` : ''}</td>
-      <td><input name="perUserLimit" type="number" min="1" value="${i.perUserLimit ?? ''}" class="shop-num"></td>
-      <td><input name="cooldown" type="number" min="0" value="${i.cooldown ?? ''}" class="shop-num"></td>
-      <td><input name="maxPerPurchase" type="number" min="1" max="100" value="${i.maxPerPurchase}" class="shop-num"></td>
-      <td><input name="roles" value="${i.roles.join(', ')}" size="12"></td>
-      <td><input name="enabled" type="checkbox"${i.enabled ? h` checked` : ''}></td>
-      <td><input name="description" value="${i.description}" size="24"></td>
+      <td><input name="id" aria-label="Id of ${i.id}" value="${i.id}" pattern="${ID_PATTERN}" required size="12"></td>
+      <td><input name="name" aria-label="Name of ${i.id}" value="${i.name}" required size="16"></td>
+      <td><input name="category" aria-label="Category of ${i.id}" value="${i.category}" size="8"></td>
+      <td><input name="cost" aria-label="Cost of ${i.id}" type="number" min="0" value="${i.cost}" class="shop-num"></td>
+      <td><input name="effect" aria-label="Effect of ${i.id}" value="${i.effect}" list="shop-effects" size="10"></td>
+      <td><input name="params" aria-label="Params (JSON) of ${i.id}" value="${JSON.stringify(i.params)}" size="18"></td>
+      <td><input name="stock" aria-label="Stock of ${i.id}" type="number" min="0" value="${i.stock ?? ''}" class="shop-num" title="empty: unlimited">${i.remaining !== undefined ? h` <small>${i.remaining} left</small>` : ''}</td>
+      <td><input name="perUserLimit" aria-label="Per viewer of ${i.id}" type="number" min="1" value="${i.perUserLimit ?? ''}" class="shop-num"></td>
+      <td><input name="cooldown" aria-label="Cooldown (s) of ${i.id}" type="number" min="0" value="${i.cooldown ?? ''}" class="shop-num"></td>
+      <td><input name="maxPerPurchase" aria-label="Max / buy of ${i.id}" type="number" min="1" max="100" value="${i.maxPerPurchase}" class="shop-num"></td>
+      <td><input name="roles" aria-label="Roles of ${i.id}" value="${i.roles.join(', ')}" size="12"></td>
+      <td><input name="enabled" aria-label="On of ${i.id}" type="checkbox"${i.enabled ? h` checked` : ''}></td>
+      <td><input name="description" aria-label="Description of ${i.id}" value="${i.description}" size="24"></td>
       <td class="shop-state">${i.available ? 'on sale' : i.unavailableReason ?? ''}</td>
       <td><button type="button" class="small shop-remove" title="Remove this item (then save)">✕</button></td>
     </tr>`;
@@ -262,7 +272,7 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
   ${problems.length ? h`<div class="note bad shop-problems"><strong>Items that cannot be sold:</strong><ul>${problems.map((p) => h`<li>${p.message}</li>`)}</ul></div>` : ''}
   <section class="card shop-stats">
     <h2>Sales</h2>
-    <p class="shop-totals">${stats.totals.orders} orders · ${fmt(stats.totals.tokens)} spent · <span id="shop-pending-count">${stats.totals.pending}</span> waiting · ${stats.totals.refunded} refunded</p>
+    <p class="shop-totals" aria-live="polite"><span id="shop-orders-count">${stats.totals.orders}</span> orders · <span id="shop-tokens">${fmt(stats.totals.tokens)}</span> spent · <span id="shop-pending-count">${stats.totals.pending}</span> waiting · <span id="shop-refunded-count">${stats.totals.refunded}</span> refunded</p>
     <div class="shop-chart"><canvas id="shop-chart" aria-label="Tokens spent per day, last 14 days" data-days="${JSON.stringify(stats.days)}" data-currency="${economy.currency.name}"></canvas></div>
     ${stats.items.length ? h`<div class="table-wrap"><table class="shop-top"><thead><tr><th>Item</th><th>Orders</th><th>Units</th><th>Tokens</th></tr></thead><tbody>${stats.items.map((s) => h`<tr><td>${s.reward}</td><td>${s.orders}</td><td>${s.units}</td><td>${s.tokens}</td></tr>`)}</tbody></table></div>` : ''}
   </section>
@@ -270,10 +280,10 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
     <h2>Redemption queue</h2>
     <p id="shop-message" class="shop-message" role="status"></p>
     ${pending.length
-      ? h`<div class="table-wrap"><table id="shop-pending"><thead><tr><th>Order</th><th>When (UTC)</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${pending.map((r) => row(r, true))}</tbody></table></div>`
+      ? h`<div class="table-wrap"><table id="shop-pending" class="cards"><thead><tr><th>Order</th><th>When</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${pending.map((r) => row(r, true))}</tbody></table></div>`
       : h`<p id="shop-pending" class="shop-empty">Nothing waiting. Orders for items with the <code>manual</code> effect appear here.</p>`}
     <details><summary>Recent orders</summary>
-      <div class="table-wrap"><table id="shop-recent"><thead><tr><th>Order</th><th>When (UTC)</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${recent.map((r) => row(r, false))}</tbody></table></div>
+      <div class="table-wrap"><table id="shop-recent" class="cards"><thead><tr><th>Order</th><th>When</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${recent.map((r) => row(r, false))}</tbody></table></div>
     </details>
   </section>
   <section class="card shop-catalog">
@@ -284,6 +294,13 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
     <datalist id="shop-effects">${effects.map((e) => h`<option value="${e.name}">${e.provider}: ${e.description}</option>`)}</datalist>
     <p class="actions"><button type="button" id="shop-add">Add item</button> <button type="button" id="shop-save" class="primary">Save catalog</button></p>
     <ul id="shop-issues" class="shop-issues"></ul>
+    <details class="shop-import">
+      <summary>Import a catalog as JSON</summary>
+      <label for="shop-import-text">The catalog: <code>{"cookie": {"name": "Cookie", "cost": 10, "effect": "none"}}</code> (or <code>{"items": {…}}</code>); it replaces the catalog</label>
+      <textarea id="shop-import-text" rows="8" spellcheck="false" aria-describedby="shop-import-error"></textarea>
+      <p id="shop-import-error" class="field-error" role="alert" hidden></p>
+      <p class="actions"><button type="button" id="shop-import">Import and save</button></p>
+    </details>
   </section>
   <section class="card shop-effects">
     <h2>Effects</h2>

@@ -76,12 +76,22 @@ describe('command router', () => {
 
   it('applies the per-user cooldown from the bot settings, and not to moderators', async () => {
     expect(await t.ask('alice', '!echo 1')).to.equal('1');
-    expect(await t.repliesTo('alice', '!echo 2')).to.deep.equal([]);
+    // Told once per cooldown how long to wait (silence reads as a broken bot), then silence.
+    await clock.advance(1000);
+    expect(await t.repliesTo('alice', '!echo 2')).to.deep.equal(['@alice wait 2 s before !echo again']);
+    expect(await t.repliesTo('alice', '!echo 2b')).to.deep.equal([]);
     expect(await t.ask('bob', '!echo 3')).to.equal('3');
     await clock.advance(3000);
     expect(await t.ask('alice', '!echo 4')).to.equal('4');
     expect(await t.ask({ login: 'amod', roles: ['moderator'] }, '!echo 5')).to.equal('5');
     expect(await t.ask({ login: 'amod', roles: ['moderator'] }, '!echo 6')).to.equal('6');
+  });
+
+  it('stays silent on a cooldown when bot.cooldownReply is false', async () => {
+    await t.stop();
+    t = await startTestBot({ plugins: ['chatlog'], pluginPaths: [helperDir()], clock, config: { bot: { cooldownReply: false } } });
+    expect(await t.ask('alice', '!echo 1')).to.equal('1');
+    expect(await t.repliesTo('alice', '!echo 2')).to.deep.equal([]);
   });
 
   it('ignores a viewer flooding commands (8 per 10 s), but not moderators', async () => {

@@ -4,12 +4,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../../../test/support/chromium.ts';
 import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-artifacts');
 const PASSWORD = 'correct horse battery staple';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('custom commands page in a browser', function () {
   this.timeout(60_000);
@@ -18,7 +18,8 @@ describe('custom commands page in a browser', function () {
   let page: Page;
   const errors: string[] = [];
 
-  before(async () => {
+  before(async function () {
+    browser = await launchChromium(this);
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestBot({
       plugins: ['dashboard', 'commands'],
@@ -29,7 +30,6 @@ describe('custom commands page in a browser', function () {
       },
     });
     const url = t.service('dashboard').url ?? '';
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

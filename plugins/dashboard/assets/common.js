@@ -39,10 +39,99 @@
     return e;
   }
 
+  // One date and number format for every page: the browser's language and time zone, with relative times.
+  const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const numFmt = new Intl.NumberFormat();
+  const relFmt = typeof Intl.RelativeTimeFormat === 'function' ? new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }) : null;
+
+  function fmtNumber(n) {
+    const v = Number(n);
+    return Number.isFinite(v) ? numFmt.format(v) : String(n);
+  }
+
+  function fmtRelative(ms, now) {
+    const diff = (Number(ms) - (now || Date.now())) / 1000;
+    if (!relFmt) return '';
+    const abs = Math.abs(diff);
+    if (abs < 45) return relFmt.format(Math.round(diff), 'second');
+    if (abs < 2700) return relFmt.format(Math.round(diff / 60), 'minute');
+    if (abs < 79200) return relFmt.format(Math.round(diff / 3600), 'hour');
+    return relFmt.format(Math.round(diff / 86400), 'day');
+  }
+
+  /** A moment in the viewer's time zone, with how long ago: "6 Dec 2026, 09:14 (3 minutes ago)". */
   function fmtTime(ms) {
     const n = Number(ms);
     if (!Number.isFinite(n) || n <= 0) return '—';
-    return new Date(n).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+    const rel = fmtRelative(n);
+    return dateFmt.format(new Date(n)) + (rel ? ' (' + rel + ')' : '');
+  }
+
+  /** Every <time datetime> the server printed, in local time with a relative part (kept fresh). */
+  function localizeTimes(root) {
+    for (const t of (root || document).querySelectorAll('time[datetime]')) {
+      const ms = Date.parse(t.getAttribute('datetime') || '');
+      if (!Number.isFinite(ms)) continue;
+      if (!t.title) t.title = new Date(ms).toISOString();
+      t.textContent = fmtTime(ms);
+    }
+  }
+
+  // Forms the server sent back refused: focus goes to the first field in error (the summary says the rest),
+  // and a field's error goes away as soon as it is edited.
+  function focusFirstError() {
+    const summary = document.querySelector('[data-error-summary]');
+    if (!summary) return;
+    const form = summary.closest('form');
+    const first = form ? form.querySelector('[aria-invalid="true"]') : null;
+    (first || summary).focus();
+  }
+  document.addEventListener('input', (ev) => {
+    const field = ev.target instanceof window.Element ? ev.target.closest('.field.has-error') : null;
+    if (!field) return;
+    field.classList.remove('has-error');
+    for (const i of field.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+    for (const e of field.querySelectorAll('.field-error')) e.hidden = true;
+  });
+
+  // The phone's collapsible navigation.
+  function navToggle() {
+    const button = document.getElementById('nav-toggle');
+    const nav = document.getElementById('main-nav');
+    if (!button || !nav) return;
+    document.body.classList.add('nav-collapsible');
+    button.hidden = false;
+    button.addEventListener('click', () => {
+      const open = button.getAttribute('aria-expanded') !== 'true';
+      button.setAttribute('aria-expanded', open ? 'true' : 'false');
+      nav.classList.toggle('open', open);
+    });
+  }
+
+  // Dark mode follows the system unless the toggle chose (kept in this browser only).
+  function themeToggle() {
+    const button = document.getElementById('theme-toggle');
+    if (!button) return;
+    button.hidden = false;
+    const dark = () => {
+      const chosen = document.documentElement.dataset.theme;
+      return chosen ? chosen === 'dark' : window.matchMedia('(prefers-color-scheme: dark)').matches;
+    };
+    const show = () => {
+      button.setAttribute('aria-pressed', dark() ? 'true' : 'false');
+      button.textContent = dark() ? 'Light mode' : 'Dark mode';
+    };
+    button.addEventListener('click', () => {
+      const next = dark() ? 'light' : 'dark';
+      document.documentElement.dataset.theme = next;
+      try {
+        window.localStorage.setItem('bakebot-theme', next);
+      } catch {
+        // private mode: the choice lasts for this page
+      }
+      show();
+    });
+    show();
   }
 
   function fmtDuration(seconds) {
@@ -127,7 +216,14 @@
     es.addEventListener('error', () => document.body.classList.remove('live'));
   }
 
-  window.BakeBot = { on, api, el, csrf, fmtTime, fmtDuration, setText };
+  window.BakeBot = { on, api, el, csrf, fmtTime, fmtDuration, fmtNumber, fmtRelative, localizeTimes, setText };
   // Page scripts load after this one (defer keeps order) and register their handlers first.
   document.addEventListener('DOMContentLoaded', connect);
+  document.addEventListener('DOMContentLoaded', () => {
+    localizeTimes();
+    window.setInterval(() => localizeTimes(), 30000);
+    focusFirstError();
+    navToggle();
+    themeToggle();
+  });
 })();

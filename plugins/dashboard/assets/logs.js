@@ -7,6 +7,31 @@
   const LEVELS = ['debug', 'info', 'warn', 'error'];
   const MAX = 500;
 
+  // The time filters are in this browser's time zone: sent as milliseconds, shown back as local times.
+  function localInput(ms) {
+    const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
+    return d.toISOString().slice(0, 16);
+  }
+  const filters = doc.getElementById('log-filters');
+  if (filters) {
+    for (const input of filters.querySelectorAll('input[type="datetime-local"]')) {
+      const sent = input.dataset.time || '';
+      if (/^\d+$/.test(sent)) input.value = localInput(Number(sent));
+    }
+    filters.addEventListener('submit', () => {
+      for (const input of filters.querySelectorAll('input[type="datetime-local"]')) {
+        const ms = input.value ? new Date(input.value).getTime() : NaN;
+        if (!Number.isFinite(ms)) continue;
+        const hidden = doc.createElement('input');
+        hidden.type = 'hidden';
+        hidden.name = input.name;
+        hidden.value = String(ms);
+        input.removeAttribute('name');
+        filters.append(hidden);
+      }
+    });
+  }
+
   function prepend(list, li) {
     list.insertBefore(li, list.firstChild);
     while (list.children.length > MAX) list.lastChild.remove();

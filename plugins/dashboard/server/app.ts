@@ -25,6 +25,7 @@ import { homeRoutes } from './routes/home.ts';
 import { loginRoutes } from './routes/login.ts';
 import { logsRoutes } from './routes/logs.ts';
 import { pluginsRoutes } from './routes/plugins.ts';
+import { commandsRoutes } from './routes/commands.ts';
 import { securityRoutes } from './routes/security.ts';
 import { setupRoutes } from './routes/setup.ts';
 
@@ -188,6 +189,7 @@ export function createApp(d: Deps, o: AppOptions): Koa {
   loginRoutes(router, d);
   homeRoutes(router, d);
   pluginsRoutes(router, d);
+  commandsRoutes(router, d);
   setupRoutes(router, d);
   logsRoutes(router, d);
   chatRoutes(router, d);

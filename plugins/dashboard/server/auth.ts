@@ -123,11 +123,18 @@ export class Auth {
     return !!this.env.DASHBOARD_PASSWORD;
   }
 
-  /** Makes sure there is a password; returns it when it was just generated (to be shown once). */
+  /**
+   * Makes sure there is a password; returns it when it was generated and no one has logged in with it yet
+   * (to be printed on the terminal at every start until then: a first start whose port was taken, or whose
+   * terminal was closed, must not lock the streamer out). Kept in the secrets file (0600) until the first
+   * login or password change.
+   */
   async ensurePassword(): Promise<string | undefined> {
-    if (this.passwordFromEnv || (await this.secret('password_hash'))) return undefined;
+    if (this.passwordFromEnv) return undefined;
+    if (await this.secret('password_hash')) return this.secret('unused_password');
     const password = randomBytes(12).toString('base64url');
     await this.setSecret('password_hash', await hashPassword(password));
+    await this.setSecret('unused_password', password);
     return password;
   }
 
@@ -135,11 +142,19 @@ export class Auth {
     const fromEnv = this.env.DASHBOARD_PASSWORD;
     if (fromEnv) return sameSecret(password, fromEnv);
     const stored = await this.secret('password_hash');
-    return !!stored && (await verifyPassword(password, stored));
+    const ok = !!stored && (await verifyPassword(password, stored));
+    if (ok) await this.forgetUnusedPassword();
+    return ok;
   }
 
   async changePassword(password: string): Promise<void> {
     await this.setSecret('password_hash', await hashPassword(password));
+    await this.forgetUnusedPassword();
+  }
+
+  /** Someone got in: the generated password is no longer kept in clear or printed. */
+  private async forgetUnusedPassword(): Promise<void> {
+    await this.secrets.run("DELETE FROM settings WHERE key = 'unused_password'");
   }
 
   // ------------------------------------------------------------ API tokens

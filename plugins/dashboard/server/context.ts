@@ -144,6 +144,7 @@ export function isApiPath(p: string): boolean {
 export const BUILTIN_NAV = [
   { title: 'Dashboard', href: '/', order: 10 },
   { title: 'Plugins', href: '/plugins', order: 20 },
+  { title: 'Commands', href: '/commands', order: 25 },
   { title: 'Logs', href: '/logs', order: 40 },
   { title: 'Test chat', href: '/chat', order: 50 },
   { title: 'Setup', href: '/setup', order: 60 },
@@ -166,9 +167,12 @@ export function describeStatus(s: BotStatus): { label: string; tone: StatusSnaps
 
 /** Renders a dashboard page: the layout's navigation, flash messages and CSRF token come with it. */
 export async function page(d: Deps, ctx: Context, template: string, locals: Record<string, unknown> = {}): Promise<void> {
-  const nav = [...BUILTIN_NAV.map((n) => ({ ...n, owner: 'dashboard' })), ...d.registry.nav().map((r) => ({ ...r.item, order: r.item.order ?? 100, owner: r.owner }))]
+  const entries = [...BUILTIN_NAV.map((n) => ({ ...n, owner: 'dashboard' })), ...d.registry.nav().map((r) => ({ ...r.item, order: r.item.order ?? 100, owner: r.owner }))];
+  // /commands/custom is its own entry: the Commands entry is not current there too.
+  const navHrefs = new Set(entries.map((n) => n.href));
+  const nav = entries
     .sort((a, b) => a.order - b.order)
-    .map((n) => ({ title: n.title, href: n.href, current: n.href === '/' ? ctx.path === '/' : ctx.path === n.href || ctx.path.startsWith(`${n.href}/`) }));
+    .map((n) => ({ title: n.title, href: n.href, current: n.href === '/' ? ctx.path === '/' : ctx.path === n.href || (ctx.path.startsWith(`${n.href}/`) && !navHrefs.has(ctx.path)) }));
   const st = state(ctx);
   await ctx.render(template, {
     nav,

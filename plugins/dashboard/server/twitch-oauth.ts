@@ -42,6 +42,8 @@ export interface TokenCheck {
   readonly expiresIn?: number;
   readonly missingScopes?: readonly string[];
   readonly error?: string;
+  /** Twitch could not be reached (network, DNS, timeout): the token was not judged. */
+  readonly unreachable?: boolean;
 }
 
 export class TwitchAuthError extends Error {
@@ -135,7 +137,7 @@ export class TwitchOAuth {
     try {
       ({ status, body } = await call(`${this.authBase}/oauth2/validate`, { headers: { authorization: `OAuth ${accessToken.replace(/^oauth:/i, '')}` } }));
     } catch (err) {
-      return { ok: false, checkedAt, source, error: (err as Error).message };
+      return { ok: false, checkedAt, source, error: (err as Error).message, unreachable: true };
     }
     if (status !== 200) {
       return { ok: false, checkedAt, source, error: status === 401 ? 'Twitch says the token is invalid or expired' : `Twitch answered ${status}: ${str(body.message) || 'unexpected answer'}` };

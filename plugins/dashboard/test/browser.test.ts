@@ -6,7 +6,8 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from '../../../test/support/chromium.ts';
 import { startFakeTwitch, type FakeTwitch } from '../../../test/support/fake-twitch.ts';
 import { eventually, startTestBot, type TestBot } from '../../../test/support/kit.ts';
 import { Client, FAKE_GRANT, startFakeTwitchAuth, type FakeTwitchAuth } from './helpers.ts';
@@ -22,7 +23,6 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(HERE, '../../../test-artifacts');
 const FIXTURES = path.join(HERE, 'fixtures');
 const PASSWORD = 'correct horse battery staple';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 // Pages answered 4xx on purpose (a refused setting, a wrong password) show up as failed loads.
 const EXPECTED_ERROR = /^Failed to load resource: the server responded with a status of 4\d\d/;
 const PAGES = [
@@ -89,7 +89,8 @@ describe('dashboard in a browser', function () {
     return (await page.locator('#transcript li.bot .text').last().textContent()) ?? '';
   }
 
-  before(async () => {
+  before(async function () {
+    browser = await launchChromium(this);
     mkdirSync(ARTIFACTS, { recursive: true });
     auth = await startFakeTwitchAuth();
     twitch = await startFakeTwitch();
@@ -107,7 +108,6 @@ describe('dashboard in a browser', function () {
     // A config file with comments, as a streamer would have (the kit writes one without).
     const yaml = readFileSync(t.configFile, 'utf8');
     writeFileSync(t.configFile, `# BakeBot test config: this comment must survive a save from the dashboard.\n${yaml.replace(/^ {2}quotes:\n/m, '  quotes:\n    # Quotes settings: and so must this one.\n')}`);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(10_000);
     page = await context.newPage();

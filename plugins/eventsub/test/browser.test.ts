@@ -4,7 +4,8 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../../../test/support/chromium.ts';
 import { type FakeEventSub } from '../../../test/support/fake-eventsub.ts';
 import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
 import { balance, CLIENT_ID, SETTINGS, startFake, STREAMER, TOKEN, until, stopFake } from './helpers.ts';
@@ -12,7 +13,6 @@ import { balance, CLIENT_ID, SETTINGS, startFake, STREAMER, TOKEN, until, stopFa
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(HERE, '../../../test-artifacts');
 const PASSWORD = 'correct horse battery staple';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('eventsub page in a browser', function () {
   this.timeout(40_000);
@@ -22,7 +22,8 @@ describe('eventsub page in a browser', function () {
   let page: Page;
   const consoleErrors: string[] = [];
 
-  before(async () => {
+  before(async function () {
+    browser = await launchChromium(this);
     mkdirSync(ARTIFACTS, { recursive: true });
     fake = await startFake();
     t = await startTestBot({
@@ -31,7 +32,6 @@ describe('eventsub page in a browser', function () {
       env: { DASHBOARD_PASSWORD: PASSWORD, TWITCH_BROADCASTER_TOKEN: TOKEN, TWITCH_CLIENT_ID: CLIENT_ID },
     });
     await until(() => fake.enabled().length === 7, 'the subscriptions');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
@@ -84,14 +84,14 @@ describe('eventsub broadcaster login in a browser', function () {
   let t: TestBot;
   let browser: Browser;
 
-  before(async () => {
+  before(async function () {
+    browser = await launchChromium(this);
     fake = await startFake();
     t = await startTestBot({
       plugins: ['economy', 'dashboard', 'eventsub'],
       config: { bot: { channels: ['streamer'] }, plugins: { dashboard: { port: 0 }, eventsub: { follow: SETTINGS.follow } } },
       env: { DASHBOARD_PASSWORD: PASSWORD, TWITCH_CLIENT_ID: CLIENT_ID, TWITCH_AUTH_URL: `http://127.0.0.1:${fake.port}` },
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });
 
   after(async () => {

@@ -7,7 +7,8 @@ import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from '../../../test/support/chromium.ts';
 import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
 import type { OverlaysService } from '../service.ts';
 
@@ -17,7 +18,6 @@ declare function getComputedStyle(e: unknown): { backgroundColor: string };
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(HERE, '../../../test-artifacts');
 const PASSWORD = 'correct horse battery staple';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** What each overlay shows for its test event. */
 const TEST_TEXT: Record<string, string> = {
@@ -60,7 +60,8 @@ describe('overlays in a browser', function () {
     await p.screenshot({ path: path.join(ARTIFACTS, `overlay-${name}.png`), omitBackground: true });
   }
 
-  before(async () => {
+  before(async function () {
+    browser = await launchChromium(this);
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestBot({
       plugins: ['economy', 'shop', 'dashboard', 'overlays'],
@@ -70,7 +71,6 @@ describe('overlays in a browser', function () {
     });
     overlays = t.service('overlays');
     dashboardUrl = t.service('dashboard').url ?? '';
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
     obs = await browser.newContext({ viewport: { width: 900, height: 360 } });
     const adminContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     admin = await adminContext.newPage();

@@ -3,7 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../../../test/support/chromium.ts';
 import { PROJECT_ROOT } from '../../../core/bot.ts';
 import { PASSWORD, startShop, type ShopBot } from './helpers.ts';
 
@@ -24,11 +25,8 @@ describe('shop: the Shop page in a browser', function () {
   let page: Page;
   let problems: string[];
 
-  before(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+  before(async function () {
+    browser = await launchChromium(this);
   });
   after(async () => {
     await browser?.close();

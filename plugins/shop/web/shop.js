@@ -72,6 +72,7 @@
     }
     if (button.id === 'shop-add') return addItem();
     if (button.id === 'shop-save') return save();
+    if (button.id === 'shop-import') return importJson();
     if (button.classList.contains('shop-remove')) {
       const row = button.closest('tr');
       if (row) row.remove();
@@ -102,13 +103,13 @@
     const tr = B.el(
       'tr',
       { 'data-id': r.id, class: 'shop-pending' },
-      B.el('td', {}, '#' + r.id),
-      B.el('td', {}, new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 16)),
-      B.el('td', {}, r.username),
-      B.el('td', {}, (r.quantity > 1 ? r.quantity + '× ' : '') + r.reward),
-      B.el('td', {}, String(r.cost)),
-      B.el('td', { class: 'shop-input' }, r.input),
-      B.el('td', {}, r.status),
+      B.el('td', { 'data-label': 'Order' }, '#' + r.id),
+      B.el('td', { 'data-label': 'When' }, B.el('time', { datetime: new Date(r.createdAt).toISOString() }, B.fmtTime(r.createdAt))),
+      B.el('td', { 'data-label': 'Viewer' }, r.username),
+      B.el('td', { 'data-label': 'Item' }, (r.quantity > 1 ? r.quantity + '× ' : '') + r.reward),
+      B.el('td', { 'data-label': 'Paid' }, B.fmtNumber(r.cost)),
+      B.el('td', { class: 'shop-input', 'data-label': 'Note' }, r.input),
+      B.el('td', { class: 'shop-status', 'data-label': 'Status' }, r.status),
       B.el(
         'td',
         { class: 'shop-actions' },
@@ -122,11 +123,30 @@
     body.prepend(tr);
   }
 
+  // The totals line follows every order change (asked again, at most one request at a time).
+  let summaryBusy = false;
+  async function refreshSummary() {
+    if (summaryBusy) return;
+    summaryBusy = true;
+    try {
+      const s = await B.api('GET', '/api/shop/summary');
+      B.setText('shop-orders-count', B.fmtNumber(s.totals.orders));
+      B.setText('shop-tokens', s.tokensText);
+      B.setText('shop-pending-count', B.fmtNumber(s.totals.pending));
+      B.setText('shop-refunded-count', B.fmtNumber(s.totals.refunded));
+    } catch {
+      // the next event tries again
+    } finally {
+      summaryBusy = false;
+    }
+  }
+
   B.on('ext', (ev) => {
     if (!ev || ev.plugin !== 'shop' || ev.event !== 'redemption') return;
     const r = ev.data;
     if (r.status === 'pending') addRow(r);
     showRedemption(r);
+    void refreshSummary();
   });
 
   // ---- the catalog editor
@@ -230,8 +250,45 @@
     }
   }
 
-  async function save() {
-    const { items, problems } = collect();
+  /** Where a JSON.parse error is, as "line L, column C" (V8 reports a position, or the line itself). */
+  function whereIn(text, err) {
+    const m = /line (\d+) column (\d+)/.exec(err.message);
+    if (m) return 'line ' + m[1] + ', column ' + m[2];
+    const p = /position (\d+)/.exec(err.message);
+    if (!p) return '';
+    const before = text.slice(0, Number(p[1])).split('\n');
+    return 'line ' + before.length + ', column ' + (before[before.length - 1].length + 1);
+  }
+
+  function importJson() {
+    const area = document.getElementById('shop-import-text');
+    const error = document.getElementById('shop-import-error');
+    if (!area || !error) return;
+    const text = area.value;
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      const where = whereIn(text, err);
+      error.textContent = 'Not valid JSON' + (where ? ' at ' + where : '') + ': ' + err.message;
+      error.hidden = false;
+      area.setAttribute('aria-invalid', 'true');
+      area.focus();
+      return;
+    }
+    error.hidden = true;
+    area.removeAttribute('aria-invalid');
+    const items = parsed && typeof parsed === 'object' && parsed.items && typeof parsed.items === 'object' ? parsed.items : parsed;
+    if (!items || typeof items !== 'object' || Array.isArray(items)) {
+      error.textContent = 'The catalog is an object of items by id, like {"cookie": {"name": "Cookie", "cost": 10}}.';
+      error.hidden = false;
+      return;
+    }
+    return save(items);
+  }
+
+  async function save(imported) {
+    const { items, problems } = imported ? { items: imported, problems: [] } : collect();
     if (problems.length) {
       showIssues(problems);
       return;

@@ -32,9 +32,10 @@ function int(v: unknown, fallback: number, min: number, max: number): number {
 
 /** A settings save the host refused: 400 with the issues by field in `details.issues`. */
 /** A save the host refused: 400 CONFIG_INVALID with each issue (path, message) and the form's fields; the file is unchanged. */
-function settingsRejected(result: { fields: Record<string, string>; other: string[]; issues: readonly ConfigIssue[] }) {
+function settingsRejected(result: { fields: Record<string, string>; other: string[]; issues: readonly ConfigIssue[]; code?: string }) {
   const message = [...Object.entries(result.fields).map(([k, v]) => `${k} ${v}`), ...result.other].join('; ');
-  return httpError(400, message || 'the settings are invalid', 'CONFIG_INVALID', {
+  // RELOAD_FAILED: valid settings that did not start (the file was put back); CONFIG_INVALID otherwise.
+  return httpError(400, message || 'the settings are invalid', result.code ?? 'CONFIG_INVALID', {
     issues: result.issues.map((i) => ({ path: i.path, message: i.message })),
     fields: result.fields,
     other: result.other,

@@ -1,23 +1,14 @@
 // The Dashboard page: bot status, start/stop of Twitch chat, every plugin with its state and a switch,
 // the charts, and panels other plugins added. Plus the live event stream every page listens to.
 import type Router from '@koa/router';
-import { flash, page, pluginRows, seeOther, type Deps } from '../context.ts';
+import { flash, httpError, page, pluginRows, seeOther, type Deps } from '../context.ts';
 import { TOPICS, type Topic } from '../events.ts';
 import { escapeHtml } from '../render.ts';
 
 export function homeRoutes(router: Router, d: Deps): void {
   router.get('/', async (ctx) => {
     const panels: { id: string; title: string; owner: string; html: string }[] = [];
-    for (const p of d.registry.panels()) {
-      let body: string;
-      try {
-        body = await d.content.render(await p.item.render(), {});
-      } catch (err) {
-        d.ctx.log.warn(`dashboard panel ${p.item.id} of ${p.owner} failed: ${(err as Error).message}`);
-        body = `<p class="note bad">This panel failed: ${escapeHtml((err as Error).message)}</p>`;
-      }
-      panels.push({ id: p.item.id, title: p.item.title, owner: p.owner, html: body });
-    }
+    for (const p of d.registry.panels()) panels.push({ id: p.item.id, title: p.item.title, owner: p.owner, html: await renderPanel(d, p) });
     await page(d, ctx, 'home', {
       title: 'Dashboard',
       plugins: pluginRows(d),
@@ -26,6 +17,14 @@ export function homeRoutes(router: Router, d: Deps): void {
       topics: 'status plugins ext',
       scripts: ['/assets/vendor/chart.umd.min.js', '/assets/charts.js', '/assets/home.js'],
     });
+  });
+
+  // One panel's body again, for home.js: a panel is redrawn when its plugin publishes an event (live counts).
+  router.get('/panels/:id', async (ctx) => {
+    const p = d.registry.panels().find((x) => x.item.id === ctx.params.id);
+    if (!p) throw httpError(404, `there is no panel "${ctx.params.id ?? ''}"`);
+    ctx.type = 'text/html';
+    ctx.body = await renderPanel(d, p);
   });
 
   router.post('/bot/start', async (ctx) => {
@@ -52,4 +51,13 @@ export function homeRoutes(router: Router, d: Deps): void {
       { topic: 'plugins', data: pluginRows(d) },
     ]);
   });
+}
+
+async function renderPanel(d: Deps, p: ReturnType<Deps['registry']['panels']>[number]): Promise<string> {
+  try {
+    return await d.content.render(await p.item.render(), {});
+  } catch (err) {
+    d.ctx.log.warn(`dashboard panel ${p.item.id} of ${p.owner} failed: ${(err as Error).message}`);
+    return `<p class="note bad">This panel failed: ${escapeHtml((err as Error).message)}</p>`;
+  }
 }

@@ -44,14 +44,15 @@ async function showPlugins(d: Deps, ctx: Context, rejected?: Rejected): Promise<
 }
 
 /** Saves one plugin's settings; returns the per-field problems when the host refuses them. */
-export async function savePluginSettings(d: Deps, name: string, values: Record<string, unknown>): Promise<{ ok: true } | { ok: false; fields: Record<string, string>; other: string[]; issues: readonly ConfigIssue[] }> {
+export async function savePluginSettings(d: Deps, name: string, values: Record<string, unknown>): Promise<{ ok: true } | { ok: false; fields: Record<string, string>; other: string[]; issues: readonly ConfigIssue[]; code?: string }> {
   const result = await d.ctx.host.saveConfig(name, values);
   d.pluginsChanged();
   if (result.ok) {
     d.ctx.log.info(`settings of plugin ${name} saved from the dashboard`);
     return { ok: true };
   }
-  return { ok: false, ...issuesByField(name, result.issues), issues: result.issues };
+  if (result.code) d.ctx.log.warn(`settings of plugin ${name} not saved: ${result.issues.map((i) => i.message).join('; ')}`);
+  return { ok: false, ...issuesByField(name, result.issues), issues: result.issues, code: result.code };
 }
 
 /** Turns a plugin on or off (and writes that to the config file). The dashboard cannot switch itself off. */

@@ -39,6 +39,8 @@ export function setupRoutes(router: Router, d: Deps): void {
       check: d.tokenCheck() ?? null,
       authBase: d.oauth.authBase,
       devicePending: !!w?.device && !w.token,
+      // After a pasted token was refused, its section stays open for the next try.
+      pasteOpen: ctx.query.paste === '1',
       channels: (w?.check?.login ? [w.check.login] : status.channels.length ? status.channels : d.ctx.bot.channels).join(', '),
       envToken: !!d.env.TWITCH_TOKEN,
       scripts: ['/assets/setup.js'],
@@ -118,14 +120,15 @@ export function setupRoutes(router: Router, d: Deps): void {
     const refreshToken = String(body.refreshToken ?? '').trim() || null;
     if (!/^[A-Za-z0-9]{10,100}$/.test(accessToken)) {
       flash(ctx, 'error', 'Paste the access token (letters and digits, with or without "oauth:").');
-      return seeOther(ctx, '/setup#manual');
+      return seeOther(ctx, '/setup?paste=1#manual');
     }
     const id = wizardId(ctx, d);
     const w = d.wizard.get(id);
     const check = await d.oauth.validate(accessToken, 'entered');
     if (!check.ok) {
-      flash(ctx, 'error', `That token does not work: ${check.error ?? 'unknown problem'}.`);
-      return seeOther(ctx, '/setup#manual');
+      // A network failure says nothing about the token: say so, instead of blaming it.
+      flash(ctx, 'error', check.unreachable ? `Could not reach Twitch to check the token (${check.error ?? 'no answer'}). Check the internet connection and try again; the token may be fine.` : `That token does not work: ${check.error ?? 'unknown problem'}.`);
+      return seeOther(ctx, '/setup?paste=1#manual');
     }
     const clientId = check.clientId || w?.clientId || (await storedClientId(d));
     d.wizard.set(id, {
