@@ -124,6 +124,7 @@ export async function connect(ctx: PluginContext<EventSubConfig>, who: Broadcast
     ctx.log.warn(`Twitch revoked the ${s.view.topic} subscription (${status}: ${why}); it is made again after the next token refresh, or when the plugin restarts`);
   });
   listener.onRepeat = (id, sub) => ctx.log.info(`dropped a repeated EventSub message ${id} (${byTwurple(sub)?.view.topic ?? 'unknown subscription'})`);
+  listener.onHandlerError = (msg) => ctx.log.error(msg);
 
   // Each handler reads the message id first: twurple calls it synchronously while the id is set.
   const on = (type: EventType, convert: (messageId: string | undefined) => BotEvent | null) => {

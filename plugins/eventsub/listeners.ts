@@ -1,12 +1,13 @@
-// twurple's listeners with one addition: twurple hands each notification's EventSub message id to
-// `_handleSingleEventPayload` but not to the event handler, and forgets the ids it saw after 10 minutes.
-// These subclasses note the id for the handler (which twurple calls synchronously from there) and report a
-// repeated id once, where twurple would drop it silently.
+// twurple's listeners with one change: twurple hands each notification's EventSub message id to
+// `_handleSingleEventPayload` but not to the event handler. These subclasses note the id for the handler (which
+// is called synchronously from there) and report a repeated id once, where twurple would drop it silently.
 import type { EventSubSubscription } from '@twurple/eventsub-base';
 import { EventSubMiddleware, type EventSubMiddlewareConfig } from '@twurple/eventsub-http';
 import { EventSubWsListener, type EventSubWsConfig } from '@twurple/eventsub-ws';
 
 export interface MessageIds {
+  /** Called when a handler's promise rejects (twurple would log it through its own logger). */
+  onHandlerError: (msg: string) => void;
   /** The message id of the notification being handled right now (read it first thing in a handler). */
   readonly current: string | undefined;
   /** Called for a message id seen before in this process; the notification is dropped. */
@@ -27,38 +28,44 @@ class Recent {
   }
 }
 
+/**
+ * Hands a notification to its subscription's handler with its message id noted. twurple's own dedupe is left
+ * out: it keeps each id with a ten-minute timer of its own (which holds a process open), and `Recent` above
+ * already drops an id seen in this process (the plugin's table drops one seen before a restart).
+ */
+function deliver(ids: MessageIds & { current: string | undefined }, recent: Recent, subscription: EventSubSubscription, payload: Record<string, unknown>, messageId: string): void {
+  if (recent.seen(messageId)) return ids.onRepeat(messageId, subscription);
+  ids.current = messageId;
+  try {
+    const handled = (subscription as unknown as { _handleData(body: Record<string, unknown>): Promise<void> })._handleData(payload);
+    handled.catch((err: unknown) => ids.onHandlerError(`an EventSub handler failed for subscription ${subscription.id}: ${(err as Error)?.message ?? String(err)}`));
+  } finally {
+    ids.current = undefined;
+  }
+}
+
 export class CapturingWsListener extends EventSubWsListener implements MessageIds {
   current: string | undefined;
   onRepeat: MessageIds['onRepeat'] = () => undefined;
+  onHandlerError: (msg: string) => void = () => undefined;
   private readonly recent = new Recent();
   constructor(config: EventSubWsConfig) {
     super(config);
   }
   override _handleSingleEventPayload(subscription: EventSubSubscription, payload: Record<string, unknown>, messageId: string): void {
-    if (this.recent.seen(messageId)) return this.onRepeat(messageId, subscription);
-    this.current = messageId;
-    try {
-      super._handleSingleEventPayload(subscription, payload, messageId);
-    } finally {
-      this.current = undefined;
-    }
+    deliver(this, this.recent, subscription, payload, messageId);
   }
 }
 
 export class CapturingMiddleware extends EventSubMiddleware implements MessageIds {
   current: string | undefined;
   onRepeat: MessageIds['onRepeat'] = () => undefined;
+  onHandlerError: (msg: string) => void = () => undefined;
   private readonly recent = new Recent();
   constructor(config: EventSubMiddlewareConfig) {
     super(config);
   }
   override _handleSingleEventPayload(subscription: EventSubSubscription, payload: Record<string, unknown>, messageId: string): void {
-    if (this.recent.seen(messageId)) return this.onRepeat(messageId, subscription);
-    this.current = messageId;
-    try {
-      super._handleSingleEventPayload(subscription, payload, messageId);
-    } finally {
-      this.current = undefined;
-    }
+    deliver(this, this.recent, subscription, payload, messageId);
   }
 }
