@@ -427,3 +427,6 @@ async function main(): Promise<void> {
 }
 
 await main();
+// The bare twurple EventSub listener (the storm's baseline) keeps a ten-minute timer per event id it saw:
+// the report is written, so end here instead of waiting for them.
+process.exit(0);

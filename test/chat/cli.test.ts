@@ -83,7 +83,7 @@ describe('command line', function () {
 
   it('npm run chat answers !help as a viewer, and mod commands after /as … --mod', async () => {
     const p = run('repl.ts', dir);
-    await waitForOutput(p, /BakeBot local chat/);
+    await waitForOutput(p, /Type messages as "viewer"/);
     p.stdin?.write('!help\n');
     await waitForOutput(p, /Commands: .*!quote/);
     expect(p.output()).to.not.match(/!delquote/);

@@ -86,6 +86,6 @@ describe('chat outbox on the bot\'s clock', () => {
     twitch.sink?.writable();
     await t.idle();
     expect(twitch.sent.map((s) => s.text)).to.deep.equal(['fresh']);
-    expect(t.bot.logs.recent().some((e) => /dropped a reply that waited 61 s/.test(e.msg))).to.equal(true);
+    expect(t.bot.logs.recent().some((e) => /gave up a reply: it waited 61 s to be sent/.test(e.msg) && e.data?.text === 'stale')).to.equal(true);
   });
 });

@@ -143,7 +143,8 @@ describe('Twitch chat', function () {
     fake.say(CHANNEL, { login: 'bob', text: '!slow b' });
     fake.say(CHANNEL, { login: 'bob', text: '!ping done' });
     await waitUntil(() => delivered(fake).includes('pong done'));
-    expect(delivered(fake)).to.deep.equal(['pong 1', 'modpong', 'slow a', 'pong done']);
+    // The second !slow within its cooldown gets the one "wait" reply, threaded to bob (bot.cooldownReply).
+    expect(delivered(fake)).to.deep.equal(['pong 1', 'modpong', 'slow a', '@bob wait 30 s before !slow again', 'pong done']);
     // The fake clock moves past bob's cooldown.
     await (t.clock as FakeClock).advance(31_000);
     fake.say(CHANNEL, { login: 'bob', text: '!slow c' });

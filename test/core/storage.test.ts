@@ -297,7 +297,7 @@ describe('core: storage', () => {
 
     // Per-user command cooldown; moderators skip it.
     expect(await t.ask('carol', '!cd')).to.equal('cd ran');
-    expect(await t.repliesTo('carol', '!cd')).to.deep.equal([]);
+    expect(await t.repliesTo('carol', '!cd')).to.deep.equal(['@carol wait 10 s before !cd again']);
     expect(await t.ask({ login: 'mod', roles: ['moderator'] }, '!cd')).to.equal('cd ran');
     expect(await t.ask({ login: 'mod', roles: ['moderator'] }, '!cd')).to.equal('cd ran');
     await clock.advance(10_000);

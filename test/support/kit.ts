@@ -144,6 +144,11 @@ export class TestBot {
   /** For BAKEBOT_TRACE_LEAKS: resources created after this were created while the bot ran. */
   private readonly mark = resourceMark();
 
+  /** For a bot whose start failed: not running, so not one to wait for or check. */
+  forget(): void {
+    live.delete(this);
+  }
+
   constructor(readonly bot: Bot, readonly dir: string, readonly clock: Clock, before = resourceCounts()) {
     this.before = before;
     this.sharedStart = live.size > 0;
@@ -330,6 +335,12 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   });
   // Listening from before the start: what the bot sends while starting (confirmations a crash kept) counts.
   const t = new TestBot(bot, dir, clock, before);
-  await bot.start();
+  try {
+    await bot.start();
+  } catch (err) {
+    // A bot that never started is not running: left in the set, it would stop later bots' leftover checks.
+    t.forget();
+    throw err;
+  }
   return t;
 }

@@ -323,7 +323,7 @@ describe('economy: chat commands', function () {
     s = await start({}, { bot: { commandCooldown: 3 } });
     const { t, clock } = s;
     expect(await t.ask('alice', '!balance')).to.match(/you have 0 tokens/);
-    expect(await t.repliesTo('alice', '!balance')).to.deep.equal([]);
+    expect(await t.repliesTo('alice', '!balance')).to.deep.equal(['@alice wait 3 s before !balance again']);
     await clock.advance(3_000);
     expect(await t.ask('alice', '!balance')).to.match(/you have 0 tokens/);
   });
