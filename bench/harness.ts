@@ -84,6 +84,8 @@ export async function makeWorld(): Promise<BenchWorld> {
 export interface BotProcess {
   readonly child: ChildProcess;
   readonly startMs: number;
+  /** The steps of the start from the bot's ready line (`boot 80, open database 5, …`). */
+  readonly startSteps: string;
   output(): string;
   /** Resident memory in MB, from /proc. */
   rssMb(): number;
@@ -135,7 +137,8 @@ export async function startBot(world: BenchWorld, extraEnv: NodeJS.ProcessEnv = 
   };
   const joinsBefore = world.fake.joins.length;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...BOT_NODE_FLAGS, ...nodeArgs('bot'), '--import', 'tsx', path.join(PROJECT_ROOT, 'core', 'main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As `npm start` runs it: core compiled ahead (core/start.mjs builds it when a core file changed).
+  const child = spawn(process.execPath, [...BOT_NODE_FLAGS, ...nodeArgs('bot'), path.join(PROJECT_ROOT, 'core', 'start.mjs')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
@@ -154,6 +157,7 @@ export async function startBot(world: BenchWorld, extraEnv: NodeJS.ProcessEnv = 
   return {
     child,
     startMs: readyAt - t0,
+    startSteps: /ready:.*steps="([^"]*)"/.exec(out)?.[1] ?? '',
     output: () => out,
     rssMb: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -192,6 +196,8 @@ export interface Progress {
    */
   readonly rateSince: (since: number, total: number, timeoutMs: number) => Promise<number>;
   readonly stop: () => void;
+  /** The reporter's process (the bare client's, for its CPU time). */
+  readonly pid: number;
 }
 
 /**
@@ -238,7 +244,27 @@ export async function progress(args: string[], env: NodeJS.ProcessEnv = process.
       return done && done.t > since ? (total / (done.t - since)) * 1000 : NaN;
     },
     stop: () => child.kill('SIGTERM'),
+    pid: child.pid ?? 0,
   };
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in ms, from /proc. */
+export function cpuMs(pid: number): number {
+  // Fields after the command name (which may hold spaces, inside parentheses): utime is the 14th, stime the 15th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
+
+/**
+ * `--contended`: a process that keeps one core busy (as OBS encoding beside the bot does), for the whole run:
+ * every round of the bot and of its baseline then shares the machine with it.
+ */
+export function cpuHog(): { stop: () => void } {
+  const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  return { stop: () => child.kill('SIGKILL') };
 }
 
 

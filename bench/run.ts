@@ -12,11 +12,13 @@ import sqlite3 from 'sqlite3';
 import { PROJECT_ROOT } from '../core/bot.ts';
 import { startTestBot } from '../test/support/kit.ts';
 import {
-  API_TOKEN, backgroundChat, bareClient, CHANNEL, count, dbProgress, echoClient, settleDisk, makeWorld, median, openDb, percentile, sleep, startBot, timeReplies, waitUntil, type BenchWorld, type BotProcess,
+  API_TOKEN, backgroundChat, bareClient, CHANNEL, count, cpuHog, cpuMs, dbProgress, echoClient, settleDisk, makeWorld, median, openDb, percentile, sleep, startBot, timeReplies, waitUntil, type BenchWorld, type BotProcess,
 } from './harness.ts';
 import { eventsubStorm, type StormResult } from './eventsub.ts';
 
 const smoke = process.argv.includes('--smoke');
+/** A CPU hog beside both sides of every figure (one of the two cores busy): a streamer's PC is never quiet. */
+const contended = process.argv.includes('--contended');
 // `--only ingest,latency` runs a subset (while working on one figure); the report is not written then.
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
@@ -38,7 +40,7 @@ interface Row {
 }
 const rows: Row[] = [];
 const notes: string[] = [];
-const startups: number[] = [];
+const startups: { ms: number; steps: string }[] = [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 /** BENCH_SAMPLES=1 prints every sample of a percentile figure, in the order taken (to see where the slow ones fall). */
@@ -48,7 +50,7 @@ const samples = (what: string, xs: readonly number[]) => {
 
 async function withBot<T>(world: BenchWorld, fn: (bot: BotProcess) => Promise<T>): Promise<T> {
   const bot = await startBot(world);
-  startups.push(bot.startMs);
+  startups.push({ ms: bot.startMs, steps: bot.startSteps });
   try {
     return await fn(bot);
   } finally {
@@ -85,6 +87,8 @@ async function prepare(world: BenchWorld): Promise<void> {
 async function ingest(world: BenchWorld): Promise<void> {
   const botRates: number[] = [];
   const bareRates: number[] = [];
+  const botCpu: number[] = [];
+  const bareCpu: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const n = SIZES.ingest;
     // Prepared in frames of 100 lines, as Twitch sends a busy channel: the server must not be the bottleneck.
@@ -92,20 +96,27 @@ async function ingest(world: BenchWorld): Promise<void> {
       world.fake.batch(() => {
         for (let i = 0; i < n; i++) world.fake.say(CHANNEL, { login: `ingest${i % 1000}`, userId: `i${i % 1000}`, text: `ingest round ${r} message ${i} with a few words in it` });
       });
-    await withBot(world, async () => {
+    await withBot(world, async (bot) => {
       // max(id): polling must not scan the table the bot is writing.
       const committed = await dbProgress(world, 'SELECT max(id) AS n FROM chatlog_messages');
+      const pid = bot.child.pid ?? 0;
+      const cpu0 = cpuMs(pid);
       botRates.push(await committed.rateSince(blast(), n, 120_000));
+      botCpu.push(((cpuMs(pid) - cpu0) * 1000) / n);
       committed.stop();
     });
     const bare = await bareClient(world);
+    const cpu0 = cpuMs(bare.pid);
     bareRates.push(await bare.rateSince(blast(), n, 120_000));
+    bareCpu.push(((cpuMs(bare.pid) - cpu0) * 1000) / n);
     bare.stop();
     await sleep(100);
   }
   const bot = median(botRates);
   const bare = median(bareRates);
-  rows.push({ name: 'ingest (messages/s, chat log committed)', value: fmt(bot), baseline: `${fmt(bare)} bare twurple`, ratio: fmt(bot / bare, 2), target: 'ratio ≥ 0.8', ok: bot / bare >= 0.8 });
+  const target = contended ? 0.8 : 1.0;
+  rows.push({ name: 'ingest (messages/s, chat log committed)', value: fmt(bot), baseline: `${fmt(bare)} bare twurple`, ratio: fmt(bot / bare, 2), target: `ratio ≥ ${target.toFixed(1)}`, ok: bot / bare >= target });
+  rows.push({ name: 'ingest CPU per message (µs, all threads)', value: fmt(median(botCpu), 1), baseline: `${fmt(median(bareCpu), 1)} bare twurple`, ratio: fmt(median(botCpu) / median(bareCpu), 2), target: '', ok: undefined });
 }
 
 /**
@@ -150,12 +161,14 @@ async function latency(world: BenchWorld): Promise<void> {
   samples('!balance, bare echo', bare);
   const p99 = percentile(all, 99);
   const spread = (xs: number[]) => `${fmt(percentile(xs, 50), 2)} / ${fmt(percentile(xs, 95), 2)} / ${fmt(percentile(xs, 99), 2)}`;
+  const echo99 = percentile(bare, 99);
   rows.push({
     name: `!balance latency under ${SIZES.chatRate} msg/s chat (ms; p50 / p95 / p99)`,
     value: spread(all),
     baseline: `${spread(bare)} bare echo`,
-    target: 'p99 ≤ 5 ms',
-    ok: p99 <= 5,
+    ratio: `+${fmt(p99 - echo99, 2)}`,
+    target: 'p99 ≤ echo + 1 ms',
+    ok: p99 <= echo99 + 1,
   });
   if (all.length < ROUNDS * SIZES.latency) notes.push(`latency: only ${all.length} of ${ROUNDS * SIZES.latency} replies arrived`);
 }
@@ -392,6 +405,7 @@ async function eventsub(world: BenchWorld): Promise<void> {
 async function main(): Promise<void> {
   const world = await makeWorld();
   const t0 = performance.now();
+  const hog = contended ? cpuHog() : undefined;
   try {
     log('preparing (migrations, 5,000 seeded accounts)…');
     await prepare(world);
@@ -411,18 +425,22 @@ async function main(): Promise<void> {
     if (wanted('scale')) await scale(world);
     log(`EventSub storm (${SIZES.eventsub} events)…`);
     if (wanted('eventsub')) await eventsub(world);
-    rows.push({ name: 'start-up to ready (ms, median)', value: fmt(median(startups)), target: '', ok: undefined });
+    const start = median(startups.map((x) => x.ms));
+    rows.push({ name: 'start-up to ready (ms, median)', value: fmt(start), target: '≤ 400 ms', ok: startups.length ? start <= 400 : undefined });
+    const typical = [...startups].sort((a, b) => a.ms - b.ms)[Math.floor((startups.length - 1) / 2)];
+    if (typical?.steps) notes.push(`start-up steps (ms) of the median start: ${typical.steps}`);
   } finally {
+    hog?.stop();
     await world.fake.close();
     rmSync(world.dir, { recursive: true, force: true });
   }
   const out = table();
   process.stdout.write(`${out}\n`);
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
-  process.stdout.write(`(${ROUNDS} round(s), ${fmt((performance.now() - t0) / 1000)} s, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'})\n`);
+  process.stdout.write(`(${ROUNDS} round(s)${contended ? ', contended: one core kept busy' : ''}, ${fmt((performance.now() - t0) / 1000)} s, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'})\n`);
   if (!smoke && !only) {
     const { updateBenchmarksDoc } = await import('./report.ts');
-    updateBenchmarksDoc(out, notes);
+    updateBenchmarksDoc(out, notes, contended);
   }
 }
 

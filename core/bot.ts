@@ -92,7 +92,17 @@ export class Bot {
     if (existsSync(example) && ensureConfigFile(this.configFile, example)) {
       this.log.info(`created ${displayPath(this.configFile)} from the example; edit it to change settings`);
     }
+    // Where a start spends its time, for the ready line (ms each; `boot` is Node and core loading).
+    const steps: string[] = [];
+    let lap = 0;
+    const step = (what: string) => {
+      const now = performance.now();
+      steps.push(`${what} ${(now - lap).toFixed(0)}`);
+      lap = now;
+    };
+    step('boot');
     this.storage = await Storage.open(this.databaseFile, this.logs.logger('db'));
+    step('open database');
     try {
       // Core's own tables come with core's code, wherever the bot's folder is.
       await this.storage.migrate('core', path.join(PROJECT_ROOT, 'core', 'migrations'));
@@ -100,6 +110,7 @@ export class Bot {
       // Forgetting a viewer is an event every plugin reacts to (its own rows), awaited before forget returns.
       this.users = new Users(this.storage, (event) => this.hooks.userForgotten.promise(event), this.clock);
       await this.users.load();
+      step('core tables');
       this.router = new CommandRouter({
         hooks: this.hooks,
         clock: this.clock,
@@ -142,7 +153,7 @@ export class Bot {
       });
       // Plugins are set up before chat flows, so the first message already meets every command.
       const resume = this.chat.pause();
-      await this.host.start();
+      await this.host.start(step);
       const coreOwner: TapOwner = { id: 'core', name: 'core', alive: () => this.running, failed: (err, where) => this.log.error(`${where}: ${(err as Error).message}`), own: () => undefined };
       this.router.register(coreOwner, this.router.helpCommand());
       this.running = true;
@@ -150,13 +161,17 @@ export class Bot {
       this.chat.onStatus(() => this.emitStatus());
       if (this.options.twitch !== false && this.twitchToken()) await this.startTwitch();
       else this.log.info(this.localModeNotice());
+      step('chat');
       await this.storage.healthy();
+      step('database check');
       // Confirmations a crash or stop kept from being sent go out first (the transports queue them until they can send).
       await this.chat.sendStored(await this.chat.storedUnsent(this.settings.unsentReplyMaxAge * 1000));
       resume();
       await this.hooks.ready.promise();
       this.scheduleBackups();
-      this.log.info(`ready: ${this.host.plugins().filter((p) => p.state === 'enabled').map((p) => p.name).join(', ') || 'no plugins enabled'}`);
+      step('ready hooks');
+      this.log.info(`ready: ${this.host.plugins().filter((p) => p.state === 'enabled').map((p) => p.name).join(', ') || 'no plugins enabled'}`, { ms: Math.round(lap), steps: steps.join(', ') });
+      await this.host.watchFiles();
     } catch (err) {
       // A damaged file explains whatever else failed on it (a migration, a plugin's setup): say that first.
       const damaged = await this.storage.healthy().then(() => undefined, (e: unknown) => e);

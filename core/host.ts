@@ -145,20 +145,31 @@ export class Host implements HostControl {
    * Reads the config, loads every plugin and starts the enabled ones. A config with errors throws a
    * ConfigError listing all of them; a plugin that fails to load or start is reported and skipped.
    */
-  async start(): Promise<void> {
+  /** `step(what)` marks the end of each stage of the start (the bot lists them on its ready line). */
+  async start(step: (what: string) => void = () => undefined): Promise<void> {
     const loaded = readConfig(this.deps.configFile, this.deps.env);
     const { bot, issues } = this.validator.validateBot(loaded);
     this.bot = bot;
     this.deps.logs.level = bot.logLevel;
     const { sources, problems } = discover(this.deps.builtinDir, bot.pluginPaths, bot.pluginPackages, this.deps.root);
     for (const p of problems) issues.push({ file: 'config', path: 'bot.pluginPaths', message: p });
+    step('read config');
     await this.loadSources(sources);
+    step('load plugins');
     issues.push(...this.applySections(loaded, true));
     this.warnUnknownSections(loaded);
     if (issues.length) throw new ConfigError(issues);
+    step('check settings');
     this.deps.onBotConfig?.(bot);
-    await this.ops.run(() => this.reconcile());
-    if (bot.watch) await this.watch();
+    await this.ops.run(() => this.reconcile(step));
+  }
+
+  /**
+   * Starts watching the config file and the plugins' sources when `bot.watch` is on; resolves once the
+   * watchers are ready. Called after the bot is ready: watching a folder tree is not needed to serve chat.
+   */
+  async watchFiles(): Promise<void> {
+    if (this.bot.watch) await this.watch();
   }
 
   async stop(): Promise<void> {
@@ -170,11 +181,12 @@ export class Host implements HostControl {
 
   private async loadSources(sources: PluginSource[]): Promise<PluginRecord[]> {
     const importPackage = this.deps.importPackage ?? ((name: string) => import(name));
+    // For their definitions only: a plugin's packages are imported when it starts (a switched-off one never).
     const added: PluginRecord[] = [];
     for (const found of sources) {
       const source = (await resolvePackage(found, this.deps.root)) ?? found;
       try {
-        const module = await loadModule(source, importPackage);
+        const module = await loadModule(source, importPackage, { defer: true });
         const name = module.definition.name;
         const existing = this.records.get(name);
         if (existing) {
@@ -287,7 +299,7 @@ export class Host implements HostControl {
     return target;
   }
 
-  private async reconcile(): Promise<void> {
+  private async reconcile(step?: (what: string) => void): Promise<void> {
     const order = this.order();
     const target = this.plan(order);
     // What must stop: plugins no longer wanted, plugins whose optional dependencies came or went, and every
@@ -311,6 +323,7 @@ export class Host implements HostControl {
       try {
         r.running = await this.setup(r, r.module, r.settings, handed.get(r.name));
         r.error = r.errorCode = undefined;
+        step?.(`start ${r.name}`);
       } catch (err) {
         r.error = errorMessage(err);
         r.errorCode = isCoded(err) ? err.code : 'SETUP_FAILED';
@@ -338,7 +351,8 @@ export class Host implements HostControl {
 
   // ---------------------------------------------------------------- setup and teardown of one plugin
 
-  private async setup(r: PluginRecord, module: LoadedModule, settings: Readonly<Record<string, unknown>>, inherited: unknown): Promise<Running> {
+  private async setup(r: PluginRecord, loaded: LoadedModule, settings: Readonly<Record<string, unknown>>, inherited: unknown): Promise<Running> {
+    const module = await this.whole(r, loaded);
     const d = module.definition;
     if (d.migrations) await this.deps.storage.migrate(r.name, path.resolve(r.source.dir, d.migrations));
     const gen = ++this.generation;
@@ -371,6 +385,17 @@ export class Host implements HostControl {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A module loaded for its definition only is loaded whole before it first runs (and kept so). */
+  private async whole(r: PluginRecord, module: LoadedModule): Promise<LoadedModule> {
+    if (!module.complete) return module;
+    const full = await module.complete();
+    if (r.module === module) {
+      this.validator.forget(module.definition.configSchema, full.definition.configSchema);
+      r.module = full;
+    }
+    return full;
   }
 
   private async teardown(r: PluginRecord, why: 'disable' | 'reload' | 'restart' | 'stop'): Promise<unknown> {

@@ -2,12 +2,15 @@
 // esbuild (packages stay external and are shared) and runs the bundle as a function: a reload runs the new
 // code, and the old one is garbage once unloaded (an imported ES module never is).
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { SourceMap, type SourceMapPayload } from 'node:module';
+import { isBuiltin, type SourceMap } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileFunction, constants as vmConstants } from 'node:vm';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
+import { bundle, BundleError, IMPORT_META_URL } from './bundler.ts';
 import { capabilityProblem } from './capabilities.ts';
+import * as definitionHelpers from './define.ts';
+import * as errorHelpers from './errors.ts';
 import type { AnyPluginDefinition } from './types.ts';
 
 export const HOST_API_VERSION = 1;
@@ -30,6 +33,8 @@ export interface LoadedModule {
   readonly files: readonly string[];
   /** A stack of an error thrown by the plugin's code, with its own files, lines and columns. */
   readonly mapStack?: (stack: string) => string;
+  /** Set on a module loaded for its definition only (`defer`): loads it whole, with its packages. */
+  readonly complete?: () => Promise<LoadedModule>;
 }
 
 export class PluginLoadError extends Error {
@@ -115,39 +120,87 @@ export function sourceName(source: PluginSource): string {
   return source.kind === 'package' ? (source.package ?? source.entry) : path.basename(source.dir);
 }
 
-export async function loadModule(source: PluginSource, importPackage: (name: string) => Promise<unknown>): Promise<LoadedModule> {
+export interface LoadOptions {
+  /**
+   * Runs the plugin's code without its packages, for its definition (name, schema, dependencies): a plugin
+   * that is switched off then costs no package imports at start (the EventSub plugin's are about half a
+   * second). The module comes back `deferred`; `complete()` runs it again with its packages before setup.
+   * A plugin whose top level uses a package, or that has its own `checkConfig`, is loaded whole at once.
+   */
+  readonly defer?: boolean;
+}
+
+export async function loadModule(source: PluginSource, importPackage: (name: string) => Promise<unknown>, options: LoadOptions = {}): Promise<LoadedModule> {
   // A package found in the bot's folder is built like a folder plugin: its files and folder are its own.
   if (source.kind === 'package' && !source.package) {
     let mod: unknown;
     try {
+      await typeScriptForPackages();
       mod = await importPackage(source.entry);
     } catch (err) {
       throw new PluginLoadError(`cannot import package ${source.entry}: ${(err as Error).message}`);
     }
     return { definition: checkDefinition((mod as { default?: unknown }).default ?? mod, source.entry), files: [] };
   }
-  const built = await bundle(source);
+  const built = await bundle(source, { 'import.meta.url': IMPORT_META_URL }).catch((err: unknown) => {
+    throw err instanceof BundleError ? new PluginLoadError(err.message) : err;
+  });
   checkCoreImports(source, built.metafile);
   const files = Object.keys(built.metafile.inputs)
     .map((f) => path.resolve(source.dir, f))
     .filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`));
   const externals = new Set<string>();
   for (const input of Object.values(built.metafile.inputs)) for (const i of input.imports) if (i.external) externals.add(i.path);
-  const packages = await importExternals(source, [...externals]);
-  const name = `${source.entry}?build=${++generation}`;
-  let exported: unknown;
-  try {
-    exported = evaluate(built.code, name, source, packages);
-  } catch (err) {
-    const at = firstFrame(mapStack(String((err as Error).stack ?? ''), name, built.map, source.dir), source.dir);
-    throw new PluginLoadError(`cannot load ${path.relative(process.cwd(), source.entry)}: ${(err as Error).message ?? String(err)}${at ? ` (at ${at})` : ''}`);
-  }
-  const map = built.map;
-  return {
-    definition: checkDefinition((exported as { default?: unknown }).default, source.entry),
-    files,
-    mapStack: (stack) => mapStack(stack, name, map, source.dir),
+  const run = async (packages: ReadonlyMap<string, unknown>): Promise<LoadedModule> => {
+    const name = `${source.entry}?build=${++generation}`;
+    let exported: unknown;
+    try {
+      exported = evaluate(built.code, name, source, packages);
+    } catch (err) {
+      if (err instanceof DeferredPackageError) throw err;
+      const at = firstFrame(mapStack(String((err as Error).stack ?? ''), name, built.map(), source.dir), source.dir);
+      throw new PluginLoadError(`cannot load ${path.relative(process.cwd(), source.entry)}: ${(err as Error).message ?? String(err)}${at ? ` (at ${at})` : ''}`);
+    }
+    const map = built.map;
+    return { definition: checkDefinition((exported as { default?: unknown }).default, source.entry), files, mapStack: (stack) => mapStack(stack, name, map(), source.dir) };
   };
+  const whole = async () => run(await importExternals(source, [...externals]));
+  if (!options.defer) return whole();
+  const deferred = await run(await importExternals(source, [...externals], true)).catch((err: unknown) => (err instanceof DeferredPackageError ? undefined : Promise.reject(err)));
+  if (!deferred || deferred.definition.checkConfig) return whole();
+  return { ...deferred, complete: whole };
+}
+
+let typeScript: Promise<unknown> | undefined;
+/**
+ * A package plugin is imported by Node itself, and its `bakebot/*` imports are core's TypeScript files. Run
+ * from the sources, tsx already reads them; compiled (`npm start`), tsx's loader is registered the first time
+ * such a plugin loads (it costs about 350 ms, so only then).
+ */
+function typeScriptForPackages(): Promise<unknown> {
+  typeScript ??= import.meta.url.endsWith('.mjs') ? import('tsx/esm/api').then((tsx: { register: () => unknown }) => tsx.register()) : Promise.resolve();
+  return typeScript;
+}
+
+/** What a plugin's code meets when it touches a package while loaded for its definition only. */
+class DeferredPackageError extends Error {}
+
+/** Stands in for a package: esbuild's interop may ask what it has (nothing yet); anything else is refused. */
+function deferredPackage(spec: string): unknown {
+  const refuse = (): never => {
+    throw new DeferredPackageError(`package '${spec}' is not loaded yet`);
+  };
+  return new Proxy(() => undefined, {
+    get: (_t, k) => (k === '__esModule' ? undefined : refuse()),
+    has: () => false,
+    ownKeys: () => [],
+    getOwnPropertyDescriptor: () => undefined,
+    getPrototypeOf: () => Object.prototype,
+    apply: refuse,
+    construct: refuse,
+    set: refuse,
+    defineProperty: refuse,
+  });
 }
 
 // What a plugin may run from core: it holds no state, so a copy bundled into the plugin is harmless.
@@ -176,42 +229,6 @@ function checkCoreImports(source: PluginSource, metafile: Metafile): void {
   }
 }
 
-interface Built {
-  readonly code: string;
-  readonly map: SourceMap;
-  readonly metafile: Metafile;
-}
-
-// CommonJS, so the bundle runs as a plain function (below); packages stay external and are handed in.
-async function bundle(source: PluginSource): Promise<Built> {
-  try {
-    const result = await build({
-      entryPoints: [source.entry],
-      bundle: true,
-      packages: 'external',
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      write: false,
-      metafile: true,
-      sourcemap: 'external',
-      outfile: path.join(source.dir, '.build', 'plugin.cjs'),
-      define: { 'import.meta.url': IMPORT_META_URL },
-      logLevel: 'silent',
-      absWorkingDir: source.dir,
-    });
-    const out = result.outputFiles ?? [];
-    const code = out.find((f) => f.path.endsWith('.cjs'))?.text ?? '';
-    const map = new SourceMap(JSON.parse(out.find((f) => f.path.endsWith('.map'))?.text ?? '{"version":3,"sources":[],"mappings":""}') as SourceMapPayload);
-    return { code, map, metafile: result.metafile };
-  } catch (err) {
-    const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
-    const detail = errors?.map((e) => (e.location ? `${path.resolve(source.dir, e.location.file)}:${e.location.line}:${e.location.column + 1} ${e.text}` : e.text)).join('; ');
-    throw new PluginLoadError(`cannot build ${path.relative(process.cwd(), source.entry)}: ${detail ?? (err as Error).message}`);
-  }
-}
-
-const IMPORT_META_URL = '__bakebot_import_meta_url';
 
 /**
  * Runs the bundle as a function. Node never frees an imported ES module (nodejs/node#49442), so importing a
@@ -258,7 +275,17 @@ function importerIn(dir: string): Promise<Importer> {
   return importer;
 }
 
-async function importExternals(source: PluginSource, specifiers: readonly string[]): Promise<Map<string, unknown>> {
+async function importExternals(source: PluginSource, specifiers: readonly string[], defer = false): Promise<Map<string, unknown>> {
+  const found = new Map<string, unknown>();
+  const rest: string[] = [];
+  for (const spec of specifiers) {
+    // Core's own runtime parts, as the bot runs them (compiled or not): plugins share its error classes.
+    if (spec === 'bakebot/plugin') found.set(spec, asRequired(definitionHelpers as Record<string, unknown>));
+    else if (spec === 'bakebot/errors') found.set(spec, asRequired(errorHelpers as Record<string, unknown>));
+    else if (defer && !spec.startsWith('node:') && !isBuiltin(spec)) found.set(spec, deferredPackage(spec));
+    else rest.push(spec);
+  }
+  if (!rest.length) return found;
   const bot = await importerIn(ROOT);
   let own: Importer;
   try {
@@ -267,8 +294,7 @@ async function importExternals(source: PluginSource, specifiers: readonly string
     // A folder the bot may not write to (a package installed read-only): its packages are then the bot's.
     own = bot;
   }
-  const found = new Map<string, unknown>();
-  for (const spec of specifiers) {
+  for (const spec of rest) {
     let ns: unknown;
     try {
       ns = spec === 'bakebot' || spec.startsWith('bakebot/') ? await bot(spec) : await own(spec).catch((err: unknown) => (isNotFound(err) ? bot(spec) : Promise.reject(err)));

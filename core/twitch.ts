@@ -161,8 +161,11 @@ export type ToThread = { readonly t: 'say'; readonly seq: number; readonly chann
 /** One chat message as the thread sends it: channel, user name, text, action (1/0), then tags. */
 export type ChatRow = [channel: string, userName: string, text: string, action: 0 | 1, id: string, userId: string, displayName: string, badges: string, vip: string | null, bits: string, firstMessage: 0 | 1];
 
-// Worker threads do not inherit tsx's loader: the thread registers it, then loads the connection.
-const THREAD_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./twitch-thread.ts', import.meta.url).href)}); })`;
+// Compiled (`npm start`, core/start.mjs), the thread's code is built beside this file. From the sources (tests,
+// tools), worker threads do not inherit tsx's loader: the thread registers it, then loads the connection.
+const THREAD_BOOT = import.meta.url.endsWith('.mjs')
+  ? `import(${JSON.stringify(new URL('./twitch-thread.mjs', import.meta.url).href)})`
+  : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./twitch-thread.ts', import.meta.url).href)}); })`;
 
 export class TwitchTransport implements Transport {
   readonly kind = 'twitch';

@@ -1,7 +1,7 @@
 // Watching the config file and the plugins' source folders while the bot runs. Editors save as several
 // events (write, rename): each key gets one call per burst, 200 ms after the last event.
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import type { Logger } from './types.ts';
 
 export interface WatchTargets {
@@ -24,6 +24,8 @@ export class SourceWatcher {
 
   /** Resolves once the watchers are ready: an edit made after this resolved is never missed. */
   async start(t: WatchTargets): Promise<void> {
+    // Imported here: a bot that does not watch never loads it.
+    const { watch } = await import('chokidar');
     const ready = (w: FSWatcher) => new Promise<void>((resolve) => w.once('ready', () => resolve()));
     const configWatcher = watch(t.configFile, { ignoreInitial: true });
     configWatcher.on('all', () => this.later('config', t.onConfig));

@@ -8,7 +8,7 @@ import type { EventSubSubscription } from '@twurple/eventsub-base';
 import type { PluginContext } from '../../core/types.ts';
 import { missingScope, type Broadcaster } from './auth.ts';
 import { fromCheer, fromFollow, fromGift, fromRaid, fromRedemption, fromResub, fromSubscription, type BotEvent, type EventType } from './events.ts';
-import { CapturingMiddleware, CapturingWsListener, type MessageIds } from './listeners.ts';
+import { capturingMiddleware, capturingWsListener, type CapturingMiddleware, type CapturingWsListener } from './listeners.ts';
 import type { EventSubConfig } from './settings.ts';
 import { startWebhookServer, type WebhookServer } from './webhook.ts';
 
@@ -64,7 +64,7 @@ export interface Connection {
   stop(): Promise<void>;
 }
 
-type Listener = (CapturingWsListener | CapturingMiddleware) & MessageIds;
+type Listener = CapturingWsListener | CapturingMiddleware;
 
 export async function connect(ctx: PluginContext<EventSubConfig>, who: Broadcaster, onEvent: (make: () => BotEvent | null, type: EventType) => void): Promise<Connection> {
   const config = ctx.config;
@@ -83,12 +83,12 @@ export async function connect(ctx: PluginContext<EventSubConfig>, who: Broadcast
     if (!config.publicUrl) throw new Error('the webhook transport needs plugins.eventsub.publicUrl: the HTTPS address your reverse proxy forwards to EVENTSUB_PORT');
     if (!who.appToken) throw new Error('the webhook transport subscribes with an app token: set TWITCH_CLIENT_SECRET in .env (or use the websocket transport)');
     const url = new URL(config.publicUrl);
-    const middleware = new CapturingMiddleware({ apiClient: api, hostName: url.host, pathPrefix: url.pathname.replace(/^\/|\/$/g, '') || undefined, secret: config.secret, logger: twurpleLog });
+    const middleware = capturingMiddleware({ apiClient: api, hostName: url.host, pathPrefix: url.pathname.replace(/^\/|\/$/g, '') || undefined, secret: config.secret, logger: twurpleLog });
     listener = middleware;
     server = await startWebhookServer(ctx, middleware, config.port, (sub) => [...subs.values()].some((s) => s.sub.id === sub));
     set('connected', `listening on port ${server.port} for ${config.publicUrl}`);
   } else {
-    const ws = new CapturingWsListener({ apiClient: api, logger: twurpleLog });
+    const ws = capturingWsListener({ apiClient: api, logger: twurpleLog });
     listener = ws;
     let ready = false;
     ws.onUserSocketConnect(() => set(ready ? 'reconnecting' : 'connecting', 'connected, waiting for the session'));
@@ -155,7 +155,7 @@ export async function connect(ctx: PluginContext<EventSubConfig>, who: Broadcast
     subs.set(type, { view: { event: type, topic: TOPICS[type], status: 'pending', detail: '', since: now() }, sub, make: makers[type] });
   }
 
-  if (listener instanceof CapturingWsListener) listener.start();
+  if (listener.transport === 'websocket') listener.start();
   else await listener.markAsReady();
 
   return {
@@ -172,7 +172,7 @@ export async function connect(ctx: PluginContext<EventSubConfig>, who: Broadcast
     },
     async stop() {
       set('stopped');
-      if (listener instanceof CapturingWsListener) listener.stop();
+      if (listener.transport === 'websocket') listener.stop();
       else for (const s of subs.values()) s.sub.stop();
       await server?.close();
     },

@@ -44,28 +44,36 @@ function deliver(ids: MessageIds & { current: string | undefined }, recent: Rece
   }
 }
 
-export class CapturingWsListener extends EventSubWsListener implements MessageIds {
-  current: string | undefined;
-  onRepeat: MessageIds['onRepeat'] = () => undefined;
-  onHandlerError: (msg: string) => void = () => undefined;
-  private readonly recent = new Recent();
-  constructor(config: EventSubWsConfig) {
-    super(config);
+export type CapturingWsListener = EventSubWsListener & MessageIds & { readonly transport: 'websocket' };
+export type CapturingMiddleware = EventSubMiddleware & MessageIds & { readonly transport: 'webhook' };
+
+// The subclasses are made when a listener is, not at the module's top level: the plugin's code then runs without
+// twurple's packages, and a bot with EventSub switched off never loads them (about half a second of its start).
+
+export function capturingWsListener(config: EventSubWsConfig): CapturingWsListener {
+  class Capturing extends EventSubWsListener implements MessageIds {
+    readonly transport = 'websocket' as const;
+    current: string | undefined;
+    onRepeat: MessageIds['onRepeat'] = () => undefined;
+    onHandlerError: (msg: string) => void = () => undefined;
+    private readonly recent = new Recent();
+    override _handleSingleEventPayload(subscription: EventSubSubscription, payload: Record<string, unknown>, messageId: string): void {
+      deliver(this, this.recent, subscription, payload, messageId);
+    }
   }
-  override _handleSingleEventPayload(subscription: EventSubSubscription, payload: Record<string, unknown>, messageId: string): void {
-    deliver(this, this.recent, subscription, payload, messageId);
-  }
+  return new Capturing(config);
 }
 
-export class CapturingMiddleware extends EventSubMiddleware implements MessageIds {
-  current: string | undefined;
-  onRepeat: MessageIds['onRepeat'] = () => undefined;
-  onHandlerError: (msg: string) => void = () => undefined;
-  private readonly recent = new Recent();
-  constructor(config: EventSubMiddlewareConfig) {
-    super(config);
+export function capturingMiddleware(config: EventSubMiddlewareConfig): CapturingMiddleware {
+  class Capturing extends EventSubMiddleware implements MessageIds {
+    readonly transport = 'webhook' as const;
+    current: string | undefined;
+    onRepeat: MessageIds['onRepeat'] = () => undefined;
+    onHandlerError: (msg: string) => void = () => undefined;
+    private readonly recent = new Recent();
+    override _handleSingleEventPayload(subscription: EventSubSubscription, payload: Record<string, unknown>, messageId: string): void {
+      deliver(this, this.recent, subscription, payload, messageId);
+    }
   }
-  override _handleSingleEventPayload(subscription: EventSubSubscription, payload: Record<string, unknown>, messageId: string): void {
-    deliver(this, this.recent, subscription, payload, messageId);
-  }
+  return new Capturing(config);
 }

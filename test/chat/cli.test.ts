@@ -1,7 +1,7 @@
 // The two ways a streamer meets the bot without Twitch: `npm start` in local mode, and `npm run chat`.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BOT_NODE_FLAGS, PROJECT_ROOT } from '../../core/bot.ts';
@@ -15,8 +15,9 @@ function run(script: string, dir: string): ChildProcess & { output: () => string
     BAKEBOT_NO_WEB: '1',
     LOG_LEVEL: 'info',
   };
-  const flags = script === 'main.ts' ? BOT_NODE_FLAGS : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(PROJECT_ROOT, 'core', script)], { cwd: PROJECT_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // `npm start` runs core compiled (core/start.mjs); the other tools run their sources with tsx.
+  const args = script === 'start.mjs' ? [...BOT_NODE_FLAGS, path.join(PROJECT_ROOT, 'core', script)] : ['--import', 'tsx', path.join(PROJECT_ROOT, 'core', script)];
+  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -66,11 +67,31 @@ describe('command line', function () {
 
   it('npm start runs the bot with the node flags the tests and the benchmark start it with', () => {
     const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).to.equal(['node', ...BOT_NODE_FLAGS, '--import', 'tsx', 'core/main.ts'].join(' '));
+    expect(pkg.scripts.start).to.equal(['node', ...BOT_NODE_FLAGS, 'core/start.mjs'].join(' '));
+  });
+
+  it('npm start builds core ahead, and builds it again when a file it was built from changed', async () => {
+    const stamp = path.join(PROJECT_ROOT, '.build', 'core-inputs.json');
+    const bundle = path.join(PROJECT_ROOT, '.build', 'main.mjs');
+    let p = run('start.mjs', dir);
+    await waitForOutput(p, /ready:/);
+    p.kill('SIGTERM');
+    await exited(p);
+    const inputs = JSON.parse(readFileSync(stamp, 'utf8')) as Record<string, [number, number]>;
+    expect(Object.keys(inputs)).to.include.members(['core/main.ts', 'core/bot.ts', 'core/host.ts']);
+    // As if core/host.ts had been edited since: the next start builds again.
+    const built = statSync(bundle).mtimeMs;
+    writeFileSync(stamp, JSON.stringify({ ...inputs, 'core/host.ts': [inputs['core/host.ts']![0], 1] }));
+    p = run('start.mjs', dir);
+    await waitForOutput(p, /ready:/);
+    p.kill('SIGTERM');
+    expect(await exited(p)).to.equal(0);
+    expect(statSync(bundle).mtimeMs).to.be.greaterThan(built);
+    expect((JSON.parse(readFileSync(stamp, 'utf8')) as Record<string, [number, number]>)['core/host.ts']![1]).to.not.equal(1);
   });
 
   it('npm start without credentials creates the config, runs in local mode and says how to connect, and stops on SIGTERM', async () => {
-    const p = run('main.ts', dir);
+    const p = run('start.mjs', dir);
     await waitForOutput(p, /ready:/);
     expect(p.output()).to.match(/local mode/).and.match(/TWITCH_TOKEN/);
     expect(p.output()).to.match(/created .*bakebot\.yaml from the example/);

@@ -229,9 +229,9 @@ export interface Spawned {
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** `npm start` as a child process: `node <flags> --import tsx core/main.ts` with the given config and data folder. */
+/** `npm start` as a child process: `node <flags> core/start.mjs` with the given config and data folder. */
 export function spawnMain(configFile: string, dataDir: string, extraEnv: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, [...BOT_NODE_FLAGS, '--import', 'tsx', 'core/main.ts'], {
+  const child = spawn(process.execPath, [...BOT_NODE_FLAGS, 'core/start.mjs'], {
     cwd: PROJECT_ROOT,
     // A clean environment: no TWITCH_TOKEN from the developer's shell (an empty one also beats a .env file).
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), BAKEBOT_CONFIG: configFile, BAKEBOT_DATA_DIR: dataDir, TWITCH_TOKEN: '', ...extraEnv },

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { open, type Database } from 'sqlite';
 import sqlite3 from 'sqlite3';
 import { stringify } from 'yaml';
-import { PROJECT_ROOT } from '../../core/bot.ts';
+import { BOT_NODE_FLAGS, PROJECT_ROOT } from '../../core/bot.ts';
 import { eventually } from './eventually.ts';
 import { startFakeTwitch, type BotMessage, type FakeTwitch, type ViewerRole } from './fake-twitch.ts';
 import { builtinPlugins } from './kit.ts';
@@ -91,7 +91,8 @@ export class CrashRig {
   async start(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
     this.err = '';
     const joinsBefore = this.fake.joins.filter((j) => j.channel === CRASH_CHANNEL).length;
-    const p = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], { cwd: PROJECT_ROOT, env: this.env(extraEnv), stdio: ['ignore', 'ignore', 'pipe'] });
+    // As `npm start` runs it (core compiled ahead).
+    const p = spawn(process.execPath, [...BOT_NODE_FLAGS, 'core/start.mjs'], { cwd: PROJECT_ROOT, env: this.env(extraEnv), stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr?.on('data', (d: Buffer) => (this.err += d.toString()));
     this.child = p;
     await this.fake.waitForJoin(CRASH_CHANNEL, { count: joinsBefore + 1, timeoutMs: 40_000 }).catch((err: Error) => {
