@@ -3,11 +3,12 @@
 // without losing the streamer's comments.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { JSONSchema } from 'json-schema-to-ts';
 import { capabilityProblem } from './capabilities.ts';
 import { PERMISSIONS } from './define.ts';
+import { SchemaCache } from './schema-cache.ts';
 import type { ConfigIssue, LogLevel, Permission, SettingsIssue } from './types.ts';
 
 /** Largest config file read (bytes). */
@@ -314,36 +315,36 @@ export function settingsFromEnv(bindings: Readonly<Record<string, string>> | und
  * one, which is a good part of a reload's time) and turns ajv's errors into issues a streamer can act on.
  */
 export class ConfigValidator {
-  // `password` is a format that says "mask me" (the dashboard does), not one to check.
-  private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false, formats: { password: true } });
+  private readonly schemas: SchemaCache;
   /** By the schema's JSON text: each reload brings a new, usually identical, schema object. */
-  private readonly compiled = new Map<string, { fn: ValidateFunction; schema: object }>();
+  private readonly compiled = new Map<string, ValidateFunction>();
   private readonly botValidate: ValidateFunction;
 
-  constructor() {
-    this.botValidate = this.ajv.compile(BOT_SCHEMA);
+  /** `cacheDir`: where compiled validators are kept between starts (none: compiled at every start). */
+  constructor(cacheDir?: string) {
+    // `password` is a format that says "mask me" (the dashboard does), not one to check.
+    this.schemas = new SchemaCache({ allErrors: true, useDefaults: true, verbose: true, strict: false, formats: { password: true } }, cacheDir);
+    this.botValidate = this.compile(BOT_SCHEMA as JSONSchema);
   }
 
   /** Throws a readable error if the schema itself is broken (a plugin author's mistake). */
   compile(schema: JSONSchema): ValidateFunction {
     if (typeof schema !== 'object') throw new Error('configSchema must be an object schema');
     const key = JSON.stringify(schema);
-    let entry = this.compiled.get(key);
-    if (!entry) {
-      entry = { fn: this.ajv.compile(schema), schema };
-      this.compiled.set(key, entry);
+    let fn = this.compiled.get(key);
+    if (!fn) {
+      fn = this.schemas.compile(schema, key);
+      this.compiled.set(key, fn);
     }
-    return entry.fn;
+    return fn;
   }
 
-  /** ajv keeps every compiled schema: drop a replaced plugin's old one, unless its successor has the same. */
+  /** Drops a replaced plugin's old validator, unless its successor has the same schema. */
   forget(schema: JSONSchema | undefined, successor: JSONSchema | undefined): void {
     if (!schema || typeof schema !== 'object') return;
     const key = JSON.stringify(schema);
-    const entry = this.compiled.get(key);
-    if (!entry || (successor && JSON.stringify(successor) === key)) return;
+    if (successor && JSON.stringify(successor) === key) return;
     this.compiled.delete(key);
-    this.ajv.removeSchema(entry.schema);
   }
 
   validateBot(loaded: LoadedConfig): { bot: BotConfig; issues: ConfigIssue[] } {

@@ -7,6 +7,7 @@
 // config file and the plugins' sections), watcher.ts (hot reload), serial.ts (the operation queue).
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { JSONSchema } from 'json-schema-to-ts';
 import { capabilitiesOf, CapabilityError, envFor, hostFor, runtimeFor } from './capabilities.ts';
@@ -104,7 +105,7 @@ function node(r: PluginRecord, d: AnyPluginDefinition = def(r)): GraphNode {
 
 export class Host implements HostControl {
   readonly startedAt: number;
-  readonly validator = new ConfigValidator();
+  readonly validator: ConfigValidator;
   readonly log: Logger;
   bot!: BotConfig;
   private readonly records = new Map<string, PluginRecord>();
@@ -121,6 +122,8 @@ export class Host implements HostControl {
     this.log = deps.logs.logger('host');
     this.startedAt = deps.clock.now();
     this.watcher = new SourceWatcher(this.log);
+    // Kept with the bot's code (the same for every bot folder it runs): compiled validators of settings schemas.
+    this.validator = new ConfigValidator(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.build', 'schemas'));
   }
 
   get configFile(): string {
