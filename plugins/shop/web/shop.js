@@ -203,6 +203,7 @@
   function numberInput(key, value, node) {
     const attrs = { type: 'number', 'data-key': key, inputmode: node.type === 'integer' ? 'numeric' : 'decimal', step: node.type === 'integer' ? '1' : 'any' };
     if (node.minimum !== undefined) attrs.min = node.minimum;
+    else if (node.exclusiveMinimum !== undefined && node.type === 'integer') attrs.min = node.exclusiveMinimum + 1;
     if (node.maximum !== undefined) attrs.max = node.maximum;
     const input = B.el('input', attrs);
     input.value = value === undefined || value === null ? '' : String(value);
