@@ -49,6 +49,8 @@ export interface FormField {
   readonly error?: string;
   /** Set from an environment variable: editing it here has no effect until that variable is removed. */
   readonly fromEnv?: string;
+  /** The titles of the groups it is in ("Trivia"), for the error summary. */
+  readonly context?: string;
 }
 
 /** A nested object's settings, shown together under its title. */
@@ -147,10 +149,10 @@ export interface FormOptions {
 
 /** The form of a plugin's settings: fields, and groups of fields for nested objects. */
 export function formFor(plugin: string, schema: SchemaNode, current: Readonly<Record<string, unknown>>, options: FormOptions = {}): FormItem[] {
-  return itemsOf(plugin, schema, current, options, '');
+  return itemsOf(plugin, schema, current, options, '', '');
 }
 
-function itemsOf(plugin: string, schema: SchemaNode, current: Readonly<Record<string, unknown>>, options: FormOptions, prefix: string): FormItem[] {
+function itemsOf(plugin: string, schema: SchemaNode, current: Readonly<Record<string, unknown>>, options: FormOptions, prefix: string, context: string): FormItem[] {
   const items: FormItem[] = [];
   for (const [key, node] of Object.entries(schema.properties ?? {})) {
     // The plugin's own on/off switch is the page's switch, not a setting.
@@ -158,10 +160,13 @@ function itemsOf(plugin: string, schema: SchemaNode, current: Readonly<Record<st
     const name = prefix ? `${prefix}.${key}` : key;
     const id = `f-${plugin}-${name.replace(/\./g, '-')}`;
     if (isGroupNode(key, node)) {
-      items.push({ group: true, name, id, legend: labelOf(key, node), help: node.description ?? '', error: options.errors?.[name], items: itemsOf(plugin, node, record(current[key] ?? node.default), options, name) });
+      const legend = labelOf(key, node);
+      const inner = itemsOf(plugin, node, record(current[key] ?? node.default), options, name, context ? `${context} › ${legend}` : legend);
+      items.push({ group: true, name, id, legend, help: node.description ?? '', error: options.errors?.[name], items: inner });
       continue;
     }
-    items.push(fieldOf(name, key, id, node, current[key] ?? node.default, options));
+    const field = fieldOf(name, key, id, node, current[key] ?? node.default, options);
+    items.push(context ? { ...field, context } : field);
   }
   return items;
 }

@@ -89,7 +89,8 @@ describe('dashboard: settings form from a JSON schema', () => {
     const raid = items[1] as FormGroup;
     expect(raid).to.include({ legend: 'Raids', help: 'An incoming raid.', id: 'f-demo-raid', error: 'must have required property tokens' });
     expect(raid.items.map((i) => (isGroup(i) ? `group ${i.name}` : `${i.name} ${i.label}`))).to.deep.equal(['raid.tokens Tokens', 'raid.say Chat line', 'raid.enabled On', 'group raid.deeper']);
-    expect(raid.items[0]).to.include({ id: 'f-demo-raid-tokens', value: '3', error: 'must be integer >= 0' });
+    expect(raid.items[0]).to.include({ id: 'f-demo-raid-tokens', value: '3', error: 'must be integer >= 0', context: 'Raids' });
+    expect(fieldsFor('demo', NESTED, {}).find((f) => f.name === 'raid.deeper.x')?.context).to.equal('Raids › Deeper');
     expect(fieldsFor('demo', NESTED, {}).map((f) => f.name)).to.deep.equal(['rate', 'raid.tokens', 'raid.say', 'raid.enabled', 'raid.deeper.x']);
 
     const { values, errors } = readForm(NESTED, { rate: '6', 'raid.tokens': '4', 'raid.say': '', 'raid.enabled': 'true', 'raid.deeper.x': 'y' }, { raid: { keep: 'me' } });
