@@ -224,7 +224,7 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
     path: '/shop',
     title: 'Shop',
     order: 35,
-    scripts: ['/assets/vendor/chart.umd.min.js', `${assets}shop.js`],
+    scripts: ['/assets/vendor/chart.umd.min.js', `${assets}shop.js`, `${assets}catalog.js`],
     render: (request) => renderPage(request),
   });
   dashboard.addPanel(ctx, {
