@@ -126,6 +126,9 @@ describe('shop: the catalog edited item by item in a form', function () {
     // No id: refused before anything is sent, beside the Id field.
     await page.click('#shop-save');
     expect(await added.locator('.field.has-error .field-error').first().textContent()).to.equal('Id is required');
+    await added.getByLabel('Id', { exact: true }).fill('Salted Pretzel');
+    await page.click('#shop-save');
+    expect(await added.locator('.field.has-error .field-error').first().textContent()).to.match(/^Id must be lower case letters/);
     await added.getByLabel('Id', { exact: true }).fill('pretzel');
     await added.getByLabel('Name', { exact: true }).fill('Salted Pretzel');
     await added.getByLabel('Cost (tokens)').fill('7');

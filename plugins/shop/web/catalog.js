@@ -309,6 +309,7 @@
         problems.push({ control: c.querySelector('[data-key="id"]'), text: 'is required' });
         continue;
       }
+      if (ID_PATTERN && !new RegExp('^(?:' + ID_PATTERN + ')$').test(b.id)) problems.push({ control: c.querySelector('[data-key="id"]'), text: 'must be lower case letters, digits, _ and - (at most 32, starting with a letter or digit)' });
       if (items[b.id]) problems.push({ control: c.querySelector('[data-key="id"]'), text: '"' + b.id + '" is the id of another item too' });
       const item = { name: b.name, description: value(c, 'description'), cost: b.cost === undefined ? '' : b.cost, category: b.category || 'treats', effect: b.effect, params: readParams(c, problems), enabled: value(c, 'enabled') };
       for (const k of ['stock', 'perUserLimit', 'cooldown', 'maxPerPurchase']) {
