@@ -195,8 +195,8 @@ export default definePlugin({
     if (generated) {
       // On the terminal only: never in the log buffer, /api/logs, the Logs page or the live log stream.
       // Printed before listening, so a port that is taken does not lose it.
-      ctx.log.terminalOnly(`dashboard password (shown only here on the terminal, at every start until someone logs in; change it on the Security page, or set DASHBOARD_PASSWORD to choose one): ${generated}`);
-      ctx.log.warn('a password for the dashboard was generated and printed on the terminal only (it is not kept in this log); change it on the Security page, or set DASHBOARD_PASSWORD');
+      ctx.log.terminalOnly(`dashboard password (shown only here on the terminal, at every start until someone logs in; change it on the Security page, reset it with "npm run dashboard:password", or set DASHBOARD_PASSWORD to choose one): ${generated}`);
+      ctx.log.warn('a password for the dashboard was generated and printed on the terminal only (it is not kept in this log); change it on the Security page, reset it with "npm run dashboard:password", or set DASHBOARD_PASSWORD');
     }
     const templatesDir = path.join(ctx.dir, 'templates');
     const app = createApp(deps, {

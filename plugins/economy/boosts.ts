@@ -110,6 +110,15 @@ export function xpBoostEffect(boosts: Boosts, now: () => number, xpPerParticipat
   return {
     description: 'Multiplies chat XP (params.multiplier, e.g. 2) for params.minutes minutes per unit (default 10); a second purchase starts when the first ends.',
     checkParams: boostParamsProblem,
+    paramsSchema: {
+      type: 'object',
+      required: ['multiplier'],
+      additionalProperties: false,
+      properties: {
+        multiplier: { type: 'number', title: 'XP multiplier', exclusiveMinimum: 1, maximum: MAX_MULTIPLIER, description: 'Chat XP is multiplied by this while the boost lasts (2 doubles it).' },
+        minutes: { type: 'integer', title: 'Minutes per unit', minimum: 1, maximum: MAX_MINUTES, default: DEFAULT_MINUTES, description: 'How long one unit lasts; a second purchase starts when the first ends.' },
+      },
+    },
     run: ({ user, quantity, params }) => {
       const problem = boostParamsProblem(params);
       if (problem) return { ok: false, reason: problem };

@@ -242,6 +242,8 @@ export interface UserDeleted {
 export interface OfferedShopEffect {
   readonly description?: string;
   readonly checkParams?: (params: Readonly<Record<string, unknown>>) => string | undefined;
+  /** The JSON schema of its params (the shop's `EffectParamsSchema`): the Shop page's catalog form is built from it. */
+  readonly paramsSchema?: { readonly type: 'object'; readonly properties: Readonly<Record<string, Readonly<Record<string, unknown>>>>; readonly required?: readonly string[]; readonly additionalProperties?: boolean };
   readonly run: (call: {
     readonly user: { readonly id: string; readonly login: string; readonly displayName: string };
     readonly quantity: number;

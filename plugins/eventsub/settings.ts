@@ -3,9 +3,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
 
 const AMOUNTS = {
-  tokens: { type: 'integer', minimum: 0, maximum: 1000000, description: 'Tokens credited.' },
-  xp: { type: 'integer', minimum: 0, maximum: 1000000, description: 'XP added.' },
-  say: { type: 'string', minLength: 1, maxLength: 400, description: 'Chat line: {user}, {tokens}, {xp}, and per event {input} {reward} {bits} {viewers} {count} {months} {tier}.' },
+  tokens: { type: 'integer', minimum: 0, maximum: 1000000, title: 'Tokens', description: 'Tokens credited.' },
+  xp: { type: 'integer', minimum: 0, maximum: 1000000, title: 'XP', description: 'XP added.' },
+  say: { type: 'string', title: 'Chat line', minLength: 1, maxLength: 400, description: 'Chat line: {user}, {tokens}, {xp}, and per event {input} {reward} {bits} {viewers} {count} {months} {tier}.' },
 } as const;
 
 const EVENT_ACTION = {
@@ -38,14 +38,15 @@ export const CONFIG_SCHEMA = {
     secret: { type: 'string', minLength: 10, maxLength: 100, description: 'Webhook only: the signing secret (EVENTSUB_SECRET), 10-100 characters.' },
     port: { type: 'integer', minimum: 1, maximum: 65535, default: 8081, description: 'Webhook only: local port of the webhook listener (EVENTSUB_PORT).' },
     rewards: { type: 'array', default: [], items: REWARD_SCHEMA, description: 'Channel-point rewards the bot creates (or adopts) and acts on.' },
-    follow: { ...EVENT_ACTION, description: 'A new follower.' },
-    subscribe: { ...EVENT_ACTION, description: 'A new sub or a resub (gifted subs credit the gifter instead).' },
-    gift: { ...EVENT_ACTION, description: 'Gifted subs: per gift, to the gifter.' },
-    cheer: { ...EVENT_ACTION, description: 'Cheers: per 100 bits.' },
+    follow: { ...EVENT_ACTION, title: 'Follows', description: 'A new follower.' },
+    subscribe: { ...EVENT_ACTION, title: 'Subscriptions', description: 'A new sub or a resub (gifted subs credit the gifter instead).' },
+    gift: { ...EVENT_ACTION, title: 'Gifted subs', description: 'Gifted subs: per gift, to the gifter.' },
+    cheer: { ...EVENT_ACTION, title: 'Cheers', description: 'Cheers: per 100 bits.' },
     raid: {
       type: 'object',
+      title: 'Raids',
       additionalProperties: false,
-      properties: { ...AMOUNTS, max: { type: 'integer', minimum: 0, description: 'Most tokens (and XP) one raid earns.' } },
+      properties: { ...AMOUNTS, max: { type: 'integer', minimum: 0, title: 'Most per raid', description: 'Most tokens (and XP) one raid earns.' } },
       description: 'An incoming raid: per viewer, to the raiding streamer, capped at max.',
     },
     dedupeDays: { type: 'integer', minimum: 1, maximum: 365, default: 30, description: 'Days an event id is remembered, so a redelivery acts once (also after a restart).' },

@@ -42,6 +42,7 @@ export const CONFIG_SCHEMA = {
     answerAccuracy: { type: 'integer', minimum: 0, maximum: 100, default: 75, description: 'Percent similarity an answer needs to count (100: exact after ignoring case, accents, punctuation and a leading article).' },
     trivia: {
       type: 'object',
+      title: 'Trivia',
       additionalProperties: false,
       default: {},
       properties: {
@@ -52,6 +53,7 @@ export const CONFIG_SCHEMA = {
     },
     scramble: {
       type: 'object',
+      title: 'Word scramble',
       additionalProperties: false,
       default: {},
       properties: {
@@ -60,6 +62,7 @@ export const CONFIG_SCHEMA = {
     },
     numberguess: {
       type: 'object',
+      title: 'Number guess',
       additionalProperties: false,
       default: {},
       properties: {
@@ -69,6 +72,7 @@ export const CONFIG_SCHEMA = {
     },
     heist: {
       type: 'object',
+      title: 'Heist',
       additionalProperties: false,
       default: {},
       properties: {
@@ -80,6 +84,7 @@ export const CONFIG_SCHEMA = {
     },
     autoStart: {
       type: 'object',
+      title: 'Games on a schedule',
       additionalProperties: false,
       default: {},
       properties: {

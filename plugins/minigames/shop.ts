@@ -27,6 +27,15 @@ export function provideShopEffect(ctx: MinigamesContext, engine: Engine): void {
     },
     {
       description: 'Starts a mini-game: params.game is the game type (trivia, scramble, numberguess, typerace...), params.options its options.',
+      paramsSchema: {
+        type: 'object',
+        required: ['game'],
+        additionalProperties: false,
+        properties: {
+          game: { type: 'string', title: 'Game', pattern: '^[a-z0-9_]{1,32}$', description: 'The game type to start, e.g. trivia, scramble, numberguess, typerace (or one a game plugin adds).' },
+          options: { type: 'object', title: 'Game options', description: 'The game\'s options, e.g. {"rounds": 3} (see the mini-games README); leave empty for its defaults.' },
+        },
+      },
       checkParams: (params) => (typeof params.game === 'string' && /^[a-z0-9_]{1,32}$/.test(params.game) ? undefined : 'params.game must name a game type, e.g. { game: trivia }'),
     },
   );

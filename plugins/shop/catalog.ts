@@ -133,14 +133,15 @@ export const CONFIG_SCHEMA = {
   properties: {
     items: {
       type: 'object',
+      title: 'Catalog (edit it on the Shop page)',
       description: 'The catalog, by item id (lower case letters, digits, _ and -; viewers can also buy by name).',
       propertyNames: { pattern: ITEM_ID },
       maxProperties: 200,
       additionalProperties: ITEM_SCHEMA,
       default: DEFAULT_ITEMS,
     },
-    effectTimeout: { type: 'number', exclusiveMinimum: 0, maximum: 300, default: 10, description: 'Seconds an effect may take before the purchase is refunded.' },
-    inventorySize: { type: 'integer', minimum: 1, maximum: 50, default: 8, description: 'Items !inventory names at most.' },
+    effectTimeout: { title: 'Effect timeout (seconds)', type: 'number', exclusiveMinimum: 0, maximum: 300, default: 10, description: 'Seconds an effect may take before the purchase is refunded.' },
+    inventorySize: { title: 'Items !inventory names', type: 'integer', minimum: 1, maximum: 50, default: 8, description: 'Items !inventory names at most.' },
   },
 } as const;
 

@@ -1,7 +1,7 @@
 // Effects: what buying an item does. A registry of named handlers that plugins provide (each owned by the
 // providing plugin's ctx), the shop's built-in ones, and running one with a timeout and a clear verdict.
 import type { Clock, Logger, OwnedRegistry, Owner } from '../../core/types.ts';
-import type { EffectCall, EffectHandler, EffectInfo, EffectOptions, EffectResult, OfferedEffect, ShopErrorCode } from './service.ts';
+import type { EffectCall, EffectHandler, EffectInfo, EffectOptions, EffectParamsSchema, EffectResult, OfferedEffect, ShopErrorCode } from './service.ts';
 import { EFFECT_NAME } from './catalog.ts';
 
 export class ShopFailure extends Error {
@@ -43,7 +43,7 @@ export class EffectRegistry {
   list(): EffectInfo[] {
     return this.registry
       .values()
-      .map((e) => ({ name: e.name, provider: e.provider, description: e.options.description ?? '' }))
+      .map((e) => ({ name: e.name, provider: e.provider, description: e.options.description ?? '', ...(e.options.paramsSchema ? { paramsSchema: e.options.paramsSchema } : {}) }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 }
@@ -129,11 +129,18 @@ export function notACommand(text: string): string {
 /** The effects no other plugin owns: posting a line in chat, shoutouts, the streamer's queue, nothing. */
 export function builtinEffects(): { name: string; handler: EffectHandler; options: EffectOptions }[] {
   const messageParam = (params: Readonly<Record<string, unknown>>): string | undefined => (typeof params.message === 'string' ? params.message : undefined);
+  const messageSchema = (description: string, maxLength: number): EffectParamsSchema => ({
+    type: 'object',
+    additionalProperties: false,
+    properties: { message: { type: 'string', title: 'Message', minLength: 1, maxLength, description } },
+  });
+  const noParams: EffectParamsSchema = { type: 'object', additionalProperties: false, properties: {} };
   return [
     {
       name: 'highlight',
       options: {
         description: 'Posts a highlighted line in chat: params.message, with {user}, {item}, {quantity}, {s} and {input} (what the buyer typed, then required).',
+        paramsSchema: messageSchema('The line posted in chat. {user}: the buyer, {item}, {quantity}, {s}: an s when more than one, {input}: what the buyer typed (then required). Empty: "✨ {user}: {input} ✨".', 400),
         checkParams: (params) => {
           if (params.message !== undefined && (typeof params.message !== 'string' || !params.message.trim())) return 'params.message must be a non-empty text';
           if (typeof params.message === 'string' && params.message.length > 400) return 'params.message must be at most 400 characters';
@@ -156,6 +163,7 @@ export function builtinEffects(): { name: string; handler: EffectHandler; option
       name: 'shoutout',
       options: {
         description: 'Shouts out the buyer, or the @user typed after the item: params.message with {target}, {user}.',
+        paramsSchema: messageSchema('The shoutout. {target}: who is shouted out (the @name typed after the item, else the buyer), {login}: their login for a link, {user}: the buyer. Empty: a shoutout with a link.', 400),
         checkParams: (params) => (params.message !== undefined && typeof params.message !== 'string' ? 'params.message must be a text' : undefined),
         checkInput: (input) => {
           const first = input.trim().split(/\s+/)[0];
@@ -171,12 +179,12 @@ export function builtinEffects(): { name: string; handler: EffectHandler; option
     },
     {
       name: 'manual',
-      options: { description: 'Waits in the redemption queue until the streamer fulfils (or refunds) it.' },
+      options: { description: 'Waits in the redemption queue until the streamer fulfils (or refunds) it.', paramsSchema: noParams },
       handler: () => ({ status: 'pending' }),
     },
     {
       name: 'none',
-      options: { description: 'Nothing happens beyond the purchase (collectibles); fulfilled at once.' },
+      options: { description: 'Nothing happens beyond the purchase (collectibles); fulfilled at once.', paramsSchema: noParams },
       handler: () => undefined,
     },
   ];

@@ -116,9 +116,39 @@ export type EffectResult =
 
 export type EffectHandler = (call: EffectCall) => EffectResult | Promise<EffectResult>;
 
+/**
+ * The JSON schema of an effect's params (an object's properties): the Shop page's catalog form renders one
+ * labelled input per property (`title` as label, `description` as help; a string named `message` gets a
+ * text area), and saving the catalog checks the params against it.
+ */
+export interface EffectParamsSchema {
+  readonly type: 'object';
+  readonly properties?: Readonly<Record<string, EffectParamSchema>>;
+  readonly required?: readonly string[];
+  readonly additionalProperties?: boolean;
+}
+
+/** One param: a string, number, integer, boolean, enum or list of strings (anything else is edited as JSON). */
+export interface EffectParamSchema {
+  readonly type?: 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
+  readonly title?: string;
+  readonly description?: string;
+  readonly enum?: readonly (string | number)[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly pattern?: string;
+  readonly default?: unknown;
+  readonly items?: EffectParamSchema;
+}
+
 export interface EffectOptions {
   /** One line for the dashboard, e.g. "Posts the buyer's message in chat". */
   readonly description?: string;
+  /** What `params` an item of this effect takes (see EffectParamsSchema); checked when the catalog is saved. */
+  readonly paramsSchema?: EffectParamsSchema;
   /** Checks an item's params when the catalog is loaded; a returned text is a config error naming the item. */
   readonly checkParams?: (params: Readonly<Record<string, unknown>>, item: ShopItem) => string | undefined;
   /**
@@ -136,6 +166,8 @@ export interface EffectInfo {
   /** Plugin that provides it. */
   readonly provider: string;
   readonly description: string;
+  /** Its params' schema, when the provider gave one. */
+  readonly paramsSchema?: EffectParamsSchema;
 }
 
 /** A configuration problem of the catalog, shown in the log, on the plugin and on the Shop page. */

@@ -7,7 +7,9 @@ import type { PluginContext } from '../../core/types.ts';
 import type { ApiRequest, ApiRoute, DashboardService, PageRequest, SafeHtml } from '../dashboard/service.ts';
 import type { EconomyService } from '../economy/service.ts';
 import type { ShopConfig } from './purchase.ts';
-import { isShopError, type PurchaseErrorCode, type Redemption, type ShopItemView, type ShopService } from './service.ts';
+import { ITEM_SCHEMA } from './catalog.ts';
+import { ParamsChecker } from './params-check.ts';
+import { isShopError, type PurchaseErrorCode, type Redemption, type ShopService } from './service.ts';
 
 const BODIES = {
   purchase: {
@@ -65,6 +67,7 @@ const STATUS: Record<PurchaseErrorCode | 'EFFECT_FAILED', number> = {
 const ITEM_DEFAULTS: Record<string, unknown> = { description: '', params: {}, enabled: true, roles: ['everyone'], maxPerPurchase: 10 };
 
 export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: DashboardService, shop: ShopService, economy: EconomyService): void {
+  const params = new ParamsChecker();
   // Bodies are checked by the dashboard against each route's bodySchema (400 INVALID_BODY, every error named).
   const idParam = (raw: string | undefined): number => {
     if (!raw || !/^\d{1,12}$/.test(raw)) throw dashboard.httpError(400, 'the order number must be a whole number', 'INVALID_ID');
@@ -193,6 +196,9 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
           for (const [key, v] of Object.entries(raw)) if (JSON.stringify(v) !== JSON.stringify(ITEM_DEFAULTS[key])) item[key] = v;
           items[id] = item;
         }
+        // The effects' own params schemas, which the config schema cannot know (effects come and go with plugins).
+        const paramIssues = params.check(items, shop.effects());
+        if (paramIssues.length) throw dashboard.httpError(400, 'the catalog has errors', 'INVALID_CATALOG', { issues: paramIssues });
         const current = { ...(ctx.host.pluginConfig('shop') ?? {}) };
         // Saving re-sets-up the shop with the new catalog (this generation, and this request's router, goes away).
         const result = await ctx.host.saveConfig('shop', { ...current, items });
@@ -218,7 +224,7 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
     path: '/shop',
     title: 'Shop',
     order: 35,
-    scripts: ['/assets/vendor/chart.umd.min.js', `${assets}shop.js`],
+    scripts: ['/assets/vendor/chart.umd.min.js', `${assets}shop.js`, `${assets}catalog.js`],
     render: (request) => renderPage(request),
   });
   dashboard.addPanel(ctx, {
@@ -250,23 +256,6 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
         <input type="text" class="shop-reason" maxlength="200" placeholder="refund reason" aria-label="refund reason for order ${r.id}">
         <button type="button" class="small danger shop-refund" data-id="${r.id}">Refund</button></td>` : r.status !== 'refunded' ? h`<td><button type="button" class="small shop-refund" data-id="${r.id}">Refund</button></td>` : h`<td></td>`}
     </tr>`;
-    const itemRow = (i: ShopItemView) => h`<tr class="shop-item${i.available ? '' : ' shop-unavailable'}" data-id="${i.id}">
-      <td><input name="id" aria-label="Id of ${i.id}" value="${i.id}" pattern="${ID_PATTERN}" required size="12"></td>
-      <td><input name="name" aria-label="Name of ${i.id}" value="${i.name}" required size="16"></td>
-      <td><input name="category" aria-label="Category of ${i.id}" value="${i.category}" size="8"></td>
-      <td><input name="cost" aria-label="Cost of ${i.id}" type="number" min="0" value="${i.cost}" class="shop-num"></td>
-      <td><input name="effect" aria-label="Effect of ${i.id}" value="${i.effect}" list="shop-effects" size="10"></td>
-      <td><input name="params" aria-label="Params (JSON) of ${i.id}" value="${JSON.stringify(i.params)}" size="18"></td>
-      <td><input name="stock" aria-label="Stock of ${i.id}" type="number" min="0" value="${i.stock ?? ''}" class="shop-num" title="empty: unlimited">${i.remaining !== undefined ? h` <small>${i.remaining} left</small>` : ''}</td>
-      <td><input name="perUserLimit" aria-label="Per viewer of ${i.id}" type="number" min="1" value="${i.perUserLimit ?? ''}" class="shop-num"></td>
-      <td><input name="cooldown" aria-label="Cooldown (s) of ${i.id}" type="number" min="0" value="${i.cooldown ?? ''}" class="shop-num"></td>
-      <td><input name="maxPerPurchase" aria-label="Max / buy of ${i.id}" type="number" min="1" max="100" value="${i.maxPerPurchase}" class="shop-num"></td>
-      <td><input name="roles" aria-label="Roles of ${i.id}" value="${i.roles.join(', ')}" size="12"></td>
-      <td><input name="enabled" aria-label="On of ${i.id}" type="checkbox"${i.enabled ? h` checked` : ''}></td>
-      <td><input name="description" aria-label="Description of ${i.id}" value="${i.description}" size="24"></td>
-      <td class="shop-state">${i.available ? 'on sale' : i.unavailableReason ?? ''}</td>
-      <td><button type="button" class="small shop-remove" title="Remove this item (then save)">✕</button></td>
-    </tr>`;
     return h`<link rel="stylesheet" href="${assets}shop.css">
 <div id="shop-page" data-csrf="${request.csrf}">
   ${problems.length ? h`<div class="note bad shop-problems"><strong>Items that cannot be sold:</strong><ul>${problems.map((p) => h`<li>${p.message}</li>`)}</ul></div>` : ''}
@@ -286,14 +275,15 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
       <div class="table-wrap"><table id="shop-recent" class="cards"><thead><tr><th>Order</th><th>When</th><th>Viewer</th><th>Item</th><th>Paid</th><th>Note</th><th>Status</th><th></th></tr></thead><tbody>${recent.map((r) => row(r, false))}</tbody></table></div>
     </details>
   </section>
-  <section class="card shop-catalog">
-    <h2>Catalog</h2>
-    <p>Saved into <code>plugins.shop.items</code> of the config file and checked against the shop's schema; the shop restarts with the new catalog. Empty stock means unlimited; changing a stock restocks the item. Roles: everyone, subscriber, vip, moderator, broadcaster.</p>
-    <div class="table-wrap"><table id="shop-catalog"><thead><tr><th>Id</th><th>Name</th><th>Category</th><th>Cost</th><th>Effect</th><th>Params (JSON)</th><th>Stock</th><th>Per viewer</th><th>Cooldown (s)</th><th>Max / buy</th><th>Roles</th><th>On</th><th>Description</th><th>State</th><th></th></tr></thead>
-    <tbody>${items.map(itemRow)}</tbody></table></div>
-    <datalist id="shop-effects">${effects.map((e) => h`<option value="${e.name}">${e.provider}: ${e.description}</option>`)}</datalist>
-    <p class="actions"><button type="button" id="shop-add">Add item</button> <button type="button" id="shop-save" class="primary">Save catalog</button></p>
-    <ul id="shop-issues" class="shop-issues"></ul>
+  <section class="card shop-catalog" aria-labelledby="shop-catalog-h">
+    <h2 id="shop-catalog-h">Catalog</h2>
+    <p>One card per item: open it to edit. Saved into <code>plugins.shop.items</code> of the config file and checked against the shop's schema and each effect's settings; the shop restarts with the new catalog.</p>
+    <div id="shop-catalog-errors" class="error-summary" role="alert" tabindex="-1" hidden></div>
+    <div id="shop-catalog" class="shop-cards" data-items="${JSON.stringify(items)}" data-effects="${JSON.stringify(effects)}" data-schema="${JSON.stringify(ITEM_SCHEMA)}" data-id-pattern="${ID_PATTERN}" data-currency="${economy.currency.name}">
+      <noscript><p class="note bad">The catalog editor needs JavaScript.</p></noscript>
+    </div>
+    <p class="actions shop-catalog-actions"><button type="button" id="shop-add">Add item</button> <button type="button" id="shop-save" class="primary">Save catalog</button></p>
+    <p id="shop-catalog-status" class="shop-message" role="status"></p>
     <details class="shop-import">
       <summary>Import a catalog as JSON</summary>
       <label for="shop-import-text">The catalog: <code>{"cookie": {"name": "Cookie", "cost": 10, "effect": "none"}}</code> (or <code>{"items": {…}}</code>); it replaces the catalog</label>

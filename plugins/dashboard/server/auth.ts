@@ -38,6 +38,26 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/**
+ * Sets the admin password (scrypt, as above) and forgets a generated one that was never used. The running
+ * dashboard reads the hash from the secrets file at every login, so this works with the bot running or not
+ * (the Security page and `npm run dashboard:password` both come here).
+ */
+export async function storePassword(secrets: SecretStore, password: string): Promise<void> {
+  await secrets.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', ['password_hash', await hashPassword(password)]);
+  await secrets.run("DELETE FROM settings WHERE key = 'unused_password'");
+}
+
+/** Ends every login session (their cookies then lead to the login page); returns how many there were. */
+export async function endAllSessions(secrets: SecretStore): Promise<number> {
+  return (await secrets.run('DELETE FROM sessions')).changes;
+}
+
+/** Revokes every API token made on the Security page; returns how many. */
+export async function deleteAllTokens(secrets: SecretStore): Promise<number> {
+  return (await secrets.run('DELETE FROM api_tokens')).changes;
+}
+
 export interface ApiTokenInfo {
   readonly id: number;
   readonly name: string;
@@ -148,8 +168,7 @@ export class Auth {
   }
 
   async changePassword(password: string): Promise<void> {
-    await this.setSecret('password_hash', await hashPassword(password));
-    await this.forgetUnusedPassword();
+    await storePassword(this.secrets, password);
   }
 
   /** Someone got in: the generated password is no longer kept in clear or printed. */
@@ -212,7 +231,7 @@ export class Auth {
   /** Revokes every token made on the Security page (after a password change); returns how many. */
   async revokeAllTokens(): Promise<number> {
     this.knownGood.clear();
-    return (await this.secrets.run('DELETE FROM api_tokens')).changes;
+    return deleteAllTokens(this.secrets);
   }
 
   // ------------------------------------------------------------ sessions
@@ -272,6 +291,6 @@ export class Auth {
 
   /** Logs everybody out (after a password change). */
   async dropAllSessions(): Promise<void> {
-    await this.secrets.run('DELETE FROM sessions');
+    await endAllSessions(this.secrets);
   }
 }

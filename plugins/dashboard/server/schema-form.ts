@@ -1,6 +1,8 @@
 // A plugin's settings form, generated from its JSON schema (the same schema the host validates with):
-// strings, numbers, integers, booleans, enums and lists of strings get their own inputs; anything else is
-// edited as JSON. Submitted forms are turned back into typed values here; validation itself is the host's
+// strings, numbers, integers, booleans, enums and lists of strings get their own inputs; an object with
+// `properties` becomes a group (a fieldset, its `title` as legend) of its own fields, named by their dotted
+// path (`trivia.maxRounds`); anything else is edited as JSON. Labels are the schema's `title` (else the key),
+// help its `description`. Submitted forms are turned back into typed values here; validation itself is the host's
 // (`ctx.host.saveConfig`), so the dashboard and the config file agree on what is valid.
 import type { ConfigIssue } from '../../../core/types.ts';
 import { isSecret, redact, unredact } from './masking.ts';
@@ -23,6 +25,7 @@ export interface SchemaNode {
   readonly items?: SchemaNode;
   readonly properties?: Readonly<Record<string, SchemaNode>>;
   readonly additionalProperties?: boolean | SchemaNode;
+  readonly required?: readonly string[];
 }
 
 export type FieldKind = 'string' | 'secret' | 'number' | 'integer' | 'boolean' | 'enum' | 'list' | 'choices' | 'json';
@@ -46,6 +49,27 @@ export interface FormField {
   readonly error?: string;
   /** Set from an environment variable: editing it here has no effect until that variable is removed. */
   readonly fromEnv?: string;
+  /** The titles of the groups it is in ("Trivia"), for the error summary. */
+  readonly context?: string;
+}
+
+/** A nested object's settings, shown together under its title. */
+export interface FormGroup {
+  readonly group: true;
+  /** Dotted path of the object (`trivia`, `raid`). */
+  readonly name: string;
+  readonly id: string;
+  readonly legend: string;
+  readonly help: string;
+  /** A problem with the object as a whole (a missing or unknown property). */
+  readonly error?: string;
+  readonly items: readonly FormItem[];
+}
+
+export type FormItem = FormField | FormGroup;
+
+export function isGroup(item: FormItem): item is FormGroup {
+  return 'group' in item;
 }
 
 function typeOf(node: SchemaNode): string | undefined {
@@ -107,61 +131,119 @@ function defaultText(kind: FieldKind, node: SchemaNode): string {
 /** Submitted raw values (strings, string arrays) keyed by setting, kept to show a rejected form as typed. */
 export type RawForm = Readonly<Record<string, unknown>>;
 
-export function fieldsFor(
-  plugin: string,
-  schema: SchemaNode,
-  current: Readonly<Record<string, unknown>>,
-  options: { errors?: Readonly<Record<string, string>>; submitted?: RawForm; fromEnv?: Readonly<Record<string, string>> } = {},
-): FormField[] {
-  const fields: FormField[] = [];
-  for (const [name, node] of Object.entries(schema.properties ?? {})) {
-    if (name === 'enabled') continue;
-    const kind = kindOf(name, node);
-    const sub = options.submitted;
-    const raw = sub ? sub[name] : undefined;
-    const cur = current[name] ?? node.default;
-    let value: string;
-    let checked = false;
-    let selected: string[] = [];
-    if (kind === 'boolean') {
-      checked = sub ? raw !== undefined && raw !== '' && raw !== 'false' : cur === true;
-      value = 'true';
-    } else if (kind === 'list') {
-      value = sub ? asStrings(raw).join('\n') : Array.isArray(cur) ? (cur as unknown[]).map(String).join('\n') : '';
-    } else if (kind === 'choices') {
-      selected = sub ? asStrings(raw) : Array.isArray(cur) ? (cur as unknown[]).map(String) : [];
-      value = '';
-    } else if (kind === 'secret') {
-      value = '';
-    } else if (kind === 'json') {
-      value = sub ? maskedTyped(name, node, asStrings(raw)[0] ?? '') : maskedJson(name, node, cur);
-    } else {
-      value = sub ? asStrings(raw)[0] ?? '' : text(cur);
+/** A nested object edited as a group of fields: it has properties, no schema for other keys, and is no secret. */
+export function isGroupNode(name: string, node: SchemaNode): boolean {
+  return typeOf(node) === 'object' && !!node.properties && Object.keys(node.properties).length > 0 && typeof node.additionalProperties !== 'object' && !isSecret(name, node);
+}
+
+function record(v: unknown): Readonly<Record<string, unknown>> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+export interface FormOptions {
+  /** Problems by dotted setting path (a field's or a group's). */
+  readonly errors?: Readonly<Record<string, string>>;
+  readonly submitted?: RawForm;
+  readonly fromEnv?: Readonly<Record<string, string>>;
+}
+
+/** The form of a plugin's settings: fields, and groups of fields for nested objects. */
+export function formFor(plugin: string, schema: SchemaNode, current: Readonly<Record<string, unknown>>, options: FormOptions = {}): FormItem[] {
+  return itemsOf(plugin, schema, current, options, '', '');
+}
+
+function itemsOf(plugin: string, schema: SchemaNode, current: Readonly<Record<string, unknown>>, options: FormOptions, prefix: string, context: string): FormItem[] {
+  const items: FormItem[] = [];
+  for (const [key, node] of Object.entries(schema.properties ?? {})) {
+    // The plugin's own on/off switch is the page's switch, not a setting.
+    if (!prefix && key === 'enabled') continue;
+    const name = prefix ? `${prefix}.${key}` : key;
+    const id = `f-${plugin}-${name.replace(/\./g, '-')}`;
+    if (isGroupNode(key, node)) {
+      const legend = labelOf(key, node);
+      const inner = itemsOf(plugin, node, record(current[key] ?? node.default), options, name, context ? `${context} › ${legend}` : legend);
+      items.push({ group: true, name, id, legend, help: node.description ?? '', error: options.errors?.[name], items: inner });
+      continue;
     }
-    if (kind === 'enum') selected = [value];
-    const enumValues = kind === 'choices' ? node.items?.enum ?? [] : node.enum ?? [];
-    const min = node.minimum ?? node.exclusiveMinimum;
-    const max = node.maximum ?? node.exclusiveMaximum;
-    fields.push({
-      name,
-      id: `f-${plugin}-${name}`,
-      label: labelOf(name, node),
-      kind,
-      help: node.description ?? '',
-      value,
-      checked,
-      options: enumValues.map((v) => ({ value: String(v), label: String(v), selected: selected.includes(String(v)) })),
-      min,
-      max,
-      step: kind === 'integer' ? '1' : kind === 'number' ? 'any' : undefined,
-      minLength: node.minLength,
-      maxLength: node.maxLength,
-      defaultText: defaultText(kind, node),
-      error: options.errors?.[name],
-      fromEnv: options.fromEnv?.[name],
-    });
+    const field = fieldOf(name, key, id, node, current[key] ?? node.default, options);
+    items.push(context ? { ...field, context } : field);
   }
-  return fields;
+  return items;
+}
+
+function fieldOf(name: string, key: string, id: string, node: SchemaNode, cur: unknown, options: FormOptions): FormField {
+  const kind = kindOf(key, node);
+  const sub = options.submitted;
+  const raw = sub ? submittedValue(sub, name) : undefined;
+  let value: string;
+  let checked = false;
+  let selected: string[] = [];
+  if (kind === 'boolean') {
+    checked = sub ? raw !== undefined && raw !== '' && raw !== 'false' : cur === true;
+    value = 'true';
+  } else if (kind === 'list') {
+    value = sub ? asStrings(raw).join('\n') : Array.isArray(cur) ? (cur as unknown[]).map(String).join('\n') : '';
+  } else if (kind === 'choices') {
+    selected = sub ? asStrings(raw) : Array.isArray(cur) ? (cur as unknown[]).map(String) : [];
+    value = '';
+  } else if (kind === 'secret') {
+    value = '';
+  } else if (kind === 'json') {
+    value = sub ? maskedTyped(key, node, asStrings(raw)[0] ?? '') : maskedJson(key, node, cur);
+  } else {
+    value = sub ? asStrings(raw)[0] ?? '' : text(cur);
+  }
+  if (kind === 'enum') selected = [value];
+  const enumValues = kind === 'choices' ? node.items?.enum ?? [] : node.enum ?? [];
+  const min = node.minimum ?? node.exclusiveMinimum;
+  const max = node.maximum ?? node.exclusiveMaximum;
+  return {
+    name,
+    id,
+    label: labelOf(key, node),
+    kind,
+    help: node.description ?? '',
+    value,
+    checked,
+    options: enumValues.map((v) => ({ value: String(v), label: String(v), selected: selected.includes(String(v)) })),
+    min,
+    max,
+    step: kind === 'integer' ? '1' : kind === 'number' ? 'any' : undefined,
+    minLength: node.minLength,
+    maxLength: node.maxLength,
+    defaultText: defaultText(kind, node),
+    error: options.errors?.[name],
+    fromEnv: options.fromEnv?.[name],
+  };
+}
+
+/** Every field of a form, groups opened (in page order). */
+export function flatFields(items: readonly FormItem[]): FormField[] {
+  return items.flatMap((i) => (isGroup(i) ? flatFields(i.items) : [i]));
+}
+
+/** Every group of a form, nested ones too (in page order). */
+export function flatGroups(items: readonly FormItem[]): FormGroup[] {
+  return items.flatMap((i) => (isGroup(i) ? [i, ...flatGroups(i.items)] : []));
+}
+
+/** The form's fields in one list (groups opened). */
+export function fieldsFor(plugin: string, schema: SchemaNode, current: Readonly<Record<string, unknown>>, options: FormOptions = {}): FormField[] {
+  return flatFields(formFor(plugin, schema, current, options));
+}
+
+/**
+ * What was submitted for a dotted name: the body parser (qs) turns `trivia.maxRounds` into
+ * `{ trivia: { maxRounds } }`, a plain form decoder keeps the name as it is; both are read.
+ */
+function submittedValue(form: RawForm, name: string): unknown {
+  if (name in form) return form[name];
+  let v: unknown = form;
+  for (const seg of name.split('.')) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[seg];
+  }
+  return v;
 }
 
 function asStrings(v: unknown): string[] {
@@ -178,69 +260,88 @@ function asStrings(v: unknown): string[] {
 export function readForm(schema: SchemaNode, form: RawForm, current: Readonly<Record<string, unknown>>): { values: Record<string, unknown>; errors: Record<string, string> } {
   const values: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
-  for (const [name, node] of Object.entries(schema.properties ?? {})) {
-    if (name === 'enabled') continue;
-    const kind = kindOf(name, node);
-    const raw = form[name];
+  readInto(schema, form, current, '', values, errors);
+  return { values, errors };
+}
+
+function readInto(schema: SchemaNode, form: RawForm, current: Readonly<Record<string, unknown>>, prefix: string, values: Record<string, unknown>, errors: Record<string, string>): void {
+  for (const [key, node] of Object.entries(schema.properties ?? {})) {
+    if (!prefix && key === 'enabled') continue;
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (isGroupNode(key, node)) {
+      const now = record(current[key]);
+      // Keys the form does not show (the schema allows others) are kept as they are.
+      const inner: Record<string, unknown> = {};
+      if (node.additionalProperties !== false) for (const [k, v] of Object.entries(now)) if (!(k in (node.properties ?? {}))) inner[k] = v;
+      readInto(node, form, now, name, inner, errors);
+      // A group left empty that was not set before stays unset (the plugin's defaults apply).
+      if (Object.keys(inner).length || current[key] !== undefined) values[key] = inner;
+      continue;
+    }
+    const kind = kindOf(key, node);
+    const raw = submittedValue(form, name);
     const first = (asStrings(raw)[0] ?? '').trim();
     switch (kind) {
       case 'boolean':
-        values[name] = raw !== undefined && first !== '' && first !== 'false';
+        values[key] = raw !== undefined && first !== '' && first !== 'false';
         break;
       case 'integer':
       case 'number': {
         if (first === '') break;
         const n = Number(first);
         if (!Number.isFinite(n)) errors[name] = 'must be a number';
-        else values[name] = n;
+        else values[key] = n;
         break;
       }
       case 'list':
-        values[name] = asStrings(raw)
+        values[key] = asStrings(raw)
           .flatMap((s) => s.split(/\r?\n|,/))
           .map((s) => s.trim())
           .filter(Boolean);
         break;
       case 'choices':
-        values[name] = asStrings(raw).filter(Boolean);
+        values[key] = asStrings(raw).filter(Boolean);
         break;
       case 'secret': {
         const t = typeOf(node);
         if (first === '') {
-          if (current[name] !== undefined) values[name] = current[name];
+          if (current[key] !== undefined) values[key] = current[key];
         } else if (t === 'integer' || t === 'number') {
           const n = Number(first);
           if (!Number.isFinite(n)) errors[name] = 'must be a number';
-          else values[name] = n;
-        } else values[name] = first;
+          else values[key] = n;
+        } else values[key] = first;
         break;
       }
       case 'json':
         if (first === '') break;
         try {
           // Masked secrets sent back as they were shown keep the stored values.
-          values[name] = unredact(node, JSON.parse(asStrings(raw)[0] ?? '') as unknown, current[name], name);
+          values[key] = unredact(node, JSON.parse(asStrings(raw)[0] ?? '') as unknown, current[key], key);
         } catch {
           errors[name] = 'is not valid JSON';
         }
         break;
       default:
-        if (first === '' && node.default !== undefined) break;
-        values[name] = asStrings(raw)[0] ?? '';
+        // Inside a group an empty text means "not set" (an object's optional key), as an empty number does.
+        if (first === '' && (node.default !== undefined || (prefix && !schema.required?.includes(key)))) break;
+        values[key] = asStrings(raw)[0] ?? '';
     }
   }
-  return { values, errors };
 }
 
-/** Splits the host's issues into per-field messages and the rest. */
-export function issuesByField(plugin: string, issues: readonly ConfigIssue[]): { fields: Record<string, string>; other: string[] } {
+/**
+ * Splits the host's issues into per-field messages and the rest. With the schema, an issue inside a group
+ * goes to the field it names (`trivia.maxRounds`), or to the group itself.
+ */
+export function issuesByField(plugin: string, issues: readonly ConfigIssue[], schema?: SchemaNode): { fields: Record<string, string>; other: string[] } {
   const fields: Record<string, string> = {};
   const other: string[] = [];
   const base = `plugins.${plugin}.`;
   for (const i of issues) {
     if (i.path.startsWith(base)) {
       const rest = i.path.slice(base.length);
-      const key = rest.split('.')[0] ?? rest;
+      const key = schema ? settingOf(schema, rest) : rest.split('.')[0] ?? rest;
       const sub = rest.slice(key.length + 1);
       const msg = sub ? `${sub}: ${i.message}` : i.message;
       fields[key] = fields[key] ? `${fields[key]}; ${msg}` : msg;
@@ -249,4 +350,19 @@ export function issuesByField(plugin: string, issues: readonly ConfigIssue[]): {
     }
   }
   return { fields, other };
+}
+
+/** The form's setting a dotted path falls in: down through groups to a field, or the deepest group. */
+function settingOf(schema: SchemaNode, path: string): string {
+  const segs = path.split('.');
+  const taken: string[] = [];
+  let node: SchemaNode | undefined = schema;
+  for (const seg of segs) {
+    const child: SchemaNode | undefined = node?.properties?.[seg];
+    if (!child) break;
+    taken.push(seg);
+    if (!isGroupNode(seg, child)) break;
+    node = child;
+  }
+  return taken.length ? taken.join('.') : segs[0] ?? path;
 }

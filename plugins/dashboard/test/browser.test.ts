@@ -293,7 +293,8 @@ describe('dashboard in a browser', function () {
     await page.goto(`${url}/users?sort=tokens`);
     expect(await page.locator('.users-table tbody tr').first().locator('td').first().textContent()).to.match(/zoe/);
     await page.fill('#q', 'al');
-    await Promise.all([page.waitForLoadState('load'), page.click('form.search button')]);
+    // Waits for the search's own address: 'load' of the page already shown could resolve before it navigates.
+    await Promise.all([page.waitForURL(/[?&]q=al\b/), page.click('form.search button')]);
     expect(await page.locator('.users-table tbody tr').count()).to.equal(2);
     await shot(page, 'users');
     await Promise.all([page.waitForURL(`${url}/users/alice`), page.click('a[href="/users/alice"]')]);

@@ -12,7 +12,7 @@ import { ExtensionRegistry } from '../server/extensions.ts';
 import { allowedHostNames, hostNameOf } from '../server/guards.ts';
 import { BodyValidator } from '../server/validation.ts';
 import { escapeHtml, html } from '../server/render.ts';
-import { fieldsFor, issuesByField, kindOf, readForm, type SchemaNode } from '../server/schema-form.ts';
+import { fieldsFor, formFor, isGroup, issuesByField, kindOf, readForm, type FormGroup, type SchemaNode } from '../server/schema-form.ts';
 import { safeNext } from '../server/routes/login.ts';
 import { eventually } from '../../../test/support/kit.ts';
 import { accepts } from './helpers.ts';
@@ -66,6 +66,49 @@ describe('dashboard: settings form from a JSON schema', () => {
     ]);
     expect(fields).to.deep.equal({ count: 'must be integer <= 10', channels: '1: does not look right' });
     expect(other).to.deep.equal(['plugins.other.x: odd']);
+  });
+
+  it('groups a nested object under its title, with dotted names, and reads it back', () => {
+    const NESTED: SchemaNode = {
+      type: 'object',
+      properties: {
+        enabled: { type: 'boolean' },
+        rate: { type: 'integer', title: 'Messages per minute' },
+        raid: {
+          type: 'object',
+          title: 'Raids',
+          description: 'An incoming raid.',
+          required: ['tokens'],
+          properties: { tokens: { type: 'integer', title: 'Tokens', minimum: 0 }, say: { type: 'string', title: 'Chat line' }, enabled: { type: 'boolean', title: 'On' }, deeper: { type: 'object', properties: { x: { type: 'number' } } } },
+        },
+      },
+    };
+    const items = formFor('demo', NESTED, { rate: 5, raid: { tokens: 3, keep: 'me' } }, { errors: { 'raid.tokens': 'must be integer >= 0', raid: 'must have required property tokens' } });
+    expect(items.map((i) => (isGroup(i) ? `group ${i.name}` : i.name))).to.deep.equal(['rate', 'group raid']);
+    expect(items[0]).to.include({ label: 'Messages per minute' });
+    const raid = items[1] as FormGroup;
+    expect(raid).to.include({ legend: 'Raids', help: 'An incoming raid.', id: 'f-demo-raid', error: 'must have required property tokens' });
+    expect(raid.items.map((i) => (isGroup(i) ? `group ${i.name}` : `${i.name} ${i.label}`))).to.deep.equal(['raid.tokens Tokens', 'raid.say Chat line', 'raid.enabled On', 'group raid.deeper']);
+    expect(raid.items[0]).to.include({ id: 'f-demo-raid-tokens', value: '3', error: 'must be integer >= 0', context: 'Raids' });
+    expect(fieldsFor('demo', NESTED, {}).find((f) => f.name === 'raid.deeper.x')?.context).to.equal('Raids › Deeper');
+    expect(fieldsFor('demo', NESTED, {}).map((f) => f.name)).to.deep.equal(['rate', 'raid.tokens', 'raid.say', 'raid.enabled', 'raid.deeper.x']);
+
+    const { values, errors } = readForm(NESTED, { rate: '6', 'raid.tokens': '4', 'raid.say': '', 'raid.enabled': 'true', 'raid.deeper.x': 'y' }, { raid: { keep: 'me' } });
+    expect(errors).to.deep.equal({ 'raid.deeper.x': 'must be a number' });
+    // An optional text left empty inside a group is not set; keys the form does not show are kept.
+    expect(values).to.deep.equal({ rate: 6, raid: { keep: 'me', tokens: 4, enabled: true } });
+    // The body parser's nested form of dotted names reads the same.
+    expect(readForm(NESTED, { rate: '6', raid: { tokens: '4', say: '', enabled: 'true', deeper: { x: 'y' } } }, { raid: { keep: 'me' } })).to.deep.equal({ values, errors });
+    // A group nobody filled that was not set stays unset.
+    expect(readForm(NESTED, { rate: '1' }, {}).values).to.deep.equal({ rate: 1, raid: { enabled: false } });
+
+    const { fields, other } = issuesByField('demo', [
+      { file: 'settings', path: 'plugins.demo.raid.tokens', message: 'must be integer >= 0' },
+      { file: 'settings', path: 'plugins.demo.raid', message: 'must NOT have additional properties' },
+      { file: 'settings', path: 'plugins.demo.raid.deeper.x', message: 'must be number' },
+    ], NESTED);
+    expect(fields).to.deep.equal({ 'raid.tokens': 'must be integer >= 0', raid: 'must NOT have additional properties', 'raid.deeper.x': 'must be number' });
+    expect(other).to.deep.equal([]);
   });
 
   it('treats fields named like secrets as secrets', () => {

@@ -302,10 +302,12 @@ describe('dashboard ux: honest saves, phone layout, times, dark mode', function 
     }
   });
 
-  it('the shop catalog: labelled inputs, and a JSON import that shows the line of a mistake', async () => {
+  it('the shop catalog: a card per item with labelled inputs, and a JSON import that shows the line of a mistake', async () => {
     const p = await pageAt(1280);
     await p.goto(`${url}/shop`);
-    expect(await p.getAttribute('#shop-catalog input[name="cost"]', 'aria-label')).to.equal('Cost of portrait');
+    const portrait = p.locator('#shop-catalog .shop-card[data-id="portrait"]');
+    await portrait.locator('summary').click();
+    expect(await portrait.getByLabel('Cost (tokens)').inputValue()).to.equal('60');
     await p.click('.shop-import summary');
     await p.fill('#shop-import-text', '{\n  "portrait": {"name": "Flour Portrait", "cost": 60, "effect": "manual", "category": "specials", "roles": ["subscriber", "vip"]},\n  "bun": {"name": "Bun" "cost": 5}\n}');
     await p.click('#shop-import');

@@ -91,23 +91,25 @@ describe('shop: the Shop page in a browser', function () {
     await page.waitForSelector('#shop-pending tr[data-id="8"]', { timeout: 5000 });
     expect(await page.textContent('#shop-pending tr[data-id="8"] .shop-input')).to.equal('a loaf with a hat');
 
-    // Catalog: a wrong cost is refused with the schema's message, on the field.
-    await page.fill('#shop-catalog tr[data-id="cookie"] input[name="cost"]', '-3');
+    // Catalog: a wrong cost is refused with the schema's message, beside the field.
+    const cookie = page.locator('#shop-catalog .shop-card[data-id="cookie"]');
+    await cookie.locator('summary').click();
+    await cookie.locator('[data-key="cost"]').fill('-3');
     await page.click('#shop-save');
-    await page.waitForSelector('#shop-issues li:has-text("plugins.shop.items.cookie.cost")');
-    expect(await page.textContent('#shop-issues')).to.contain('plugins.shop.items.cookie.cost: must be integer >= 0');
-    expect(await page.getAttribute('#shop-catalog tr[data-id="cookie"] input[name="cost"]', 'class')).to.contain('invalid');
+    await page.waitForSelector('#shop-catalog-errors:not([hidden])');
+    expect(await page.textContent('#shop-catalog-errors')).to.contain('Chocolate Chip Cookie › Cost (tokens) must be integer >= 0');
+    expect(await cookie.locator('[data-key="cost"]').getAttribute('aria-invalid')).to.equal('true');
 
     // A right one is saved: a new price and a new item; the page reloads with them.
-    await page.fill('#shop-catalog tr[data-id="cookie"] input[name="cost"]', '15');
+    await cookie.locator('[data-key="cost"]').fill('15');
     await page.click('#shop-add');
-    const added = page.locator('#shop-catalog tbody tr.shop-new');
-    await added.locator('input[name="id"]').fill('pretzel');
-    await added.locator('input[name="name"]').fill('Salted Pretzel');
-    await added.locator('input[name="cost"]').fill('7');
+    const added = page.locator('#shop-catalog .shop-card.shop-new');
+    await added.locator('[data-key="id"]').fill('pretzel');
+    await added.locator('[data-key="name"]').fill('Salted Pretzel');
+    await added.locator('[data-key="cost"]').fill('7');
     await Promise.all([page.waitForEvent('load'), page.click('#shop-save')]);
-    await page.waitForSelector('#shop-catalog tr[data-id="pretzel"]');
-    expect(await page.inputValue('#shop-catalog tr[data-id="cookie"] input[name="cost"]')).to.equal('15');
+    await page.waitForSelector('#shop-catalog .shop-card[data-id="pretzel"]');
+    expect(await page.inputValue('#shop-catalog .shop-card[data-id="cookie"] [data-key="cost"]')).to.equal('15');
     const shop = s.t.service('shop');
     expect((await shop.items()).map((i) => [i.id, i.cost])).to.deep.equal([['cookie', 15], ['croissant', 25], ['starter', 100], ['portrait', 60], ['pretzel', 7]]);
     expect(await s.t.ask('alice', '!buy pretzel')).to.match(/^You bought Salted Pretzel for 7 tokens/);

@@ -5,7 +5,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ConfigIssue, PluginInfo } from '../../../../core/types.ts';
 import { flash, httpError, page, pluginRows, seeOther, type Deps } from '../context.ts';
-import { fieldsFor, issuesByField, readForm, type RawForm, type SchemaNode } from '../schema-form.ts';
+import { flatFields, flatGroups, formFor, issuesByField, readForm, type RawForm, type SchemaNode } from '../schema-form.ts';
 import { safeNext } from './login.ts';
 
 interface Rejected {
@@ -18,20 +18,21 @@ interface Rejected {
 function pluginView(d: Deps, info: PluginInfo, rejected?: Rejected) {
   const schema = info.configSchema as SchemaNode;
   const mine = rejected?.plugin === info.name ? rejected : undefined;
-  const fields = fieldsFor(info.name, typeof schema === 'object' ? schema : {}, d.ctx.host.pluginConfig(info.name) ?? {}, {
+  const items = formFor(info.name, typeof schema === 'object' ? schema : {}, d.ctx.host.pluginConfig(info.name) ?? {}, {
     errors: mine?.errors,
     submitted: mine?.submitted,
     // Set by an environment variable (GUI_PORT, ...): the form says so instead of pretending a saved value applies.
     fromEnv: d.ctx.host.settingsFromEnv(info.name),
   });
-  return { fields, formErrors: mine?.other ?? [], rejected: !!mine };
+  // `fields` and `badGroups` (flat) feed the error summary; `items` is the form, groups and all.
+  return { items, fields: flatFields(items), badGroups: flatGroups(items).filter((g) => g.error), formErrors: mine?.other ?? [], rejected: !!mine };
 }
 
 async function showPlugins(d: Deps, ctx: Context, rejected?: Rejected): Promise<void> {
   const infos = new Map(d.ctx.host.plugins().map((p) => [p.name, p]));
   const plugins = pluginRows(d).map((row) => {
     const info = infos.get(row.name);
-    return { ...row, ...(info ? pluginView(d, info, rejected) : { fields: [], formErrors: [], rejected: false }) };
+    return { ...row, ...(info ? pluginView(d, info, rejected) : { items: [], fields: [], badGroups: [], formErrors: [], rejected: false }) };
   });
   await page(d, ctx, 'plugins', {
     title: 'Plugins',
@@ -52,7 +53,8 @@ export async function savePluginSettings(d: Deps, name: string, values: Record<s
     return { ok: true };
   }
   if (result.code) d.ctx.log.warn(`settings of plugin ${name} not saved: ${result.issues.map((i) => i.message).join('; ')}`);
-  return { ok: false, ...issuesByField(name, result.issues), issues: result.issues, code: result.code };
+  const schema = d.ctx.host.plugin(name)?.configSchema;
+  return { ok: false, ...issuesByField(name, result.issues, typeof schema === 'object' ? (schema as SchemaNode) : undefined), issues: result.issues, code: result.code };
 }
 
 /** Turns a plugin on or off (and writes that to the config file). The dashboard cannot switch itself off. */
