@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SchemaCache } from '../../core/schema-cache.ts';
 
-const OPTIONS = { allErrors: true, useDefaults: true, verbose: true, strict: false, formats: { password: true } };
+const OPTIONS = { allErrors: true, useDefaults: true, verbose: true, strict: false, formats: { password: true as const } };
 const SCHEMA = {
   type: 'object',
   additionalProperties: false,
