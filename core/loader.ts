@@ -151,11 +151,13 @@ export async function loadModule(source: PluginSource, importPackage: (name: str
     .filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`));
   const externals = new Set<string>();
   for (const input of Object.values(built.metafile.inputs)) for (const i of input.imports) if (i.external) externals.add(i.path);
+  const name = `${source.entry}?build=${++generation}`;
+  let fn: BundleFunction | undefined;
   const run = async (packages: ReadonlyMap<string, unknown>): Promise<LoadedModule> => {
-    const name = `${source.entry}?build=${++generation}`;
     let exported: unknown;
     try {
-      exported = evaluate(built.code, name, source, packages);
+      fn ??= compile(built.code, name);
+      exported = evaluate(fn, source, packages);
     } catch (err) {
       if (err instanceof DeferredPackageError) throw err;
       const at = firstFrame(mapStack(String((err as Error).stack ?? ''), name, built.map(), source.dir), source.dir);
@@ -235,12 +237,18 @@ function checkCoreImports(source: PluginSource, metafile: Metafile): void {
  * fresh bundle per reload kept every old version (about 0.8 MB a reload of the shop); a function is garbage
  * once the plugin is unloaded and nothing refers to it.
  */
-function evaluate(code: string, name: string, source: PluginSource, packages: ReadonlyMap<string, unknown>): unknown {
-  const fn = compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname', IMPORT_META_URL], {
+type BundleFunction = (...args: unknown[]) => void;
+
+function compile(code: string, name: string): BundleFunction {
+  return compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname', IMPORT_META_URL], {
     filename: name,
     // Only a plugin that imports at run time gets the (experimental) loader hook, and with it Node's warning.
     ...(code.includes('import(') ? { importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : {}),
-  });
+  }) as BundleFunction;
+}
+
+/** Runs the compiled bundle as a fresh module (a deferred load and the whole one that follows share the compile). */
+function evaluate(fn: BundleFunction, source: PluginSource, packages: ReadonlyMap<string, unknown>): unknown {
   const module = { exports: {} as unknown };
   const require = (spec: string): unknown => {
     if (!packages.has(spec)) throw new Error(`cannot find package '${spec}' (imported by ${source.entry})`);

@@ -6,26 +6,27 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { compileFunction } from 'node:vm';
-import { Ajv, type Options, type ValidateFunction } from 'ajv';
-import * as standaloneModule from 'ajv/dist/standalone/index.js';
+import type { Ajv, Options, ValidateFunction } from 'ajv';
 
 // The generated code requires ajv's small runtime helpers (equal, ucs2length …) by package path.
 const ajvRequire = createRequire(createRequire(import.meta.url).resolve('ajv'));
-// A CommonJS module whose default export is the function, under tsx and esbuild alike.
 type Standalone = (ajv: Ajv, validate: ValidateFunction) => string;
-const standaloneOf = (m: unknown): Standalone => (typeof m === 'function' ? (m as Standalone) : standaloneOf((m as { default: unknown }).default));
-const standalone = standaloneOf(standaloneModule);
+/** ajv's compiler, loaded (synchronously: it is CommonJS) the first time a schema is not on disk. */
+function compiler(options: Options): { ajv: Ajv; standalone: Standalone } {
+  const { Ajv: AjvClass } = ajvRequire('ajv') as { Ajv: new (o: Options) => Ajv };
+  const standalone = (ajvRequire('ajv/dist/standalone') as { default: Standalone }).default;
+  return { ajv: new AjvClass({ ...options, code: { ...options.code, source: true } }), standalone };
+}
 
 export class SchemaCache {
-  private readonly ajv: Ajv;
+  private made: { ajv: Ajv; standalone: Standalone } | undefined;
   /** Ajv's options and version are part of each file's name: either changing makes every file stale. */
   private readonly salt: string;
 
   constructor(
-    options: Options,
+    private readonly options: Options,
     private readonly dir: string | undefined,
   ) {
-    this.ajv = new Ajv({ ...options, code: { ...options.code, source: true } });
     this.salt = `${(ajvRequire('ajv/package.json') as { version: string }).version} ${JSON.stringify(options)}`;
   }
 
@@ -34,10 +35,12 @@ export class SchemaCache {
     const file = this.dir && path.join(this.dir, `${createHash('sha256').update(this.salt).update(text).digest('hex').slice(0, 32)}.cjs`);
     const cached = file && this.read(file);
     if (cached) return cached;
-    const fn = this.ajv.compile(schema);
-    if (file) this.write(file, standalone(this.ajv, fn));
+    this.made ??= compiler(this.options);
+    const { ajv, standalone } = this.made;
+    const fn = ajv.compile(schema);
+    if (file) this.write(file, standalone(ajv, fn));
     // Each schema is compiled once per process (the validator keeps the function): ajv need not keep it too.
-    this.ajv.removeSchema(schema);
+    ajv.removeSchema(schema);
     return fn;
   }
 
