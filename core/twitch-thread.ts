@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { getTokenInfo, RefreshingAuthProvider, StaticAuthProvider, type AccessToken, type AuthProvider } from '@twurple/auth';
 import { ChatClient, parseTwitchMessage, RoomState, UserState, type ChatMessage as TwurpleMessage } from '@twurple/chat';
+import { privmsgRow } from './privmsg.ts';
 import type { ChatEvent } from './types.ts';
 import { cheapTraceLines, normalizeToken, readTokenFile, tokenHash, writeTokenFile, type ChatRow, type FromThread, type ThreadOptions, type ToThread } from './twitch.ts';
 
@@ -109,7 +110,24 @@ async function start(): Promise<void> {
   });
   client = c;
   wire(c);
+  fastChat(c);
   c.connect();
+}
+
+/**
+ * Plain chat lines skip twurple's parser (core/privmsg.ts); every other line, and any line the fast path does
+ * not recognise, goes to twurple as before. twurple then resets its ping timer only on those other lines: in a
+ * busy channel it pings after a minute of nothing else, and the server's PONG keeps the connection counted alive.
+ */
+function fastChat(c: ChatClient): void {
+  const irc = c.irc as unknown as { receiveLine(line: string): void };
+  const twurple = irc.receiveLine.bind(irc);
+  irc.receiveLine = (line: string) => {
+    const row = privmsgRow(line, strip);
+    if (!row) return twurple(line);
+    if (!rows.length) queueMicrotask(flushRows);
+    rows.push(row);
+  };
 }
 
 function wire(c: ChatClient): void {

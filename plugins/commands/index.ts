@@ -30,9 +30,15 @@ export default definePlugin({
     const timers = createTimers(ctx);
     registerManagement(ctx, table);
 
-    ctx.hooks.chatMessage.tap(async (m) => {
-      await timers.onLine(m.channel);
-      await runner.handle(m);
+    ctx.hooks.chatMessage.tap((m) => {
+      // Plain chat (nearly every line of a busy channel) ends here without a promise.
+      const posting = timers.onLine(m.channel);
+      const call = runner.parse(m);
+      if (!posting && !call) return;
+      return (async () => {
+        await posting;
+        if (call) await runner.handle(m, call);
+      })();
     });
 
     const testUser = async (login = 'viewer') => {

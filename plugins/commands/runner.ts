@@ -98,8 +98,8 @@ export function createRunner(ctx: PluginContext<object>, table: CommandTable) {
     }
   }
 
-  async function handle(m: ChatMessage): Promise<void> {
-    const call = parse(m);
+  /** Runs the custom command `m` calls (`call`: its parse, when the caller has it already). */
+  async function handle(m: ChatMessage, call = parse(m)): Promise<void> {
     if (!call) return;
     const { entry } = call;
     if (ctx.users.isBanned(m.user.id)) return;

@@ -82,16 +82,17 @@ export function createTimers(ctx: PluginContext<{ timers: Readonly<Record<string
   });
   ctx.handOver(() => ({ timers: states.map((s) => ({ name: s.name, lines: Object.fromEntries(s.lines), nextAt: s.nextAt, lastPostedAt: s.lastPostedAt })) }));
 
-  /** Counts a chat line; a waiting timer whose lines are now complete posts (one timer per line at most). */
-  async function onLine(channel: string): Promise<void> {
-    let posted = false;
+  /**
+   * Counts a chat line; a waiting timer whose lines are now complete posts (one timer per line at most), and
+   * only then is there a promise to wait for: this runs for every chat line.
+   */
+  function onLine(channel: string): Promise<void> | undefined {
+    let posting: Promise<void> | undefined;
     for (const s of enabled) {
       s.lines.set(channel, (s.lines.get(channel) ?? 0) + 1);
-      if (!posted && s.waiting.has(channel) && canPost(s, channel)) {
-        posted = true;
-        await post(s, channel);
-      }
+      if (!posting && s.waiting.has(channel) && canPost(s, channel)) posting = post(s, channel);
     }
+    return posting;
   }
 
   function views(): TimerView[] {
