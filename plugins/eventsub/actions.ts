@@ -73,6 +73,10 @@ function notACommand(text: string): string {
 
 class ActionFailed extends Error {}
 
+type Plan =
+  | { readonly kind: 'skip'; readonly reason: string }
+  | { readonly kind: 'credit' | 'side'; readonly reward: RewardConfig | undefined; readonly action: EventAction; readonly tokens: number; readonly xp: number };
+
 export function createActions(deps: ActionDeps) {
   const { ctx, economy } = deps;
 
@@ -158,20 +162,29 @@ export function createActions(deps: ActionDeps) {
     }
   }
 
+  /** What an event calls for: nothing (and why), side effects first (an effect or a game), or credits only. */
+  function plan(e: BotEvent): Plan {
+    const reward = e.type === 'redemption' ? findReward(ctx.config.rewards, e.reward) : undefined;
+    if (e.type === 'redemption' && !reward) return { kind: 'skip', reason: `no reward titled "${e.reward}" in plugins.eventsub.rewards` };
+    if (e.type === 'subscribe' && e.gifted) return { kind: 'skip', reason: 'a gifted sub: the gifter is credited by the gift event' };
+    const { action, tokens, xp } = amounts(ctx.config, e, reward);
+    if (!action) return { kind: 'skip', reason: `plugins.eventsub.${e.type === 'resub' ? 'subscribe' : e.type} is not set` };
+    const sideFirst = e.type === 'redemption' && !!(reward?.effect || reward?.game);
+    return { kind: sideFirst ? 'side' : 'credit', reward, action, tokens, xp };
+  }
+
   /**
    * Acts on one event, once. A redemption with an effect or a game claims its key first and runs those before
    * crediting (they can fail for reasons outside the bot, and then nothing is credited and the redemption is
    * canceled); otherwise the claim and the credits are one transaction.
    */
   async function run(e: BotEvent): Promise<Outcome> {
-    const reward = e.type === 'redemption' ? findReward(ctx.config.rewards, e.reward) : undefined;
-    if (e.type === 'redemption' && !reward) return skip(e, `no reward titled "${e.reward}" in plugins.eventsub.rewards`);
-    if (e.type === 'subscribe' && e.gifted) return skip(e, 'a gifted sub: the gifter is credited by the gift event');
-    const { action, tokens, xp } = amounts(ctx.config, e, reward);
-    if (!action) return skip(e, `plugins.eventsub.${e.type === 'resub' ? 'subscribe' : e.type} is not set`);
+    const p = plan(e);
+    if (p.kind === 'skip') return skip(e, p.reason);
+    const { reward, action, tokens, xp } = p;
     const did: string[] = [];
     await ctx.users.ensure({ id: e.user.id, login: e.user.login, displayName: e.user.displayName });
-    const sideFirst = e.type === 'redemption' && !!(reward?.effect || reward?.game);
+    const sideFirst = p.kind === 'side';
     try {
       if (sideFirst && e.type === 'redemption') {
         const claimed = await ctx.db.transaction((tx) => record(tx, e, 'processing', ''));
@@ -200,12 +213,83 @@ export function createActions(deps: ActionDeps) {
     return { status: 'done', did, reward };
   }
 
+  /**
+   * Acts on events that arrived together (a storm): their claims and credits are one economy transaction
+   * instead of one each, every event under its own savepoint and with its own keys, so each still acts once.
+   * An event the economy refuses before anything was credited (an excluded viewer) is undone alone and
+   * recorded failed; any other failure undoes the whole batch, which is then acted on one by one (run), so
+   * no event is lost or paid twice. Events with an effect or a game run one by one after the batch.
+   */
+  async function runMany(events: readonly BotEvent[]): Promise<Outcome[]> {
+    if (events.length === 1) return [await run(events[0]!)];
+    const plans = events.map(plan);
+    const out: Outcome[] = new Array<Outcome>(events.length);
+    const batch = events.flatMap((e, i) => (plans[i]!.kind === 'side' ? [] : [i]));
+    const users = new Map(batch.flatMap((i) => (plans[i]!.kind === 'credit' ? [[events[i]!.user.id, events[i]!.user] as const] : [])));
+    // Pipelined: each is a write only for a viewer the directory does not know yet.
+    await Promise.all([...users.values()].map((u) => ctx.users.ensure({ id: u.id, login: u.login, displayName: u.displayName })));
+    const said: number[] = [];
+    try {
+      const done = await economy.transaction(async (tx, eco) => {
+        const r = new Map<number, Outcome>();
+        for (const i of batch) r.set(i, await inBatch(tx, eco, events[i]!, plans[i]!, i));
+        return r;
+      });
+      for (const [i, o] of done) out[i] = o;
+    } catch (err) {
+      ctx.log.warn(`a batch of ${batch.length} events failed (${(err as Error).message}): acting on them one by one`);
+      for (const i of batch) out[i] = await run(events[i]!);
+      batch.length = 0;
+    }
+    for (const i of batch) {
+      const p = plans[i]!;
+      const o = out[i]!;
+      if (o.status !== 'done' || p.kind !== 'credit') continue;
+      const before = o.did.length;
+      await say(events[i]!, p.action.say, p.tokens, p.xp, o.did as string[]);
+      if (o.did.length > before) said.push(i);
+    }
+    if (said.length) {
+      await ctx.db.transaction(async (tx) => {
+        for (const i of said) await tx.run('UPDATE eventsub_events SET detail = ? WHERE key = ?', [out[i]!.did.join(', '), events[i]!.key]);
+      });
+    }
+    for (const [i, p] of plans.entries()) if (p.kind === 'side') out[i] = await run(events[i]!);
+    return out;
+  }
+
+  /** One event of a batch, under its own savepoint. */
+  async function inBatch(tx: SqlTx, eco: EconomyTx, e: BotEvent, p: Plan, n: number): Promise<Outcome> {
+    if (p.kind === 'skip') return (await record(tx, e, 'skipped', p.reason)) ? { status: 'skipped', did: [], reason: p.reason } : { status: 'duplicate', did: [] };
+    if (p.kind === 'side') throw new Error('an event with an effect or a game is not batched');
+    const did: string[] = [];
+    const point = `eventsub_event_${n}`;
+    await tx.exec(`SAVEPOINT ${point}`);
+    try {
+      if (!(await record(tx, e, 'processing', ''))) {
+        await tx.exec(`RELEASE ${point}`);
+        return { status: 'duplicate', did, reward: p.reward };
+      }
+      await credit(eco, e, p.tokens, p.xp, did);
+      await finish(tx, e, 'done', did.join(', '));
+      await tx.exec(`RELEASE ${point}`);
+      return { status: 'done', did, reward: p.reward };
+    } catch (err) {
+      // Something was credited before the failure (its change event is already queued): undo the batch instead.
+      if (!(err instanceof ActionFailed) || did.length) throw err;
+      await tx.exec(`ROLLBACK TO ${point}`);
+      await tx.exec(`RELEASE ${point}`);
+      await record(tx, e, 'failed', err.message);
+      return { status: 'failed', did, reason: err.message, reward: p.reward };
+    }
+  }
+
   async function skip(e: BotEvent, reason: string): Promise<Outcome> {
     const fresh = await ctx.db.transaction((tx) => record(tx, e, 'skipped', reason));
     return fresh ? { status: 'skipped', did: [], reason } : { status: 'duplicate', did: [] };
   }
 
-  return { run };
+  return { run, runMany };
 }
 
 export type Actions = ReturnType<typeof createActions>;

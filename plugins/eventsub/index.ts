@@ -10,6 +10,7 @@ import { broadcasterAuth, type Broadcaster } from './auth.ts';
 import { connect, type Connection, type ConnectionView } from './connection.ts';
 import { BadPayload, describe, type BotEvent, type EventType } from './events.ts';
 import { createLogin } from './login.ts';
+import { batchQueue } from './queue.ts';
 import { ManagedRewards } from './rewards.ts';
 import type { EventSubService, RecentEvent, TestEventOptions } from './service.ts';
 import { CONFIG_SCHEMA } from './settings.ts';
@@ -50,6 +51,8 @@ export default definePlugin({
       return (who && joined.find((c) => c === who?.login.toLowerCase())) ?? joined[0];
     };
     const actions = createActions({ ctx, economy, shop: () => ctx.optionalService('shop'), games, channel });
+    // Events that arrive together are credited in one transaction (queue.ts), each still once.
+    const queue = batchQueue(actions.runMany);
 
     async function settle(e: BotEvent, outcome: Outcome): Promise<void> {
       const what = `${describe(e)}${e.test ? ' (test)' : ''}`;
@@ -89,7 +92,7 @@ export default definePlugin({
         ctx.log.info(`an anonymous ${type} event: nobody to credit`);
         return;
       }
-      await settle(e, await actions.run(e));
+      await settle(e, await queue.push(e));
     }
 
     async function start(): Promise<void> {
@@ -109,6 +112,7 @@ export default definePlugin({
 
     ctx.onDispose(async () => {
       stopped = true;
+      await queue.drained();
       // At most a few seconds: an unreachable Twitch must not hold up a reload or the bot's shutdown.
       if (conn && who && config.pauseRewardsWhenOff) {
         let timer: NodeJS.Timeout | undefined;
