@@ -14,6 +14,7 @@ import { batchQueue } from './queue.ts';
 import { ManagedRewards } from './rewards.ts';
 import type { EventSubService, RecentEvent, TestEventOptions } from './service.ts';
 import { CONFIG_SCHEMA } from './settings.ts';
+import { addSetupStep } from './setup-step.ts';
 import { mountDashboard } from './web.ts';
 
 export type * from './service.ts';
@@ -155,7 +156,11 @@ export default definePlugin({
     };
 
     const dashboard = ctx.optionalService('dashboard');
-    if (dashboard) mountDashboard(ctx, dashboard, service, createLogin(ctx));
+    if (dashboard) {
+      const login = createLogin(ctx);
+      mountDashboard(ctx, dashboard, service, login);
+      addSetupStep(ctx, dashboard, service, login);
+    }
     return service;
   },
 });
