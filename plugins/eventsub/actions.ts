@@ -73,9 +73,15 @@ function notACommand(text: string): string {
 
 class ActionFailed extends Error {}
 
-type Plan =
-  | { readonly kind: 'skip'; readonly reason: string }
-  | { readonly kind: 'credit' | 'side'; readonly reward: RewardConfig | undefined; readonly action: EventAction; readonly tokens: number; readonly xp: number };
+interface CreditPlan {
+  readonly kind: 'credit' | 'side';
+  readonly reward: RewardConfig | undefined;
+  readonly action: EventAction;
+  readonly tokens: number;
+  readonly xp: number;
+}
+
+type Plan = { readonly kind: 'skip'; readonly reason: string } | CreditPlan;
 
 export function createActions(deps: ActionDeps) {
   const { ctx, economy } = deps;
@@ -92,18 +98,24 @@ export function createActions(deps: ActionDeps) {
     await tx.run('UPDATE eventsub_events SET status = ?, detail = ? WHERE key = ?', [status, detail, e.key]);
   }
 
+  /** What crediting these amounts does, in the words of the log and the dashboard. */
+  function planned(tokens: number, xp: number): string[] {
+    return [...(tokens > 0 ? [`+${economy.format(tokens)}`] : []), ...(xp > 0 ? [`+${xp} XP`] : [])];
+  }
+
   async function credit(eco: EconomyTx, e: BotEvent, tokens: number, xp: number, did: string[]): Promise<void> {
     const reason = `${describe(e)}${e.test ? ' (test event)' : ''}`;
     const account = await eco.getAccount(e.user.id);
     if (account?.excluded) throw new ActionFailed(`${e.user.login} is excluded from the economy`);
     try {
-      if (tokens > 0) {
+      const [tokensDone, xpDone] = [planned(tokens, 0)[0], planned(0, xp)[0]];
+      if (tokensDone) {
         await eco.credit(e.user.id, tokens, { reason, source: 'eventsub', key: `eventsub:${e.key}:tokens` });
-        did.push(`+${economy.format(tokens)}`);
+        did.push(tokensDone);
       }
-      if (xp > 0) {
+      if (xpDone) {
         await eco.addXp(e.user.id, xp, { reason, source: 'eventsub', key: `eventsub:${e.key}:xp` });
-        did.push(`+${xp} XP`);
+        did.push(xpDone);
       }
     } catch (err) {
       if (isEconomyError(err)) throw new ActionFailed(`the economy refused the credit: ${err.message}`);
@@ -214,11 +226,12 @@ export function createActions(deps: ActionDeps) {
   }
 
   /**
-   * Acts on events that arrived together (a storm): their claims and credits are one economy transaction
-   * instead of one each, every event under its own savepoint and with its own keys, so each still acts once.
-   * An event the economy refuses before anything was credited (an excluded viewer) is undone alone and
-   * recorded failed; any other failure undoes the whole batch, which is then acted on one by one (run), so
-   * no event is lost or paid twice. Events with an effect or a game run one by one after the batch.
+   * Acts on events that arrived together (a storm) in one economy transaction instead of one each, with a
+   * few statements per batch for this plugin's own rows: one read of the keys already seen, one insert of
+   * the new ones (each event keeps its own key, and its credits theirs, so each still acts once, also across
+   * a restart). An event the economy refuses before anything was credited (an excluded viewer) is marked
+   * failed alone; any other failure undoes the whole batch, which is then acted on one by one (run), so no
+   * event is lost or paid twice. Events with an effect or a game run one by one after the batch.
    */
   async function runMany(events: readonly BotEvent[]): Promise<Outcome[]> {
     if (events.length === 1) return [await run(events[0]!)];
@@ -228,19 +241,15 @@ export function createActions(deps: ActionDeps) {
     const users = new Map(batch.flatMap((i) => (plans[i]!.kind === 'credit' ? [[events[i]!.user.id, events[i]!.user] as const] : [])));
     // Pipelined: each is a write only for a viewer the directory does not know yet.
     await Promise.all([...users.values()].map((u) => ctx.users.ensure({ id: u.id, login: u.login, displayName: u.displayName })));
-    const said: number[] = [];
     try {
-      const done = await economy.transaction(async (tx, eco) => {
-        const r = new Map<number, Outcome>();
-        for (const i of batch) r.set(i, await inBatch(tx, eco, events[i]!, plans[i]!, i));
-        return r;
-      });
+      const done = await economy.transaction((tx, eco) => inOneTransaction(tx, eco, events, plans, batch));
       for (const [i, o] of done) out[i] = o;
     } catch (err) {
       ctx.log.warn(`a batch of ${batch.length} events failed (${(err as Error).message}): acting on them one by one`);
       for (const i of batch) out[i] = await run(events[i]!);
       batch.length = 0;
     }
+    const said: number[] = [];
     for (const i of batch) {
       const p = plans[i]!;
       const o = out[i]!;
@@ -258,30 +267,47 @@ export function createActions(deps: ActionDeps) {
     return out;
   }
 
-  /** One event of a batch, under its own savepoint. */
-  async function inBatch(tx: SqlTx, eco: EconomyTx, e: BotEvent, p: Plan, n: number): Promise<Outcome> {
-    if (p.kind === 'skip') return (await record(tx, e, 'skipped', p.reason)) ? { status: 'skipped', did: [], reason: p.reason } : { status: 'duplicate', did: [] };
-    if (p.kind === 'side') throw new Error('an event with an effect or a game is not batched');
-    const did: string[] = [];
-    const point = `eventsub_event_${n}`;
-    await tx.exec(`SAVEPOINT ${point}`);
-    try {
-      if (!(await record(tx, e, 'processing', ''))) {
-        await tx.exec(`RELEASE ${point}`);
-        return { status: 'duplicate', did, reward: p.reward };
-      }
-      await credit(eco, e, p.tokens, p.xp, did);
-      await finish(tx, e, 'done', did.join(', '));
-      await tx.exec(`RELEASE ${point}`);
-      return { status: 'done', did, reward: p.reward };
-    } catch (err) {
-      // Something was credited before the failure (its change event is already queued): undo the batch instead.
-      if (!(err instanceof ActionFailed) || did.length) throw err;
-      await tx.exec(`ROLLBACK TO ${point}`);
-      await tx.exec(`RELEASE ${point}`);
-      await record(tx, e, 'failed', err.message);
-      return { status: 'failed', did, reason: err.message, reward: p.reward };
+  async function inOneTransaction(tx: SqlTx, eco: EconomyTx, events: readonly BotEvent[], plans: readonly Plan[], batch: readonly number[]): Promise<Map<number, Outcome>> {
+    const r = new Map<number, Outcome>();
+    const keys = batch.map((i) => events[i]!.key);
+    const seen = new Set((await tx.all<{ key: string }>(`SELECT key FROM eventsub_events WHERE key IN (${keys.map(() => '?').join(', ')})`, keys)).map((row) => row.key));
+    const fresh: number[] = [];
+    for (const i of batch) {
+      const e = events[i]!;
+      // Already acted on, or twice in this batch (a redelivery right behind the first delivery).
+      if (seen.has(e.key)) r.set(i, { status: 'duplicate', did: [], ...(plans[i]!.kind === 'skip' ? {} : { reward: (plans[i] as CreditPlan).reward }) });
+      else fresh.push(i);
+      seen.add(e.key);
     }
+    const now = ctx.clock.now();
+    // Recorded as done with what the credits will say; an event whose credit is refused is updated to failed.
+    const rows = fresh.map((i) => {
+      const e = events[i]!;
+      const p = plans[i]!;
+      const [status, detail] = p.kind === 'skip' ? ['skipped', p.reason] : ['done', planned(p.tokens, p.xp).join(', ')];
+      return [e.key, e.type, e.test ? 1 : 0, e.user.id, e.user.login, describe(e), status, detail, now];
+    });
+    if (rows.length) await tx.insertMany('eventsub_events', ['key', 'type', 'test', 'user_id', 'login', 'summary', 'status', 'detail', 'received_at'], rows);
+    for (const i of fresh) {
+      const e = events[i]!;
+      const p = plans[i]!;
+      if (p.kind === 'skip') {
+        r.set(i, { status: 'skipped', did: [], reason: p.reason });
+        continue;
+      }
+      const did: string[] = [];
+      try {
+        await credit(eco, e, p.tokens, p.xp, did);
+      } catch (err) {
+        // Something was credited before the failure (its change event is already queued): undo the batch instead.
+        if (!(err instanceof ActionFailed) || did.length) throw err;
+        await finish(tx, e, 'failed', err.message);
+        r.set(i, { status: 'failed', did, reason: err.message, reward: p.reward });
+        continue;
+      }
+      r.set(i, { status: 'done', did, reward: p.reward });
+    }
+    return r;
   }
 
   async function skip(e: BotEvent, reason: string): Promise<Outcome> {
