@@ -239,8 +239,7 @@ export function createActions(deps: ActionDeps) {
     const out: Outcome[] = new Array<Outcome>(events.length);
     const batch = events.flatMap((e, i) => (plans[i]!.kind === 'side' ? [] : [i]));
     const users = new Map(batch.flatMap((i) => (plans[i]!.kind === 'credit' ? [[events[i]!.user.id, events[i]!.user] as const] : [])));
-    // Pipelined: each is a write only for a viewer the directory does not know yet.
-    await Promise.all([...users.values()].map((u) => ctx.users.ensure({ id: u.id, login: u.login, displayName: u.displayName })));
+    await ctx.users.ensureMany([...users.values()]);
     try {
       const done = await economy.transaction((tx, eco) => inOneTransaction(tx, eco, events, plans, batch));
       for (const [i, o] of done) out[i] = o;
