@@ -11,7 +11,7 @@ import { connect, type Connection, type ConnectionView } from './connection.ts';
 import { BadPayload, describe, type BotEvent, type EventType } from './events.ts';
 import { createLogin } from './login.ts';
 import { batchQueue } from './queue.ts';
-import { ManagedRewards } from './rewards.ts';
+import { ManagedRewards, type StatusChange } from './rewards.ts';
 import type { EventSubService, RecentEvent, TestEventOptions } from './service.ts';
 import { CONFIG_SCHEMA } from './settings.ts';
 import { addSetupStep } from './setup-step.ts';
@@ -54,6 +54,10 @@ export default definePlugin({
     const actions = createActions({ ctx, economy, shop: () => ctx.optionalService('shop'), games, channel });
     // Events that arrive together are credited in one transaction (queue.ts), each still once.
     const queue = batchQueue(actions.runMany);
+    // And their redemptions are marked on Twitch together: one call per reward and status, up to 50 ids.
+    const statuses = batchQueue<StatusChange, Error | undefined>((items) =>
+      conn && who ? rewards.setStatuses(conn.api, who.id, items) : Promise.resolve(items.map(() => new Error('EventSub is not connected'))),
+    );
 
     async function settle(e: BotEvent, outcome: Outcome): Promise<void> {
       const what = `${describe(e)}${e.test ? ' (test)' : ''}`;
@@ -70,12 +74,9 @@ export default definePlugin({
       }
       const status = outcome.status === 'done' ? 'FULFILLED' : 'CANCELED';
       if (!conn || !who) return;
-      try {
-        await rewards.setStatus(conn.api, who.id, e.rewardId, e.redemptionId, status);
-        if (status === 'CANCELED') ctx.log.warn(`canceled ${e.user.login}'s "${e.reward}" redemption (Twitch gives the points back): ${outcome.reason ?? ''}`);
-      } catch (err) {
-        ctx.log.error(`could not mark ${e.user.login}'s "${e.reward}" redemption ${status} on Twitch: ${(err as Error).message}`);
-      }
+      const err = await statuses.push({ rewardId: e.rewardId, redemptionId: e.redemptionId, status });
+      if (err) ctx.log.error(`could not mark ${e.user.login}'s "${e.reward}" redemption ${status} on Twitch: ${err.message}`);
+      else if (status === 'CANCELED') ctx.log.warn(`canceled ${e.user.login}'s "${e.reward}" redemption (Twitch gives the points back): ${outcome.reason ?? ''}`);
     }
 
     async function handle(make: () => BotEvent | null, type: EventType): Promise<void> {
@@ -114,6 +115,7 @@ export default definePlugin({
     ctx.onDispose(async () => {
       stopped = true;
       await queue.drained();
+      await statuses.drained();
       // At most a few seconds: an unreachable Twitch must not hold up a reload or the bot's shutdown.
       if (conn && who && config.pauseRewardsWhenOff) {
         let timer: NodeJS.Timeout | undefined;
