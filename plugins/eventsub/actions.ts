@@ -241,7 +241,7 @@ export function createActions(deps: ActionDeps) {
     const users = new Map(batch.flatMap((i) => (plans[i]!.kind === 'credit' ? [[events[i]!.user.id, events[i]!.user] as const] : [])));
     await ctx.users.ensureMany([...users.values()]);
     try {
-      const done = await economy.transaction((tx, eco) => inOneTransaction(tx, eco, events, plans, batch));
+      const done = batch.length ? await economy.transaction((tx, eco) => inOneTransaction(tx, eco, events, plans, batch)) : new Map<number, Outcome>();
       for (const [i, o] of done) out[i] = o;
     } catch (err) {
       ctx.log.warn(`a batch of ${batch.length} events failed (${(err as Error).message}): acting on them one by one`);

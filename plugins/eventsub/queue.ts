@@ -2,6 +2,8 @@
 // the event loop (setImmediate: everything read from the socket in this turn joins it), and while a batch is
 // being written, the events arriving meanwhile gather for the next one. One write transaction per batch
 // instead of one per event is what lets the bot keep up with a storm; a lone event waits for nothing.
+// setImmediate rather than ctx.timers: it must not wait for a test's fake clock, and it leaves nothing
+// behind at unload, where the plugin awaits drained().
 
 interface Waiting<T, R> {
   readonly item: T;
