@@ -147,7 +147,9 @@ describe('eventsub over WebSocket', function () {
       ...follows.map((f) => fake.notify('channel.follow', f)),
       fake.notify('channel.channel_points_custom_reward_redemption.add', redemptions[3]!),
     ];
-    await Promise.all(sends);
+    const ids = await Promise.all(sends);
+    // A follow is redelivered under its message id (a redemption under its own id, whatever the message's).
+    const followIds = ids.slice(16, 31);
     // Marked on Twitch together too: one call per reward and status (up to 50 redemptions each), not one each.
     const marked = () => fake.statusUpdates.flatMap((u) => u.redemptionIds.map((id) => `${u.status} ${id}`));
     await until(() => marked().length === 16, 'a status for each of the 16 redemptions');
@@ -166,6 +168,21 @@ describe('eventsub over WebSocket', function () {
     expect(logsOf(bot, /one by one/)).to.have.length(0);
     await bot.waitFor((o) => o.text === 'burst14 drinks water: +50 tokens');
     expect((await bot.service('economy').check()).ok).to.equal(true);
+
+    // The whole burst again after a restart, in one read (Twitch redelivers): every event is dropped.
+    const dir = bot.dir;
+    await bot.stop({ keepDir: true, allowLeftovers: true });
+    t = await startBot({ dir });
+    await until(() => fake.enabled().length === 7, 'the subscriptions of the restarted bot');
+    await Promise.all([
+      ...redemptions.map((r) => fake.notify('channel.channel_points_custom_reward_redemption.add', r)),
+      ...follows.map((f, i) => fake.notify('channel.follow', f, { messageId: followIds[i] })),
+    ]);
+    await until(() => logsOf(t!, /dropped a redelivered event/).length === 30, 'all 30 redeliveries dropped');
+    for (const v of viewers.slice(0, 15)) expect(await balance(t, v.id), v.login).to.equal(50);
+    for (const v of viewers.slice(15)) expect(await balance(t, v.id), v.login).to.equal(5);
+    const after = await t.storage.all<{ n: number }>("SELECT count(*) AS n FROM economy_ledger WHERE source = 'eventsub'");
+    expect(after[0]?.n).to.equal(60);
   });
 
   it('cancels a game reward when the mini-games are not running', async () => {
