@@ -10,7 +10,11 @@ import { type Browser, type Page } from 'playwright-core';
 import { launchChromium } from '../../../test/support/chromium.ts';
 import { type FakeEventSub } from '../../../test/support/fake-eventsub.ts';
 import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
+import { html } from '../../dashboard/server/render.ts';
 import { ALL_SCOPES } from '../auth.ts';
+import type { createLogin } from '../login.ts';
+import type { EventSubService, EventSubStatus } from '../service.ts';
+import { loginBlock } from '../setup-step.ts';
 import { CLIENT_ID, SETTINGS, startFake, STREAMER, until, stopFake } from './helpers.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -119,5 +123,24 @@ describe('eventsub step of the setup wizard in a browser', function () {
     expect(await page.locator('#as-broadcaster').count()).to.equal(0);
     expect(await page.locator('#step-3').textContent()).to.contain('chat:read chat:edit');
     expect(errors).to.deep.equal([]);
+  });
+});
+
+describe('eventsub step of the setup wizard: what it says of the token', () => {
+  const request = { path: '/setup', query: {}, user: 'admin', csrf: 'c', params: {} };
+  const login = { pending: () => undefined } as unknown as ReturnType<typeof createLogin>;
+  const text = (broadcaster: EventSubStatus['broadcaster']) => {
+    const service = { status: () => ({ connection: { transport: 'websocket', status: 'connected', detail: '', since: 0, reconnects: 0 }, broadcaster, subscriptions: [], rewards: [] }) } as unknown as EventSubService;
+    return loginBlock(html, request, service, login, 'setup').__safeHtml.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  };
+
+  it('says when the bot account is the broadcaster and one token serves both, and names the scopes it lacks', () => {
+    const both = text({ login: 'streamer', source: 'bot', scopes: ['chat:read', 'chat:edit', 'channel:manage:redemptions', 'moderator:read:followers'] });
+    expect(both).to.contain("Logged in as streamer (token from the bot's own token: the bot account is the broadcaster, so one token serves both).");
+    expect(both).to.contain('The token lacks the scopes channel:read:redemptions, bits:read, channel:read:subscriptions');
+    expect(both).to.contain('Log the bot in again with "The bot account is the broadcaster" ticked');
+    const env = text({ login: 'streamer', source: 'environment', scopes: [...ALL_SCOPES] });
+    expect(env).to.contain('Logged in as streamer (token from TWITCH_BROADCASTER_TOKEN in .env).');
+    expect(env).to.contain('It has every scope the events need.');
   });
 });
