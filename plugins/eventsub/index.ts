@@ -112,6 +112,20 @@ export default definePlugin({
     }
     void start();
 
+    // The bot logged in from the setup wizard (perhaps as the broadcaster, with the scopes above) while this
+    // plugin had no broadcaster token: start again, so its token serves if it can.
+    const botTokenAtStart = ctx.runtime.twitchToken()?.accessToken;
+    let restarting = false;
+    ctx.onDispose(
+      ctx.runtime.onStatus(() => {
+        const token = ctx.runtime.twitchToken()?.accessToken;
+        if (restarting || stopped || who || idle.status !== 'error' || !token || token === botTokenAtStart) return;
+        restarting = true;
+        ctx.log.info('the bot has a new Twitch token: EventSub starts again to try it as the broadcaster\'s');
+        void ctx.host.reload('eventsub').catch((err: unknown) => ctx.log.warn(`EventSub could not start again: ${(err as Error).message}`));
+      }),
+    );
+
     ctx.onDispose(async () => {
       stopped = true;
       await queue.drained();

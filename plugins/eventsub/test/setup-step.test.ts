@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { type Browser, type Page } from 'playwright-core';
 import { launchChromium } from '../../../test/support/chromium.ts';
 import { type FakeEventSub } from '../../../test/support/fake-eventsub.ts';
+import { startFakeTwitch, type FakeTwitch } from '../../../test/support/fake-twitch.ts';
 import { startTestBot, type TestBot } from '../../../test/support/kit.ts';
 import { html } from '../../dashboard/server/render.ts';
 import { ALL_SCOPES } from '../auth.ts';
@@ -142,5 +143,57 @@ describe('eventsub step of the setup wizard: what it says of the token', () => {
     const env = text({ login: 'streamer', source: 'environment', scopes: [...ALL_SCOPES] });
     expect(env).to.contain('Logged in as streamer (token from TWITCH_BROADCASTER_TOKEN in .env).');
     expect(env).to.contain('It has every scope the events need.');
+  });
+});
+
+describe('eventsub with the bot logged in as the broadcaster from the wizard', function () {
+  this.timeout(40_000);
+  let fake: FakeEventSub;
+  let twitch: FakeTwitch;
+  let t: TestBot;
+  let browser: Browser;
+  const BOTH = 'streamerChatAndChannelToken';
+
+  before(async function () {
+    browser = await launchChromium(this);
+    fake = await startFake();
+    twitch = await startFakeTwitch();
+    // The streamer runs the bot on their own account: one token with the chat scopes and the channel's.
+    fake.grant(BOTH, { user: STREAMER, clientId: WIZARD_CLIENT, scopes: ['chat:read', 'chat:edit', ...ALL_SCOPES] });
+    twitch.acceptToken(BOTH, { login: STREAMER.login, userId: STREAMER.id, clientId: WIZARD_CLIENT });
+    t = await startTestBot({
+      plugins: ['economy', 'dashboard', 'eventsub'],
+      config: { bot: { channels: ['streamer'] }, plugins: { dashboard: { port: 0 }, eventsub: { follow: SETTINGS.follow } } },
+      env: { DASHBOARD_PASSWORD: PASSWORD, TWITCH_AUTH_URL: `http://127.0.0.1:${fake.port}`, TWITCH_CHAT_URL: `ws://127.0.0.1:${twitch.port}` },
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await t?.stop({ allowLeftovers: true });
+    await twitch?.close();
+    await stopFake(fake);
+  });
+
+  it('starts EventSub again with the bot\'s token, which serves both', async () => {
+    await until(() => t.service('eventsub').status().connection.status === 'error', 'no broadcaster token yet');
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    const url = t.service('dashboard').url ?? '';
+    await page.goto(`${url}/login`);
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+    await page.goto(`${url}/setup`);
+    await page.fill('#clientId', WIZARD_CLIENT);
+    await Promise.all([page.waitForURL(/#step-3/), page.click('#save-client')]);
+    await page.click('#manual summary');
+    await page.fill('#accessToken', BOTH);
+    await Promise.all([page.waitForURL(/#step-4/), page.click('#manual button[type=submit]')]);
+    await page.fill('#channels', 'streamer');
+    await Promise.all([page.waitForURL(`${url}/`), page.click('#connect')]);
+    await until(() => t.service('eventsub').status().broadcaster?.source === 'bot', 'EventSub with the bot\'s token', 15_000);
+    await until(() => fake.enabled('channel.follow').length === 1, 'the follow subscription with the bot\'s token');
+    await page.goto(`${url}/setup#setup-eventsub-broadcaster`);
+    expect(await page.locator(`${STEP} #eventsub-broadcaster-state`).textContent()).to.equal("Logged in as streamer (token from the bot's own token: the bot account is the broadcaster, so one token serves both).");
+    expect(await page.locator(`${STEP} #eventsub-missing-scopes`).count()).to.equal(0);
   });
 });
