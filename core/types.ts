@@ -230,6 +230,11 @@ export interface UserDirectory {
   /** Makes sure a user exists (e.g. from an EventSub payload) and returns them. */
   ensure(user: UserRef & { id: string }): Promise<KnownUser>;
   /**
+   * `ensure` for many users at once (a storm of EventSub events): one read for all, and one write for those
+   * the directory did not know (or knew under another login).
+   */
+  ensureMany(users: readonly (UserRef & { id: string })[]): Promise<void>;
+  /**
    * Deletes a user (personal data: login, display name, notes) and fires `userForgotten`, whose taps (every
    * plugin's own rows) it waits for; returns false if the directory did not know them.
    */

@@ -162,6 +162,23 @@ export class Users implements UserDirectory {
     return (await this.byId(user.id)) as KnownUser;
   }
 
+  async ensureMany(users: readonly (UserRef & { id: string })[]): Promise<void> {
+    const wanted = new Map(users.map((u) => [u.id, u]));
+    const ids = [...wanted.keys()];
+    const known = new Map<string, string>();
+    // SQLite binds at most 32,766 values a statement.
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const chunk = ids.slice(i, i + 10_000);
+      for (const r of await this.storage.all<{ id: string; login: string }>(`SELECT id, login FROM users WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)) known.set(r.id, r.login);
+    }
+    const now = this.clock.now();
+    const rows = [...wanted.values()].filter((u) => known.get(u.id) !== u.login.toLowerCase()).map((u) => [u.id, u.login.toLowerCase(), u.displayName ?? u.login, now, 0]);
+    if (!rows.length) return;
+    await this.storage.transaction((tx) =>
+      tx.insertMany('users', ['id', 'login', 'display_name', 'first_seen', 'last_seen'], rows, { suffix: 'ON CONFLICT(id) DO UPDATE SET login = excluded.login, display_name = excluded.display_name' }),
+    );
+  }
+
   async forget(id: string): Promise<boolean> {
     return (await this.erase(id)).userForgotten;
   }

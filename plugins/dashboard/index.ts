@@ -97,6 +97,7 @@ export default definePlugin({
         for (const s of registry.userSections()) if (s.item.export) out[s.item.id] = await s.item.export(user);
         return out;
       },
+      addSetupStep: (owner, step) => registry.addSetupStep(owner, step),
       provideChatHistory: (owner, provider) => registry.provideChatHistory(owner, provider),
       addAssets: (owner, dir) => registry.addAssets(owner, dir),
       publish: (owner, event, data) => hub.send('ext', { plugin: owner.name, event, data }),

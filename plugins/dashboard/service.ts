@@ -113,6 +113,25 @@ export interface UserSection {
   export?(user: ViewerRef): unknown;
 }
 
+/**
+ * A step a plugin adds to the setup wizard (the Setup page), after the bot's own login: e.g. logging in a
+ * second Twitch account the plugin needs. Its forms post to the plugin's API routes (with `request.csrf`),
+ * which redirect back to `/setup#setup-<id>`; `request.query` carries what they put in the URL.
+ */
+export interface SetupStep {
+  /** Unique among setup steps, e.g. `eventsub-broadcaster`; the step's element id is `setup-<id>`. */
+  readonly id: string;
+  readonly title: string;
+  /** Steps are shown in this order (default 100), after the wizard's own. */
+  readonly order?: number;
+  /**
+   * Scopes the bot's own login asks for too when the streamer ticks "the bot account is the broadcaster"
+   * (one token then serves both), e.g. the channel-point scopes.
+   */
+  readonly broadcasterScopes?: readonly string[];
+  render(request: PageRequest): DashboardContent | Promise<DashboardContent>;
+}
+
 /** One stored chat line, as the Logs page shows it. */
 export interface ChatHistoryLine {
   readonly id: number | string;
@@ -227,6 +246,8 @@ export interface DashboardService {
   renderUserSections(user: ViewerRef): Promise<{ readonly id: string; readonly title: string; readonly owner: string; readonly html: SafeHtml }[]>;
   /** What the user sections hold about `user`, by section id (for a viewer's data export). */
   exportUserSections(user: ViewerRef): Promise<Record<string, unknown>>;
+  /** Adds a step to the setup wizard (see SetupStep); it goes away when `owner` unloads. */
+  addSetupStep(owner: Owner, step: SetupStep): () => void;
   /** Gives the Logs page the chat that was kept; one provider at a time. */
   provideChatHistory(owner: Owner, provider: ChatHistoryProvider): () => void;
   /** Serves a folder of the plugin (CSS, JS, images) at the returned URL prefix, e.g. `/assets/ext/shop/`. */

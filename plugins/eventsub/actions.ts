@@ -73,6 +73,16 @@ function notACommand(text: string): string {
 
 class ActionFailed extends Error {}
 
+interface CreditPlan {
+  readonly kind: 'credit' | 'side';
+  readonly reward: RewardConfig | undefined;
+  readonly action: EventAction;
+  readonly tokens: number;
+  readonly xp: number;
+}
+
+type Plan = { readonly kind: 'skip'; readonly reason: string } | CreditPlan;
+
 export function createActions(deps: ActionDeps) {
   const { ctx, economy } = deps;
 
@@ -88,18 +98,24 @@ export function createActions(deps: ActionDeps) {
     await tx.run('UPDATE eventsub_events SET status = ?, detail = ? WHERE key = ?', [status, detail, e.key]);
   }
 
+  /** What crediting these amounts does, in the words of the log and the dashboard. */
+  function planned(tokens: number, xp: number): string[] {
+    return [...(tokens > 0 ? [`+${economy.format(tokens)}`] : []), ...(xp > 0 ? [`+${xp} XP`] : [])];
+  }
+
   async function credit(eco: EconomyTx, e: BotEvent, tokens: number, xp: number, did: string[]): Promise<void> {
     const reason = `${describe(e)}${e.test ? ' (test event)' : ''}`;
     const account = await eco.getAccount(e.user.id);
     if (account?.excluded) throw new ActionFailed(`${e.user.login} is excluded from the economy`);
     try {
-      if (tokens > 0) {
+      const [tokensDone, xpDone] = [planned(tokens, 0)[0], planned(0, xp)[0]];
+      if (tokensDone) {
         await eco.credit(e.user.id, tokens, { reason, source: 'eventsub', key: `eventsub:${e.key}:tokens` });
-        did.push(`+${economy.format(tokens)}`);
+        did.push(tokensDone);
       }
-      if (xp > 0) {
+      if (xpDone) {
         await eco.addXp(e.user.id, xp, { reason, source: 'eventsub', key: `eventsub:${e.key}:xp` });
-        did.push(`+${xp} XP`);
+        did.push(xpDone);
       }
     } catch (err) {
       if (isEconomyError(err)) throw new ActionFailed(`the economy refused the credit: ${err.message}`);
@@ -158,20 +174,29 @@ export function createActions(deps: ActionDeps) {
     }
   }
 
+  /** What an event calls for: nothing (and why), side effects first (an effect or a game), or credits only. */
+  function plan(e: BotEvent): Plan {
+    const reward = e.type === 'redemption' ? findReward(ctx.config.rewards, e.reward) : undefined;
+    if (e.type === 'redemption' && !reward) return { kind: 'skip', reason: `no reward titled "${e.reward}" in plugins.eventsub.rewards` };
+    if (e.type === 'subscribe' && e.gifted) return { kind: 'skip', reason: 'a gifted sub: the gifter is credited by the gift event' };
+    const { action, tokens, xp } = amounts(ctx.config, e, reward);
+    if (!action) return { kind: 'skip', reason: `plugins.eventsub.${e.type === 'resub' ? 'subscribe' : e.type} is not set` };
+    const sideFirst = e.type === 'redemption' && !!(reward?.effect || reward?.game);
+    return { kind: sideFirst ? 'side' : 'credit', reward, action, tokens, xp };
+  }
+
   /**
    * Acts on one event, once. A redemption with an effect or a game claims its key first and runs those before
    * crediting (they can fail for reasons outside the bot, and then nothing is credited and the redemption is
    * canceled); otherwise the claim and the credits are one transaction.
    */
   async function run(e: BotEvent): Promise<Outcome> {
-    const reward = e.type === 'redemption' ? findReward(ctx.config.rewards, e.reward) : undefined;
-    if (e.type === 'redemption' && !reward) return skip(e, `no reward titled "${e.reward}" in plugins.eventsub.rewards`);
-    if (e.type === 'subscribe' && e.gifted) return skip(e, 'a gifted sub: the gifter is credited by the gift event');
-    const { action, tokens, xp } = amounts(ctx.config, e, reward);
-    if (!action) return skip(e, `plugins.eventsub.${e.type === 'resub' ? 'subscribe' : e.type} is not set`);
+    const p = plan(e);
+    if (p.kind === 'skip') return skip(e, p.reason);
+    const { reward, action, tokens, xp } = p;
     const did: string[] = [];
     await ctx.users.ensure({ id: e.user.id, login: e.user.login, displayName: e.user.displayName });
-    const sideFirst = e.type === 'redemption' && !!(reward?.effect || reward?.game);
+    const sideFirst = p.kind === 'side';
     try {
       if (sideFirst && e.type === 'redemption') {
         const claimed = await ctx.db.transaction((tx) => record(tx, e, 'processing', ''));
@@ -200,12 +225,96 @@ export function createActions(deps: ActionDeps) {
     return { status: 'done', did, reward };
   }
 
+  /**
+   * Acts on events that arrived together (a storm) in one economy transaction instead of one each, with a
+   * few statements per batch for this plugin's own rows: one read of the keys already seen, one insert of
+   * the new ones (each event keeps its own key, and its credits theirs, so each still acts once, also across
+   * a restart). An event the economy refuses before anything was credited (an excluded viewer) is marked
+   * failed alone; any other failure undoes the whole batch, which is then acted on one by one (run), so no
+   * event is lost or paid twice. Events with an effect or a game run one by one after the batch.
+   */
+  async function runMany(events: readonly BotEvent[]): Promise<Outcome[]> {
+    if (events.length === 1) return [await run(events[0]!)];
+    const plans = events.map(plan);
+    const out: Outcome[] = new Array<Outcome>(events.length);
+    const batch = events.flatMap((e, i) => (plans[i]!.kind === 'side' ? [] : [i]));
+    const users = new Map(batch.flatMap((i) => (plans[i]!.kind === 'credit' ? [[events[i]!.user.id, events[i]!.user] as const] : [])));
+    await ctx.users.ensureMany([...users.values()]);
+    try {
+      const done = batch.length ? await economy.transaction((tx, eco) => inOneTransaction(tx, eco, events, plans, batch)) : new Map<number, Outcome>();
+      for (const [i, o] of done) out[i] = o;
+    } catch (err) {
+      ctx.log.warn(`a batch of ${batch.length} events failed (${(err as Error).message}): acting on them one by one`);
+      for (const i of batch) out[i] = await run(events[i]!);
+      batch.length = 0;
+    }
+    const said: number[] = [];
+    for (const i of batch) {
+      const p = plans[i]!;
+      const o = out[i]!;
+      if (o.status !== 'done' || p.kind !== 'credit') continue;
+      const before = o.did.length;
+      await say(events[i]!, p.action.say, p.tokens, p.xp, o.did as string[]);
+      if (o.did.length > before) said.push(i);
+    }
+    if (said.length) {
+      await ctx.db.transaction(async (tx) => {
+        for (const i of said) await tx.run('UPDATE eventsub_events SET detail = ? WHERE key = ?', [out[i]!.did.join(', '), events[i]!.key]);
+      });
+    }
+    for (const [i, p] of plans.entries()) if (p.kind === 'side') out[i] = await run(events[i]!);
+    return out;
+  }
+
+  async function inOneTransaction(tx: SqlTx, eco: EconomyTx, events: readonly BotEvent[], plans: readonly Plan[], batch: readonly number[]): Promise<Map<number, Outcome>> {
+    const r = new Map<number, Outcome>();
+    const keys = batch.map((i) => events[i]!.key);
+    const seen = new Set((await tx.all<{ key: string }>(`SELECT key FROM eventsub_events WHERE key IN (${keys.map(() => '?').join(', ')})`, keys)).map((row) => row.key));
+    const fresh: number[] = [];
+    for (const i of batch) {
+      const e = events[i]!;
+      // Already acted on, or twice in this batch (a redelivery right behind the first delivery).
+      if (seen.has(e.key)) r.set(i, { status: 'duplicate', did: [], ...(plans[i]!.kind === 'skip' ? {} : { reward: (plans[i] as CreditPlan).reward }) });
+      else fresh.push(i);
+      seen.add(e.key);
+    }
+    const now = ctx.clock.now();
+    // Recorded as done with what the credits will say; an event whose credit is refused is updated to failed.
+    const rows = fresh.map((i) => {
+      const e = events[i]!;
+      const p = plans[i]!;
+      const [status, detail] = p.kind === 'skip' ? ['skipped', p.reason] : ['done', planned(p.tokens, p.xp).join(', ')];
+      return [e.key, e.type, e.test ? 1 : 0, e.user.id, e.user.login, describe(e), status, detail, now];
+    });
+    if (rows.length) await tx.insertMany('eventsub_events', ['key', 'type', 'test', 'user_id', 'login', 'summary', 'status', 'detail', 'received_at'], rows);
+    for (const i of fresh) {
+      const e = events[i]!;
+      const p = plans[i]!;
+      if (p.kind === 'skip') {
+        r.set(i, { status: 'skipped', did: [], reason: p.reason });
+        continue;
+      }
+      const did: string[] = [];
+      try {
+        await credit(eco, e, p.tokens, p.xp, did);
+      } catch (err) {
+        // Something was credited before the failure (its change event is already queued): undo the batch instead.
+        if (!(err instanceof ActionFailed) || did.length) throw err;
+        await finish(tx, e, 'failed', err.message);
+        r.set(i, { status: 'failed', did, reason: err.message, reward: p.reward });
+        continue;
+      }
+      r.set(i, { status: 'done', did, reward: p.reward });
+    }
+    return r;
+  }
+
   async function skip(e: BotEvent, reason: string): Promise<Outcome> {
     const fresh = await ctx.db.transaction((tx) => record(tx, e, 'skipped', reason));
     return fresh ? { status: 'skipped', did: [], reason } : { status: 'duplicate', did: [] };
   }
 
-  return { run };
+  return { run, runMany };
 }
 
 export type Actions = ReturnType<typeof createActions>;

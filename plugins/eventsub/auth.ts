@@ -102,7 +102,7 @@ export async function broadcasterAuth(ctx: PluginContext<EventSubConfig>, onRefr
       source = 'bot';
     }
   }
-  if (!token) throw new TokenProblem('no broadcaster token: set TWITCH_BROADCASTER_TOKEN (and TWITCH_BROADCASTER_REFRESH_TOKEN) in .env, or connect the bot account when it is the broadcaster');
+  if (!token) throw new TokenProblem('no broadcaster token: log the broadcaster in on the Setup page (or set TWITCH_BROADCASTER_TOKEN, and TWITCH_BROADCASTER_REFRESH_TOKEN, in .env); when the bot account is the broadcaster, its own token serves both');
   let info;
   try {
     info = await getTokenInfo(token.accessToken);
@@ -136,7 +136,7 @@ export async function broadcasterAuth(ctx: PluginContext<EventSubConfig>, onRefr
   if (source === 'bot') {
     const channel = ctx.bot.channels[0]?.replace(/^#/, '').toLowerCase();
     if (channel && login && channel !== login.toLowerCase()) {
-      throw new TokenProblem(`the bot account ${login} is not the broadcaster of #${channel}: channel points, follows, subs, cheers and raids need ${channel}'s own token (TWITCH_BROADCASTER_TOKEN in .env)`);
+      throw new TokenProblem(`the bot account ${login} is not the broadcaster of #${channel}: channel points, follows, subs, cheers and raids need ${channel}'s own token: log ${channel} in on the Setup page (or set TWITCH_BROADCASTER_TOKEN in .env)`);
     }
   }
   return { id, login, clientId, scopes, source, provider, appToken: !!clientSecret };

@@ -10,9 +10,11 @@ import { broadcasterAuth, type Broadcaster } from './auth.ts';
 import { connect, type Connection, type ConnectionView } from './connection.ts';
 import { BadPayload, describe, type BotEvent, type EventType } from './events.ts';
 import { createLogin } from './login.ts';
-import { ManagedRewards } from './rewards.ts';
+import { batchQueue } from './queue.ts';
+import { ManagedRewards, type StatusChange } from './rewards.ts';
 import type { EventSubService, RecentEvent, TestEventOptions } from './service.ts';
 import { CONFIG_SCHEMA } from './settings.ts';
+import { addSetupStep } from './setup-step.ts';
 import { mountDashboard } from './web.ts';
 
 export type * from './service.ts';
@@ -50,6 +52,12 @@ export default definePlugin({
       return (who && joined.find((c) => c === who?.login.toLowerCase())) ?? joined[0];
     };
     const actions = createActions({ ctx, economy, shop: () => ctx.optionalService('shop'), games, channel });
+    // Events that arrive together are credited in one transaction (queue.ts), each still once.
+    const queue = batchQueue(actions.runMany);
+    // And their redemptions are marked on Twitch together: one call per reward and status, up to 50 ids.
+    const statuses = batchQueue<StatusChange, Error | undefined>((items) =>
+      conn && who ? rewards.setStatuses(conn.api, who.id, items) : Promise.resolve(items.map(() => new Error('EventSub is not connected'))),
+    );
 
     async function settle(e: BotEvent, outcome: Outcome): Promise<void> {
       const what = `${describe(e)}${e.test ? ' (test)' : ''}`;
@@ -66,12 +74,9 @@ export default definePlugin({
       }
       const status = outcome.status === 'done' ? 'FULFILLED' : 'CANCELED';
       if (!conn || !who) return;
-      try {
-        await rewards.setStatus(conn.api, who.id, e.rewardId, e.redemptionId, status);
-        if (status === 'CANCELED') ctx.log.warn(`canceled ${e.user.login}'s "${e.reward}" redemption (Twitch gives the points back): ${outcome.reason ?? ''}`);
-      } catch (err) {
-        ctx.log.error(`could not mark ${e.user.login}'s "${e.reward}" redemption ${status} on Twitch: ${(err as Error).message}`);
-      }
+      const err = await statuses.push({ rewardId: e.rewardId, redemptionId: e.redemptionId, status });
+      if (err) ctx.log.error(`could not mark ${e.user.login}'s "${e.reward}" redemption ${status} on Twitch: ${err.message}`);
+      else if (status === 'CANCELED') ctx.log.warn(`canceled ${e.user.login}'s "${e.reward}" redemption (Twitch gives the points back): ${outcome.reason ?? ''}`);
     }
 
     async function handle(make: () => BotEvent | null, type: EventType): Promise<void> {
@@ -89,7 +94,7 @@ export default definePlugin({
         ctx.log.info(`an anonymous ${type} event: nobody to credit`);
         return;
       }
-      await settle(e, await actions.run(e));
+      await settle(e, await queue.push(e));
     }
 
     async function start(): Promise<void> {
@@ -107,8 +112,24 @@ export default definePlugin({
     }
     void start();
 
+    // The bot logged in from the setup wizard (perhaps as the broadcaster, with the scopes above) while this
+    // plugin had no broadcaster token: start again, so its token serves if it can.
+    const botTokenAtStart = ctx.runtime.twitchToken()?.accessToken;
+    let restarting = false;
+    ctx.onDispose(
+      ctx.runtime.onStatus(() => {
+        const token = ctx.runtime.twitchToken()?.accessToken;
+        if (restarting || stopped || who || idle.status !== 'error' || !token || token === botTokenAtStart) return;
+        restarting = true;
+        ctx.log.info('the bot has a new Twitch token: EventSub starts again to try it as the broadcaster\'s');
+        void ctx.host.reload('eventsub').catch((err: unknown) => ctx.log.warn(`EventSub could not start again: ${(err as Error).message}`));
+      }),
+    );
+
     ctx.onDispose(async () => {
       stopped = true;
+      await queue.drained();
+      await statuses.drained();
       // At most a few seconds: an unreachable Twitch must not hold up a reload or the bot's shutdown.
       if (conn && who && config.pauseRewardsWhenOff) {
         let timer: NodeJS.Timeout | undefined;
@@ -151,7 +172,11 @@ export default definePlugin({
     };
 
     const dashboard = ctx.optionalService('dashboard');
-    if (dashboard) mountDashboard(ctx, dashboard, service, createLogin(ctx));
+    if (dashboard) {
+      const login = createLogin(ctx);
+      mountDashboard(ctx, dashboard, service, login);
+      addSetupStep(ctx, dashboard, service, login);
+    }
     return service;
   },
 });

@@ -6,6 +6,14 @@ import type { ApiClient, HelixCustomReward } from '@twurple/api';
 import type { Logger } from '../../core/types.ts';
 import type { RewardConfig } from './settings.ts';
 
+export type RedemptionStatus = 'FULFILLED' | 'CANCELED';
+
+export interface StatusChange {
+  readonly rewardId: string;
+  readonly redemptionId: string;
+  readonly status: RedemptionStatus;
+}
+
 export type RewardState = 'created' | 'adopted' | 'foreign' | 'error' | 'offline';
 
 export interface RewardView {
@@ -71,8 +79,39 @@ export class ManagedRewards {
     return this.views.some((v) => v.twitchId === rewardId && (v.state === 'created' || v.state === 'adopted'));
   }
 
-  async setStatus(api: ApiClient, broadcasterId: string, rewardId: string, redemptionId: string, status: 'FULFILLED' | 'CANCELED'): Promise<void> {
+  async setStatus(api: ApiClient, broadcasterId: string, rewardId: string, redemptionId: string, status: RedemptionStatus): Promise<void> {
     await api.channelPoints.updateRedemptionStatusByIds(broadcasterId, rewardId, [redemptionId], status);
+  }
+
+  /**
+   * Sets many redemptions' status with as few calls as Twitch allows (one per reward and status, up to 50
+   * ids each): in a storm, one call per redemption would cost more than crediting them. Answers, per
+   * redemption in order, the error of its call, or undefined.
+   */
+  async setStatuses(api: ApiClient, broadcasterId: string, items: readonly StatusChange[]): Promise<(Error | undefined)[]> {
+    const groups = new Map<string, number[]>();
+    items.forEach((x, i) => {
+      const key = `${x.rewardId} ${x.status}`;
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    const errors: (Error | undefined)[] = items.map(() => undefined);
+    const calls: Promise<void>[] = [];
+    for (const indexes of groups.values()) {
+      for (let n = 0; n < indexes.length; n += 50) {
+        const chunk = indexes.slice(n, n + 50);
+        const first = items[chunk[0]!]!;
+        calls.push(
+          api.channelPoints.updateRedemptionStatusByIds(broadcasterId, first.rewardId, chunk.map((i) => items[i]!.redemptionId), first.status).then(
+            () => undefined,
+            (err: unknown) => {
+              for (const i of chunk) errors[i] = err instanceof Error ? err : new Error(String(err));
+            },
+          ),
+        );
+      }
+    }
+    await Promise.all(calls);
+    return errors;
   }
 
   /** Pauses the managed rewards (the plugin is going off): viewers cannot spend points nobody acts on. */

@@ -11,6 +11,7 @@ import { EVENT_TYPES, type EventType } from './events.ts';
 import type { createLogin } from './login.ts';
 import type { EventSubService } from './service.ts';
 import type { EventSubConfig } from './settings.ts';
+import { loginBlock, loginReturn } from './setup-step.ts';
 
 const LABELS: Record<EventType, string> = { redemption: 'Redemption', follow: 'Follow', subscribe: 'Sub', resub: 'Resub', gift: 'Gift subs', cheer: 'Cheer', raid: 'Raid' };
 const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
@@ -51,14 +52,14 @@ export function mountDashboard(ctx: PluginContext<EventSubConfig>, dashboard: Da
     }
     k.body = { ok: outcome.status === 'done', ...outcome };
   });
-  // The broadcaster's login (login.ts): plain forms that answer with a redirect to the page and a message.
-  const back = (k: Context, step: { ok: boolean; message: string }) => k.redirect(`/eventsub?login=${encodeURIComponent(step.message)}&ok=${step.ok ? 1 : 0}#eventsub-login`);
-  router.post('/api/eventsub/broadcaster/start', async (k: Context) => back(k, await login.start()));
+  // The broadcaster's login (login.ts): plain forms that answer with a redirect to where they were sent from.
+  const from = (k: Context) => (k.request as { body?: Record<string, unknown> }).body?.from;
+  router.post('/api/eventsub/broadcaster/start', async (k: Context) => k.redirect(loginReturn(from(k), await login.start())));
   router.post('/api/eventsub/broadcaster/check', async (k: Context) => {
     const step = await login.check();
     // Logged in: this plugin restarts with the new token (this generation, and this router, goes away).
     if (step.ok && step.done) await ctx.host.reload('eventsub');
-    back(k, step);
+    k.redirect(loginReturn(from(k), step));
   });
   dashboard.addApi(ctx, router);
 
@@ -70,7 +71,6 @@ export function mountDashboard(ctx: PluginContext<EventSubConfig>, dashboard: Da
     const recent = await service.recent(30);
     const c = s.connection;
     const tested = request.query.tested;
-    const pending = login.pending();
     return h`
 <div id="eventsub-page">
   ${tested ? h`<p class="note" id="eventsub-tested">Test ${tested} event: ${request.query.status ?? ''}. See it at the top of the recent events.</p>` : ''}
@@ -81,12 +81,7 @@ export function mountDashboard(ctx: PluginContext<EventSubConfig>, dashboard: Da
   </section>
   <section class="card" id="eventsub-login">
     <h2>Broadcaster login</h2>
-    <p>Channel points, follows, subs, cheers and raids need the broadcaster's own token, with the scopes they need. It is kept apart from the bot's chat token.</p>
-    ${request.query.login ? h`<p class="note${request.query.ok === '1' ? '' : ' bad'}" id="eventsub-login-message">${request.query.login}</p>` : ''}
-    ${pending
-      ? h`<p>Open <a href="${pending.verificationUri}" target="_blank" rel="noopener noreferrer">${pending.verificationUri}</a> logged in as the broadcaster and enter the code <strong id="eventsub-user-code">${pending.userCode}</strong>.</p>
-    <form method="post" action="/api/eventsub/broadcaster/check" class="inline"><input type="hidden" name="_csrf" value="${request.csrf}"><button type="submit" id="eventsub-login-check">I have approved it</button></form>`
-      : h`<form method="post" action="/api/eventsub/broadcaster/start" class="inline"><input type="hidden" name="_csrf" value="${request.csrf}"><button type="submit" id="eventsub-login-start">${s.broadcaster ? 'Log in the broadcaster again' : 'Log in the broadcaster'}</button></form>`}
+    ${loginBlock(h, request, service, login, 'eventsub')}
   </section>
   <section class="card" id="eventsub-subscriptions">
     <h2>Subscriptions</h2>

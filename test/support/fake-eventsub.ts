@@ -273,7 +273,8 @@ export class FakeEventSub {
     const path = url.pathname;
     const q = url.searchParams;
 
-    if (path === '/auth/validate') {
+    // twurple's mock path, and id.twitch.tv's own (the dashboard's wizard, at TWITCH_AUTH_URL).
+    if (path === '/auth/validate' || path === '/oauth2/validate') {
       if (!grant) return json(401, { status: 401, message: 'invalid access token' });
       return json(200, { client_id: grant.clientId, login: grant.user?.login, user_id: grant.user?.id, scopes: grant.scopes, expires_in: 3600 });
     }

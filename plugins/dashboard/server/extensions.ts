@@ -5,7 +5,7 @@
 // the dashboard reloads or restarts, the host restarts the plugins that depend on it, and they register again.
 import path from 'node:path';
 import type { HostControl, OwnedRegistry, Owner, Registered, RegistryOptions } from '../../../core/types.ts';
-import type { AnyMiddleware, ApiRoute, ApiRoutes, ChatHistoryProvider, DashboardChart, DashboardPage, DashboardPanel, NavEntry, RouteInfo, UserSection } from '../service.ts';
+import type { AnyMiddleware, ApiRoute, ApiRoutes, ChatHistoryProvider, DashboardChart, DashboardPage, DashboardPanel, NavEntry, RouteInfo, SetupStep, UserSection } from '../service.ts';
 import { compileRoutes, isApiRoute, routesOf } from './api-routes.ts';
 import type { BodyValidator } from './validation.ts';
 
@@ -43,6 +43,7 @@ export class ExtensionRegistry {
   private readonly chartsById: OwnedRegistry<DashboardChart>;
   private readonly sectionsById: OwnedRegistry<UserSection>;
   private readonly history: OwnedRegistry<ChatHistoryProvider>;
+  private readonly stepsById: OwnedRegistry<SetupStep>;
 
   constructor(private readonly ctx: ExtensionHost, private readonly validator: BodyValidator) {
     this.pages = ctx.registry({ key: (page) => page.path, what: 'dashboard page path' });
@@ -55,6 +56,7 @@ export class ExtensionRegistry {
     this.chartsById = ctx.registry({ key: (chart) => chart.id, what: 'dashboard chart id' });
     this.sectionsById = ctx.registry({ key: (section) => section.id, what: 'dashboard user section id' });
     this.history = ctx.registry({ key: () => 'chat history', what: 'provider of' });
+    this.stepsById = ctx.registry({ key: (step) => step.id, what: 'setup step id' });
   }
 
   addPage(owner: Owner, page: DashboardPage): () => void {
@@ -114,6 +116,12 @@ export class ExtensionRegistry {
 
   addUserSection(owner: Owner, section: UserSection): () => void {
     return this.unique(owner, this.sectionsById, section.id, section, 'user section');
+  }
+
+  addSetupStep(owner: Owner, step: SetupStep): () => void {
+    if (!/^[a-z][a-z0-9_-]*$/i.test(step.id)) throw new Error(`a setup step id is a word like "eventsub-broadcaster", not ${JSON.stringify(step.id)}`);
+    if (typeof step.render !== 'function') throw new Error('a setup step needs a render(request) function');
+    return this.unique(owner, this.stepsById, step.id, step, 'setup step');
   }
 
   provideChatHistory(owner: Owner, provider: ChatHistoryProvider): () => void {
@@ -185,6 +193,10 @@ export class ExtensionRegistry {
 
   userSections(): Registered<UserSection>[] {
     return this.sectionsById.entries().sort(byOrder((s) => s.id));
+  }
+
+  setupSteps(): Registered<SetupStep>[] {
+    return this.stepsById.entries().sort(byOrder((s) => s.id));
   }
 
   chatHistory(): ChatHistoryProvider | undefined {

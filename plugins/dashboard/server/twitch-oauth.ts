@@ -13,6 +13,8 @@ export interface DeviceStart {
   readonly expiresAt: number;
   /** Seconds to wait between polls. */
   readonly interval: number;
+  /** The scopes asked for (the chat scopes, plus a setup step's when the bot account is the broadcaster). */
+  readonly scopes?: readonly string[];
 }
 
 export interface GrantedToken {
@@ -88,8 +90,8 @@ export class TwitchOAuth {
   ) {}
 
   /** POST /oauth2/device: a code for the streamer to enter at the verification page. */
-  async startDevice(clientId: string): Promise<DeviceStart> {
-    const { status, body } = await call(`${this.authBase}/oauth2/device`, form({ client_id: clientId, scopes: CHAT_SCOPES.join(' ') }));
+  async startDevice(clientId: string, scopes: readonly string[] = CHAT_SCOPES): Promise<DeviceStart> {
+    const { status, body } = await call(`${this.authBase}/oauth2/device`, form({ client_id: clientId, scopes: scopes.join(' ') }));
     if (status !== 200 || !str(body.device_code) || !str(body.user_code)) {
       throw new TwitchAuthError(`Twitch refused to start the login (${status}): ${str(body.message) || 'unexpected answer'}. Check the client id, and that the application is a Public client.`);
     }
@@ -100,14 +102,15 @@ export class TwitchOAuth {
       verificationUri: /^https?:\/\//i.test(verificationUri) ? verificationUri : 'https://www.twitch.tv/activate',
       expiresAt: this.now() + (Number(body.expires_in) || 1800) * 1000,
       interval: Math.max(1, Number(body.interval) || 5),
+      scopes,
     };
   }
 
   /** POST /oauth2/token with the device code: pending until the streamer approves. */
-  async poll(clientId: string, deviceCode: string): Promise<PollResult> {
+  async poll(clientId: string, deviceCode: string, scopes: readonly string[] = CHAT_SCOPES): Promise<PollResult> {
     const { status, body } = await call(
       `${this.authBase}/oauth2/token`,
-      form({ client_id: clientId, scopes: CHAT_SCOPES.join(' '), device_code: deviceCode, grant_type: 'urn:ietf:params:oauth:grant-type:device_code' }),
+      form({ client_id: clientId, scopes: scopes.join(' '), device_code: deviceCode, grant_type: 'urn:ietf:params:oauth:grant-type:device_code' }),
     );
     if (status === 200 && str(body.access_token)) {
       return {

@@ -128,6 +128,63 @@ describe('eventsub over WebSocket', function () {
     expect(await balance(t, BOB.id)).to.equal(0);
   });
 
+  it('credits a burst arriving in one read together, each once, with one failing action among them', async () => {
+    t = await ready();
+    const bot = t;
+    await bot.bot.users.ensure({ id: ALICE.id, login: ALICE.login });
+    await bot.service('economy').credit(ALICE.id, 1, { reason: 'open the account' });
+    await bot.service('economy').setExcluded(ALICE.id, true);
+    const hydrate = fake.rewards[0]!;
+    const viewers = Array.from({ length: 30 }, (_, i) => ({ id: `40${i}`, login: `burst${i}` }));
+    const redemptions = viewers.slice(0, 15).map((user) => payloads.redemption(STREAMER, { user, rewardId: hydrate.id, title: 'Hydrate' }));
+    const follows = viewers.slice(15).map((user) => payloads.follow(STREAMER, user));
+    // Not awaited one by one: the fake writes every frame in this turn, so the bot reads them together. A
+    // redelivery of one of them (a new message id) and alice's redemption (the economy refuses her) ride along.
+    const sends = [
+      ...redemptions.slice(0, 7).map((r) => fake.notify('channel.channel_points_custom_reward_redemption.add', r)),
+      fake.notify('channel.channel_points_custom_reward_redemption.add', payloads.redemption(STREAMER, { user: ALICE, rewardId: hydrate.id, title: 'Hydrate' })),
+      ...redemptions.slice(7).map((r) => fake.notify('channel.channel_points_custom_reward_redemption.add', r)),
+      ...follows.map((f) => fake.notify('channel.follow', f)),
+      fake.notify('channel.channel_points_custom_reward_redemption.add', redemptions[3]!),
+    ];
+    const ids = await Promise.all(sends);
+    // A follow is redelivered under its message id (a redemption under its own id, whatever the message's).
+    const followIds = ids.slice(16, 31);
+    // Marked on Twitch together too: one call per reward and status (up to 50 redemptions each), not one each.
+    const marked = () => fake.statusUpdates.flatMap((u) => u.redemptionIds.map((id) => `${u.status} ${id}`));
+    await until(() => marked().length === 16, 'a status for each of the 16 redemptions');
+    expect(marked().filter((m) => m.startsWith('CANCELED'))).to.have.length(1);
+    expect(new Set(marked().filter((m) => m.startsWith('FULFILLED'))).size).to.equal(15);
+    expect(fake.statusUpdates.length).to.be.below(16);
+    for (const v of viewers.slice(0, 15)) expect(await balance(bot, v.id), v.login).to.equal(50);
+    await until(async () => (await balance(bot, viewers[29]!.id)) === 5, 'the follows');
+    for (const v of viewers.slice(15)) expect(await balance(bot, v.id), v.login).to.equal(5);
+    expect(await balance(bot, ALICE.id)).to.equal(1);
+    const ledger = await bot.storage.all<{ n: number }>("SELECT count(*) AS n FROM economy_ledger WHERE source = 'eventsub'");
+    expect(ledger[0]?.n).to.equal(30 * 2); // tokens and XP rows: 15 x (50 + 5 XP), 15 x (5 + 10 XP)
+    expect(logsOf(bot, /dropped a redelivered event/)).to.have.length(1);
+    expect(logsOf(bot, /canceled alice's "Hydrate" redemption .*excluded from the economy/)).to.have.length(1);
+    // The burst was written in batches, not one transaction per event.
+    expect(logsOf(bot, /one by one/)).to.have.length(0);
+    await bot.waitFor((o) => o.text === 'burst14 drinks water: +50 tokens');
+    expect((await bot.service('economy').check()).ok).to.equal(true);
+
+    // The whole burst again after a restart, in one read (Twitch redelivers): every event is dropped.
+    const dir = bot.dir;
+    await bot.stop({ keepDir: true, allowLeftovers: true });
+    t = await startBot({ dir });
+    await until(() => fake.enabled().length === 7, 'the subscriptions of the restarted bot');
+    await Promise.all([
+      ...redemptions.map((r) => fake.notify('channel.channel_points_custom_reward_redemption.add', r)),
+      ...follows.map((f, i) => fake.notify('channel.follow', f, { messageId: followIds[i] })),
+    ]);
+    await until(() => logsOf(t!, /dropped a redelivered event/).length === 30, 'all 30 redeliveries dropped');
+    for (const v of viewers.slice(0, 15)) expect(await balance(t, v.id), v.login).to.equal(50);
+    for (const v of viewers.slice(15)) expect(await balance(t, v.id), v.login).to.equal(5);
+    const after = await t.storage.all<{ n: number }>("SELECT count(*) AS n FROM economy_ledger WHERE source = 'eventsub'");
+    expect(after[0]?.n).to.equal(60);
+  });
+
   it('cancels a game reward when the mini-games are not running', async () => {
     t = await startBot({ settings: { rewards: [{ title: 'Flour fight', cost: 1000, game: 'trivia', tokens: 5 }] } });
     await until(() => fake.rewards.length === 1 && t!.service('eventsub').status().rewards[0]?.state === 'created', 'the reward on Twitch');

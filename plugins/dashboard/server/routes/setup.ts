@@ -1,10 +1,12 @@
 // The setup wizard: 1. create a Twitch application, 2. enter its client id, 3. log the bot account in with
 // the Device Code Grant (or paste a token), 4. pick channels and connect (`ctx.runtime.connectTwitch`,
 // which stores the token with mode 0600). The token is validated at start, hourly and here on demand.
+// Plugins add steps of their own after these (dashboard.addSetupStep, e.g. a second account's login).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { flash, httpError, page, seeOther, session, type Deps } from '../context.ts';
-import type { WizardState } from '../twitch-oauth.ts';
+import { flash, httpError, page, seeOther, session, state, type Deps } from '../context.ts';
+import { escapeHtml } from '../render.ts';
+import { CHAT_SCOPES, type WizardState } from '../twitch-oauth.ts';
 
 const CLIENT_ID = /^[A-Za-z0-9]{8,64}$/;
 const CHANNEL = /^#?[A-Za-z0-9_]{1,25}$/;
@@ -26,11 +28,37 @@ function step(w: WizardState | undefined): number {
   return 2;
 }
 
+/** The scopes the plugins' steps want on the bot's own token when it is the broadcaster's. */
+function broadcasterScopes(d: Deps): string[] {
+  return [...new Set(d.registry.setupSteps().flatMap((s) => s.item.broadcasterScopes ?? []))];
+}
+
+/** The plugins' steps, rendered for this request (a step that fails says so in its place). */
+async function pluginSteps(d: Deps, ctx: Context): Promise<{ id: string; title: string; owner: string; html: string }[]> {
+  const st = state(ctx);
+  const request = { path: ctx.path, query: Object.fromEntries(Object.entries(ctx.query).map(([k, v]) => [k, Array.isArray(v) ? v[0] ?? '' : v ?? ''])), user: st.user ?? '', csrf: st._csrf ?? '', params: {} };
+  const out = [];
+  for (const s of d.registry.setupSteps()) {
+    let html: string;
+    try {
+      html = await d.content.render(await s.item.render(request), { csrf: request.csrf, user: request.user });
+    } catch (err) {
+      d.ctx.log.warn(`setup step ${s.item.id} of ${s.owner} failed: ${(err as Error).message}`);
+      html = `<p class="note bad">This step of the ${escapeHtml(s.owner)} plugin failed: ${escapeHtml((err as Error).message)}</p>`;
+    }
+    out.push({ id: s.item.id, title: s.item.title, owner: s.owner, html });
+  }
+  return out;
+}
+
 export function setupRoutes(router: Router, d: Deps): void {
   router.get('/setup', async (ctx) => {
     const w = d.wizard.get(session(ctx)?.wizard);
     const clientId = w?.clientId ?? (await storedClientId(d));
     const status = d.status();
+    const extraScopes = broadcasterScopes(d);
+    const check = d.tokenCheck();
+    const channel = (status.channels[0] ?? d.ctx.bot.channels[0] ?? '').replace(/^#/, '').toLowerCase();
     await page(d, ctx, 'setup', {
       title: 'Setup',
       wizard: w ?? null,
@@ -43,6 +71,11 @@ export function setupRoutes(router: Router, d: Deps): void {
       pasteOpen: ctx.query.paste === '1',
       channels: (w?.check?.login ? [w.check.login] : status.channels.length ? status.channels : d.ctx.bot.channels).join(', '),
       envToken: !!d.env.TWITCH_TOKEN,
+      chatScopes: CHAT_SCOPES,
+      extraScopes,
+      // Ticked when the bot is logged in as the channel's owner already (logging in again keeps it that way).
+      botIsBroadcaster: !!channel && check?.login?.toLowerCase() === channel,
+      pluginSteps: await pluginSteps(d, ctx),
       scripts: ['/assets/setup.js'],
     });
   });
@@ -66,8 +99,11 @@ export function setupRoutes(router: Router, d: Deps): void {
       flash(ctx, 'error', 'Enter the client id first.');
       return seeOther(ctx, '/setup#step-2');
     }
+    // The bot account is the broadcaster: one token serves both, so it asks for the plugins' scopes too.
+    const both = (ctx.request.body as Record<string, unknown>).broadcaster === 'yes';
+    const scopes = both ? [...CHAT_SCOPES, ...broadcasterScopes(d)] : [...CHAT_SCOPES];
     try {
-      const device = await d.oauth.startDevice(w.clientId);
+      const device = await d.oauth.startDevice(w.clientId, scopes);
       d.wizard.set(id, { clientId: w.clientId, device });
     } catch (err) {
       d.wizard.set(id, { clientId: w.clientId, error: (err as Error).message });
@@ -89,7 +125,7 @@ export function setupRoutes(router: Router, d: Deps): void {
       result = { state: 'failed', error: 'the code expired; start again' };
     } else {
       try {
-        const r = await d.oauth.poll(w.clientId, w.device.deviceCode);
+        const r = await d.oauth.poll(w.clientId, w.device.deviceCode, w.device.scopes);
         if (r.state === 'approved') {
           const check = await d.oauth.validate(r.token.accessToken, 'entered');
           d.wizard.set(id, { clientId: check.clientId || w.clientId, device: w.device, token: r.token, check, error: check.ok ? undefined : check.error });
