@@ -9,7 +9,7 @@ process.setSourceMapsEnabled(true);
 const envFile = path.join(PROJECT_ROOT, '.env');
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
-const bot = new Bot();
+const bot = new Bot({ ownProcess: true });
 process.on('unhandledRejection', (err) => bot.log.error(`unhandled error (the bot keeps running): ${(err as Error)?.message ?? String(err)}`, { err: err as Error }));
 
 let stopping = false;

@@ -59,11 +59,15 @@ describe('security: settings', function () {
     const c = new Client(s.url);
     await c.login(PASSWORD);
     const page = (await c.get('/plugins')).text;
-    const field = (name: string) => {
-      const m = new RegExp(`name="${name}"[^>]*>([^<]*)</textarea>`).exec(page);
-      return (m?.[1] ?? '').replace(/&quot;/g, '"').replace(/&#34;/g, '"').replace(/&amp;/g, '&');
-    };
-    const posted = await c.post('/plugins/secretive/settings', { title: 'from the form', apiToken: '', webhookSecret: '', pin: '', hidden: '', apiKeys: field('apiKeys'), oauth: field('oauth'), accounts: field('accounts') });
+    const unescape = (v: string) => v.replace(/&quot;/g, '"').replace(/&#34;/g, '"').replace(/&amp;/g, '&');
+    const field = (name: string) => unescape(new RegExp(`name="${name.replace(/\./g, '\\.')}"[^>]*>([^<]*)</textarea>`).exec(page)?.[1] ?? '');
+    const input = (name: string) => unescape(new RegExp(`name="${name.replace(/\./g, '\\.')}" value="([^"]*)"`).exec(page)?.[1] ?? '');
+    // What a browser posts: secret inputs left empty, the nested object's fields (a group) and the JSON fields as shown.
+    const posted = await c.post('/plugins/secretive/settings', {
+      title: 'from the form', apiToken: '', webhookSecret: '', pin: '', hidden: '', apiKeys: field('apiKeys'), accounts: field('accounts'),
+      'oauth.clientId': input('oauth.clientId'), 'oauth.clientSecret': '', 'oauth.nested.refreshToken': '', 'oauth.nested.scopes': field('oauth.nested.scopes'),
+    });
+    expect(input('oauth.clientId')).to.equal('public-client-id');
     expect(posted.status, posted.text.slice(0, 500)).to.equal(303);
     expect(s.t.host.pluginConfig('secretive')).to.deep.include({ ...SECRETS, title: 'from the form' });
     // A new secret typed in replaces the old one.

@@ -28,6 +28,8 @@ describe('breadfight: API', function () {
     await f.play('alice', 'right');
     await f.said(/wins bread fight #1/);
     await startFight(f, 'carol', 'dave', 30);
+    // The turn's clock starts when the first question is out (after the fight's announcement).
+    await f.turn('carol');
     const r = await call(url, 'GET', '/api/fights');
     expect(r.status).to.equal(200);
     const live = r.body.live as Record<string, unknown>[];
