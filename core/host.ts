@@ -5,7 +5,7 @@
 // Its helpers, one job each: graph.ts (dependency order, cycles, dependents), context.ts (what a plugin
 // gets as ctx), capabilities.ts (ctx.host/runtime/env cut to a plugin's grants), config-sync.ts (the
 // config file and the plugins' sections), watcher.ts (hot reload), serial.ts (the operation queue).
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -117,6 +117,8 @@ export class Host implements HostControl {
   private readonly watcher: SourceWatcher;
   /** Plugins that could not even be loaded (no name known): shown by folder, retried when their files change. */
   private readonly broken = new Map<string, { source: PluginSource; error: string }>();
+  /** When start() read the config and the plugins' files (what changed after it is caught up when watching starts). */
+  private readAt = 0;
 
   constructor(private readonly deps: HostDeps) {
     this.log = deps.logs.logger('host');
@@ -150,6 +152,7 @@ export class Host implements HostControl {
    */
   /** `step(what)` marks the end of each stage of the start (the bot lists them on its ready line). */
   async start(step: (what: string) => void = () => undefined): Promise<void> {
+    this.readAt = Date.now();
     const loaded = readConfig(this.deps.configFile, this.deps.env);
     const { bot, issues } = this.validator.validateBot(loaded);
     this.bot = bot;
@@ -823,27 +826,39 @@ export class Host implements HostControl {
   // ---------------------------------------------------------------- watching files
 
   /** Resolves once the watchers are ready: an edit made after start() returned is never missed. */
-  private watch(): Promise<void> {
+  private async watch(): Promise<void> {
     const sources = [...[...this.records.values()].map((r) => r.source), ...[...this.broken.values()].map((b) => b.source)];
-    return this.watcher.start({
+    const onConfig = () => void this.applyConfigFile();
+    const onSource = (file: string) => this.sourceChanged(file);
+    await this.watcher.start({
       configFile: this.deps.configFile,
       dirs: sources.filter((src) => src.kind !== 'package').map((src) => src.dir),
-      onConfig: () => void this.applyConfigFile(),
-      onSource: (file) => {
-        for (const [entry, b] of this.broken) {
-          if (b.source.kind !== 'package' && file.startsWith(b.source.dir + path.sep)) this.watcher.later(`broken:${entry}`, () => void this.retryBroken(entry));
-        }
-        for (const r of this.records.values()) {
-          if (r.source.kind === 'package') continue;
-          if (r.module.files.includes(file) || file.startsWith(r.source.dir + path.sep)) {
-            this.watcher.later(`plugin:${r.name}`, () => {
-              this.log.info(`source of ${r.name} changed; reloading`);
-              void this.reload(r.name);
-            });
-          }
-        }
-      },
+      onConfig,
+      onSource,
     });
+    // Watching starts after `ready`: an edit saved while the bot started (after its files were read) is
+    // caught up here instead of waiting for the next one.
+    const changed = (file: string) => (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) > this.readAt;
+    if (changed(this.deps.configFile)) this.watcher.later('config', onConfig);
+    for (const r of this.records.values()) {
+      if (r.source.kind !== 'package') for (const f of r.module.files) if (changed(f)) onSource(f);
+    }
+  }
+
+  /** A file under a plugin folder changed: reload the plugin it belongs to, or retry one that failed to load. */
+  private sourceChanged(file: string): void {
+    for (const [entry, b] of this.broken) {
+      if (b.source.kind !== 'package' && file.startsWith(b.source.dir + path.sep)) this.watcher.later(`broken:${entry}`, () => void this.retryBroken(entry));
+    }
+    for (const r of this.records.values()) {
+      if (r.source.kind === 'package') continue;
+      if (r.module.files.includes(file) || file.startsWith(r.source.dir + path.sep)) {
+        this.watcher.later(`plugin:${r.name}`, () => {
+          this.log.info(`source of ${r.name} changed; reloading`);
+          void this.reload(r.name);
+        });
+      }
+    }
   }
 }
 

@@ -195,6 +195,18 @@ describe('core: reload', () => {
     expect(t.host.plugin('greeter')).to.include({ version: '2.0.0', reloads: 1 });
   });
 
+  it('with watch on, catches up an edit saved while the bot started (watching begins after ready)', async () => {
+    const folder = pluginFolder(
+      greeter('1.0.0', 'hello from v1', 'const edit = globalThis.__editDuringStart; globalThis.__editDuringStart = undefined; edit?.();'),
+    );
+    // The edit lands during v1's setup: after the host read the plugin's files, before the watcher is up.
+    (globalThis as { __editDuringStart?: () => void }).__editDuringStart = () => folder.write('greeter', greeter('2.0.0', 'hello from v2'));
+    const t = await startCoreBot({ folder, config: { bot: { watch: true } } });
+    await waitForLog(t, /plugin greeter reloaded \(source changed\)/);
+    expect(await t.ask('alice', '!greet')).to.equal('hello from v2');
+    expect(t.host.plugin('greeter')).to.include({ version: '2.0.0', reloads: 1 });
+  });
+
   it('with watch on, an edit of the config file toggles a plugin within 2 s', async () => {
     const folder = pluginFolder(greeter('1.0.0', 'hello'));
     const t = await startCoreBot({ folder, config: { bot: { watch: true } } });
