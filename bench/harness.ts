@@ -89,6 +89,10 @@ export interface BotProcess {
   /** The steps of the start from the bot's ready line (`boot 80, open database 5, …`). */
   readonly startSteps: string;
   output(): string;
+  /** A place in the output, for since(). */
+  mark(): number;
+  /** What the bot wrote after the mark. */
+  since(mark: number): string;
   /** Resident memory in MB, from /proc. */
   rssMb(): number;
   stop(): Promise<void>;
@@ -141,9 +145,17 @@ export async function startBot(world: BenchWorld, extraEnv: NodeJS.ProcessEnv = 
   const t0 = performance.now();
   // As `npm start` runs it: core compiled ahead (core/start.mjs builds it when a core file changed).
   const child = spawn(process.execPath, [...BOT_NODE_FLAGS, ...nodeArgs('bot'), path.join(PROJECT_ROOT, 'core', 'start.mjs')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The last 200 KB, and how much came in all (a mark taken before an action finds what followed it even after
+  // thousands of lines, such as the gifts' given-up confirmations, pushed the start out of the buffer).
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
-  child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
+  let total = 0;
+  const take = (d: Buffer) => {
+    const text = d.toString();
+    total += text.length;
+    out = (out + text).slice(-200_000);
+  };
+  child.stdout?.on('data', take);
+  child.stderr?.on('data', take);
   let readyAt = 0;
   await waitUntil(
     () => {
@@ -161,6 +173,8 @@ export async function startBot(world: BenchWorld, extraEnv: NodeJS.ProcessEnv = 
     startMs: readyAt - t0,
     startSteps: /ready:.*steps="([^"]*)"/.exec(out)?.[1] ?? '',
     output: () => out,
+    mark: () => total,
+    since: (mark: number) => out.slice(Math.max(0, mark - (total - out.length))),
     rssMb: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);

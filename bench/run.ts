@@ -244,19 +244,21 @@ async function hotReload(world: BenchWorld): Promise<void> {
         // A reply Twitch refused (over its limit) is a lost reply.
         if (id && !m.dropped) replies.add(id);
       });
-      const marker = bot.output().length;
+      const marker = bot.mark();
       // Saving the file (same content) is what an editor does: the watcher reloads the plugin.
       writeFileSync(source, original);
       for (let i = 0; i < 20; i++) {
         asked.push(world.fake.say(CHANNEL, { login: `giver${4000 + r * 20 + i}`, userId: `giver${4000 + r * 20 + i}`, text: '!balance' }));
         await sleep(SIZES.reloadChatMs / 40);
       }
-      await waitUntil(() => /plugin economy reloaded/.test(bot.output().slice(marker)), 10_000, 'the reload');
+      await waitUntil(() => /plugin economy reloaded/.test(bot.since(marker)), 10_000, 'the reload').catch((err: Error) => {
+        throw new Error(`${err.message}; the bot said:\n${bot.since(marker).slice(-3000)}`);
+      });
       await sleep(SIZES.reloadChatMs / 4);
       const sent = chat.stop();
-      const m = /plugin economy reloaded \(source changed\) in (\d+(?:\.\d+)?) ms/.exec(bot.output().slice(marker));
+      const m = /plugin economy reloaded \(source changed\) in (\d+(?:\.\d+)?) ms/.exec(bot.since(marker));
       if (m) times.push(Number(m[1]));
-      const steps = /plugin economy reloaded .*steps="([^"]*)"/.exec(bot.output().slice(marker))?.[1];
+      const steps = /plugin economy reloaded .*steps="([^"]*)"/.exec(bot.since(marker))?.[1];
       if (steps) stepsOf.push({ ms: Number(m?.[1] ?? NaN), steps });
       await waitUntil(async () => (await count(db, 'SELECT count(*) AS n FROM chatlog_messages')) - before >= sent + asked.length, 10_000, 'every message in the chat log').catch(() => undefined);
       // The !balance commands are chat messages too.
