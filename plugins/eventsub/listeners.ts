@@ -1,5 +1,5 @@
 // twurple's listeners with one change: twurple hands each notification's EventSub message id to
-// `_handleSingleEventPayload` but not to the event handler. These subclasses note the id for the handler (which
+// `_handleSingleEventPayload` but not to the event handler. These listeners note the id for the handler (which
 // is called synchronously from there) and report a repeated id once, where twurple would drop it silently.
 import type { EventSubSubscription } from '@twurple/eventsub-base';
 import { EventSubMiddleware, type EventSubMiddlewareConfig } from '@twurple/eventsub-http';
@@ -47,33 +47,33 @@ function deliver(ids: MessageIds & { current: string | undefined }, recent: Rece
 export type CapturingWsListener = EventSubWsListener & MessageIds & { readonly transport: 'websocket' };
 export type CapturingMiddleware = EventSubMiddleware & MessageIds & { readonly transport: 'webhook' };
 
-// The subclasses are made when a listener is, not at the module's top level: the plugin's code then runs without
-// twurple's packages, and a bot with EventSub switched off never loads them (about half a second of its start).
+// Nothing of twurple is touched at the module's top level: the plugin's code then runs without twurple's
+// packages, and a bot with EventSub switched off never loads them (about half a second of its start).
+
+/** What both twurple listeners have: the method that hands one notification to its subscription. */
+interface Delivering {
+  _handleSingleEventPayload(subscription: EventSubSubscription, payload: Record<string, unknown>, messageId: string): void;
+}
+
+/** `Base` with the message id noted for the handler and a repeated id reported (see `deliver`). */
+function capturing<C, L extends Delivering, T extends 'websocket' | 'webhook'>(Base: new (config: C) => L, config: C, transport: T): L & MessageIds & { readonly transport: T } {
+  const recent = new Recent();
+  const ids: MessageIds & { current: string | undefined } = { current: undefined, onRepeat: () => undefined, onHandlerError: () => undefined };
+  const listener = new Base(config);
+  listener._handleSingleEventPayload = (subscription, payload, messageId) => deliver(ids, recent, subscription, payload, messageId);
+  // The listener is its own MessageIds: what the connection sets on it (onRepeat, onHandlerError) is read by deliver.
+  return Object.defineProperties(listener, {
+    transport: { value: transport },
+    current: { get: () => ids.current },
+    onRepeat: { get: () => ids.onRepeat, set: (fn: MessageIds['onRepeat']) => (ids.onRepeat = fn) },
+    onHandlerError: { get: () => ids.onHandlerError, set: (fn: MessageIds['onHandlerError']) => (ids.onHandlerError = fn) },
+  }) as L & MessageIds & { readonly transport: T };
+}
 
 export function capturingWsListener(config: EventSubWsConfig): CapturingWsListener {
-  class Capturing extends EventSubWsListener implements MessageIds {
-    readonly transport = 'websocket' as const;
-    current: string | undefined;
-    onRepeat: MessageIds['onRepeat'] = () => undefined;
-    onHandlerError: (msg: string) => void = () => undefined;
-    private readonly recent = new Recent();
-    override _handleSingleEventPayload(subscription: EventSubSubscription, payload: Record<string, unknown>, messageId: string): void {
-      deliver(this, this.recent, subscription, payload, messageId);
-    }
-  }
-  return new Capturing(config);
+  return capturing(EventSubWsListener, config, 'websocket');
 }
 
 export function capturingMiddleware(config: EventSubMiddlewareConfig): CapturingMiddleware {
-  class Capturing extends EventSubMiddleware implements MessageIds {
-    readonly transport = 'webhook' as const;
-    current: string | undefined;
-    onRepeat: MessageIds['onRepeat'] = () => undefined;
-    onHandlerError: (msg: string) => void = () => undefined;
-    private readonly recent = new Recent();
-    override _handleSingleEventPayload(subscription: EventSubSubscription, payload: Record<string, unknown>, messageId: string): void {
-      deliver(this, this.recent, subscription, payload, messageId);
-    }
-  }
-  return new Capturing(config);
+  return capturing(EventSubMiddleware, config, 'webhook');
 }
