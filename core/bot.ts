@@ -66,6 +66,8 @@ export class Bot {
   host!: Host;
   private bot: BotConfig | undefined;
   private running = false;
+  /** What plugins asked to run after the ready line (ctx.afterStart); undefined once it was written. */
+  private afterStartRuns: (() => void)[] | undefined = [];
 
   constructor(private readonly options: BotOptions = {}) {
     this.env = options.env ?? process.env;
@@ -148,6 +150,10 @@ export class Bot {
         chatFor: (plugin) => this.chat.chatFor(plugin),
         runtime: this.runtime(),
         registerCommand: (owner, spec) => this.router.register(owner, spec),
+        afterStart: (run) => {
+          if (this.afterStartRuns) this.afterStartRuns.push(run);
+          else setImmediate(run);
+        },
         pauseChat: () => this.chat.pause(),
         onBotConfig: (bot) => {
           this.bot = bot;
@@ -174,6 +180,8 @@ export class Bot {
       this.scheduleBackups();
       step('ready hooks');
       this.log.info(`ready: ${this.host.plugins().filter((p) => p.state === 'enabled').map((p) => p.name).join(', ') || 'no plugins enabled'}`, { ms: Math.round(lap - began), steps: steps.join(', ') });
+      for (const run of this.afterStartRuns ?? []) setImmediate(run);
+      this.afterStartRuns = undefined;
       await this.host.watchFiles();
     } catch (err) {
       // A damaged file explains whatever else failed on it (a migration, a plugin's setup): say that first.

@@ -64,6 +64,8 @@ export interface ContextDeps {
   readonly clock: Clock;
   readonly chatFor: (plugin: string) => ChatApi;
   readonly registerCommand: (owner: TapOwner, spec: CommandSpec) => () => void;
+  /** Runs `run` after the bot's ready line, or on the next turn when the bot has already started. */
+  readonly afterStart: (run: () => void) => void;
 }
 
 /** What is particular to one plugin's generation; host, runtime and env are already cut to its capabilities. */
@@ -174,6 +176,7 @@ export function createContext(deps: ContextDeps, p: ContextParts): PluginContext
     },
     capabilities: p.capabilities,
     signal: scope.abort.signal,
+    afterStart: (fn) => deps.afterStart(guard(fn, 'after start')),
     handOver: (fn) => {
       scope.handOverFn = fn;
     },

@@ -39,6 +39,8 @@ export interface HostDeps {
   readonly chatFor: (plugin: string) => ChatApi;
   readonly runtime: BotRuntime;
   readonly registerCommand: (owner: TapOwner, spec: CommandSpec) => () => void;
+  /** Runs `run` after the bot's ready line (ctx.afterStart). */
+  readonly afterStart: (run: () => void) => void;
   /** Holds chat events while plugins are swapped, so none is lost or handled by a half-loaded bot. */
   readonly pauseChat: () => () => void;
   readonly env?: NodeJS.ProcessEnv;
@@ -120,12 +122,16 @@ export class Host implements HostControl {
   /** When start() read the config and the plugins' files (what changed after it is caught up when watching starts). */
   private readAt = 0;
 
+  private readonly buildDir: string;
+
   constructor(private readonly deps: HostDeps) {
     this.log = deps.logs.logger('host');
     this.startedAt = deps.clock.now();
     this.watcher = new SourceWatcher(this.log);
-    // Kept with the bot's code (the same for every bot folder it runs): compiled validators of settings schemas.
-    this.validator = new ConfigValidator(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.build', 'schemas'));
+    // Kept with the bot's code (the same for every bot folder it runs): compiled validators of settings schemas,
+    // and the data of the config text read last.
+    this.buildDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.build');
+    this.validator = new ConfigValidator(path.join(this.buildDir, 'schemas'));
   }
 
   get configFile(): string {
@@ -153,7 +159,7 @@ export class Host implements HostControl {
   /** `step(what)` marks the end of each stage of the start (the bot lists them on its ready line). */
   async start(step: (what: string) => void = () => undefined): Promise<void> {
     this.readAt = Date.now();
-    const loaded = readConfig(this.deps.configFile, this.deps.env);
+    const loaded = readConfig(this.deps.configFile, this.deps.env, { cacheDir: this.buildDir });
     const { bot, issues } = this.validator.validateBot(loaded);
     this.bot = bot;
     this.deps.logs.level = bot.logLevel;
@@ -736,7 +742,7 @@ export class Host implements HostControl {
     return this.ops.run(async () => {
       let loaded: LoadedConfig;
       try {
-        loaded = readConfig(this.deps.configFile, this.deps.env);
+        loaded = readConfig(this.deps.configFile, this.deps.env, { cacheDir: this.buildDir });
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         return this.rejectConfig(err.issues);

@@ -2,9 +2,10 @@
 // esbuild (packages stay external and are shared) and runs the bundle as a function: a reload runs the new
 // code, and the old one is garbage once unloaded (an imported ES module never is).
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { isBuiltin, type SourceMap } from 'node:module';
+import { createRequire, isBuiltin, type SourceMap } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isModuleNamespaceObject } from 'node:util/types';
 import { compileFunction, constants as vmConstants } from 'node:vm';
 import type { Metafile } from 'esbuild';
 import { bundle, BundleError, IMPORT_META_URL } from './bundler.ts';
@@ -91,7 +92,7 @@ export async function resolvePackage(source: PluginSource, botDir: string): Prom
   if (source.kind !== 'package' || source.package) return undefined;
   let url: string;
   try {
-    url = await (await importerIn(botDir)).resolve(source.entry);
+    url = (await importerIn(botDir)).resolve(source.entry);
   } catch {
     return undefined;
   }
@@ -149,15 +150,14 @@ export async function loadModule(source: PluginSource, importPackage: (name: str
   const files = Object.keys(built.metafile.inputs)
     .map((f) => path.resolve(source.dir, f))
     .filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`));
-  const externals = new Set<string>();
-  for (const input of Object.values(built.metafile.inputs)) for (const i of input.imports) if (i.external) externals.add(i.path);
+  const { eager: externals, later } = externalsOf(source, built.metafile);
   const name = `${source.entry}?build=${++generation}`;
   let fn: BundleFunction | undefined;
-  const run = async (packages: ReadonlyMap<string, unknown>): Promise<LoadedModule> => {
+  const run = async (packages: ReadonlyMap<string, unknown>, requireLater: Later['require']): Promise<LoadedModule> => {
     let exported: unknown;
     try {
       fn ??= compile(built.code, name);
-      exported = evaluate(fn, source, packages);
+      exported = evaluate(fn, source, packages, { specs: later, require: requireLater });
     } catch (err) {
       if (err instanceof DeferredPackageError) throw err;
       const at = firstFrame(mapStack(String((err as Error).stack ?? ''), name, built.map(), source.dir), source.dir);
@@ -166,9 +166,9 @@ export async function loadModule(source: PluginSource, importPackage: (name: str
     const map = built.map;
     return { definition: checkDefinition((exported as { default?: unknown }).default, source.entry), files, mapStack: (stack) => mapStack(stack, name, map(), source.dir) };
   };
-  const whole = async () => run(await importExternals(source, [...externals]));
+  const whole = async () => run(await importExternals(source, [...externals]), later.size ? await laterPackages(source) : notLoaded);
   if (!options.defer) return whole();
-  const deferred = await run(await importExternals(source, [...externals], true)).catch((err: unknown) => (err instanceof DeferredPackageError ? undefined : Promise.reject(err)));
+  const deferred = await run(await importExternals(source, [...externals], true), notLoaded).catch((err: unknown) => (err instanceof DeferredPackageError ? undefined : Promise.reject(err)));
   if (!deferred || deferred.definition.checkConfig) return whole();
   return { ...deferred, complete: whole };
 }
@@ -186,6 +186,10 @@ function typeScriptForPackages(): Promise<unknown> {
 
 /** What a plugin's code meets when it touches a package while loaded for its definition only. */
 class DeferredPackageError extends Error {}
+
+const notLoaded = (spec: string): never => {
+  throw new DeferredPackageError(`package '${spec}' is not loaded yet`);
+};
 
 /** Stands in for a package: esbuild's interop may ask what it has (nothing yet); anything else is refused. */
 function deferredPackage(spec: string): unknown {
@@ -247,12 +251,102 @@ function compile(code: string, name: string): BundleFunction {
   }) as BundleFunction;
 }
 
+/**
+ * The packages a bundle needs: `eager` for the files its entry imports statically (imported before it runs),
+ * `later` for those only a part it imports at run time needs (`await import('./web.ts')`): esbuild runs such a
+ * part, and its `require` of a package, when that import runs. The dashboard loads its web server after the
+ * bot's ready line this way instead of making every start wait for Koa.
+ */
+function externalsOf(source: PluginSource, metafile: Metafile): { eager: Set<string>; later: Set<string> } {
+  const eager = new Set<string>();
+  const all = new Set<string>();
+  for (const input of Object.values(metafile.inputs)) for (const i of input.imports) if (i.external) all.add(i.path);
+  const entry = path.relative(source.dir, source.entry);
+  // An entry the metafile names differently: everything is loaded ahead, as it always was.
+  if (!metafile.inputs[entry]) return { eager: all, later: new Set() };
+  const seen = new Set<string>();
+  const queue = [entry];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const i of metafile.inputs[file]?.imports ?? []) {
+      if (i.kind === 'dynamic-import') continue;
+      if (i.external) eager.add(i.path);
+      else queue.push(i.path);
+    }
+  }
+  // Without require(esm) (Node 22 before 22.12) an ES-module package could not be required later: load all ahead.
+  if (!(process.features as { require_module?: boolean }).require_module) return { eager: all, later: new Set() };
+  const later = new Set([...all].filter((spec) => !eager.has(spec) && !spec.startsWith('bakebot') && !spec.startsWith('node:') && !isBuiltin(spec)));
+  for (const spec of all) if (!later.has(spec)) eager.add(spec);
+  return { eager, later };
+}
+
+/**
+ * Requires the packages of a part loaded later, as `import` would resolve them from the plugin's folder (then
+ * the bot's): the part's `require` is synchronous, and Node (20.19 and later) requires an ES module the same.
+ */
+async function laterPackages(source: PluginSource): Promise<(spec: string) => unknown> {
+  const bot = await importerIn(ROOT);
+  const own = await importerIn(source.dir).catch(() => bot);
+  const load = createRequire(import.meta.url);
+  return (spec) => {
+    let url: string;
+    try {
+      try {
+        url = own.resolve(spec);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        url = bot.resolve(spec);
+      }
+      const file = url.startsWith('file:') ? fileURLToPath(url) : url;
+      const value: unknown = load(file);
+      // An ES module comes back as its namespace, or (where tsx compiles it on the way) as exports marked
+      // __esModule: either is what `import` gives. A CommonJS file's exports are taken as they are.
+      const esm = isModuleNamespaceObject(value) || ((value as { __esModule?: unknown } | null)?.__esModule === true && isEsmFile(file));
+      if (!esm) return value;
+      // As `import` gives it: without the __esModule mark require adds (esbuild's interop would then take
+      // `.default` of the default export).
+      const ns = value as Record<string, unknown>;
+      return asRequired(Object.fromEntries(Object.keys(ns).filter((k) => k !== '__esModule').map((k) => [k, ns[k]])));
+    } catch (err) {
+      throw new PluginLoadError(`${path.relative(process.cwd(), source.entry)} imports '${spec}' in a part it loads at run time, which cannot be loaded: ${(err as Error).message}`);
+    }
+  };
+}
+
+/** Whether Node loads `file` as an ES module (.mjs, or .js in a package of "type": "module"). */
+function isEsmFile(file: string): boolean {
+  if (file.endsWith('.mjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+/** The packages of the parts a bundle loads later, and how to require one when such a part runs. */
+interface Later {
+  readonly specs: ReadonlySet<string>;
+  readonly require: (spec: string) => unknown;
+}
+
 /** Runs the compiled bundle as a fresh module (a deferred load and the whole one that follows share the compile). */
-function evaluate(fn: BundleFunction, source: PluginSource, packages: ReadonlyMap<string, unknown>): unknown {
+function evaluate(fn: BundleFunction, source: PluginSource, packages: ReadonlyMap<string, unknown>, later: Later): unknown {
   const module = { exports: {} as unknown };
+  const required = new Map<string, unknown>();
   const require = (spec: string): unknown => {
-    if (!packages.has(spec)) throw new Error(`cannot find package '${spec}' (imported by ${source.entry})`);
-    return packages.get(spec);
+    if (packages.has(spec)) return packages.get(spec);
+    if (!later.specs.has(spec)) throw new Error(`cannot find package '${spec}' (imported by ${source.entry})`);
+    if (!required.has(spec)) required.set(spec, later.require(spec));
+    return required.get(spec);
   };
   fn(module.exports, require, module, source.entry, source.dir, pathToFileURL(source.entry).href);
   return module.exports;
@@ -264,8 +358,8 @@ function evaluate(fn: BundleFunction, source: PluginSource, packages: ReadonlyMa
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 interface Importer {
   (specifier: string): Promise<unknown>;
-  /** The URL Node resolves `specifier` to from that folder. */
-  resolve(specifier: string): Promise<string>;
+  /** The URL Node's `import` resolves `specifier` to from that folder (throws when there is none). */
+  resolve(specifier: string): string;
 }
 const importers = new Map<string, Promise<Importer>>();
 
@@ -273,9 +367,13 @@ function importerIn(dir: string): Promise<Importer> {
   let importer = importers.get(dir);
   if (!importer) {
     const file = path.join(dir, '.build', 'import.mjs');
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, 'export default (specifier) => import(specifier);\nexport const resolve = async (specifier) => import.meta.resolve(specifier);\n');
-    importer = import(pathToFileURL(file).href).then((m: { default: (specifier: string) => Promise<unknown>; resolve: (specifier: string) => Promise<string> }) =>
+    const text = 'export default (specifier) => import(specifier);\nexport const resolve = (specifier) => import.meta.resolve(specifier);\n';
+    // Written once: rewriting it at every start costs a write per plugin folder.
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, text);
+    }
+    importer = import(pathToFileURL(file).href).then((m: { default: (specifier: string) => Promise<unknown>; resolve: (specifier: string) => string }) =>
       Object.assign((specifier: string) => m.default(specifier), { resolve: m.resolve }),
     );
     importers.set(dir, importer);

@@ -17,6 +17,7 @@ function current() {
   if (!existsSync(stamp) || Object.keys(entries).some((e) => !existsSync(path.join(out, `${e}.mjs`)))) return false;
   try {
     const inputs = JSON.parse(readFileSync(stamp, 'utf8'));
+    if (!inputs['core/start.mjs']) return false; // built by an older version of this file
     return Object.entries(inputs).every(([file, [size, mtime]]) => {
       const s = statSync(path.join(root, file), { throwIfNoEntry: false });
       return s !== undefined && s.size === size && s.mtimeMs === mtime;
@@ -39,6 +40,8 @@ async function rebuild() {
     platform: 'node',
     target: 'node20',
     sourcemap: 'linked',
+    // Node reads the map at every start (for stack traces that name core's files): the sources are on disk.
+    sourcesContent: false,
     metafile: true,
     write: false,
     logLevel: 'warning',
@@ -51,7 +54,8 @@ async function rebuild() {
     renameSync(tmp, file.path);
   }
   const inputs = {};
-  for (const file of Object.keys(result.metafile.inputs)) {
+  // This file too: a change to how core is built (the options above) builds it again.
+  for (const file of [...Object.keys(result.metafile.inputs), 'core/start.mjs']) {
     const s = statSync(path.join(root, file));
     inputs[file] = [s.size, s.mtimeMs];
   }

@@ -554,6 +554,12 @@ export interface PluginContext<Config = Record<string, never>> extends Owner {
   events<P>(name: string): OwnedEvents<P>;
   /** What this plugin may do beyond its own resources (see Capability). */
   readonly capabilities: readonly Capability[];
+  /**
+   * Runs `fn` once the bot has started (after its ready line), or at once when it already has: for work that
+   * chat need not wait for, such as loading a web server's pages or a first check against an outside API.
+   * Skipped when the plugin unloads first; a throw is logged as the plugin's error.
+   */
+  afterStart(fn: () => void | Promise<void>): void;
   /** Called at reload time; what it returns reaches the next version as `inherited`. */
   handOver(fn: () => unknown): void;
   /** State the previous version handed over, or undefined. Validate it: it may come from an older version. */

@@ -3,7 +3,6 @@
 // (`GET /api/fights`: live and recent). Registered through the dashboard's service with the plugin's ctx as
 // owner, so it comes and goes with the plugin, behind the dashboard's login, Host checks and CSRF.
 import path from 'node:path';
-import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PluginContext } from '../../core/types.ts';
 import type { DashboardService, SafeHtml } from '../dashboard/service.ts';
@@ -36,7 +35,7 @@ function questionsProblem(body: unknown): string | undefined {
 }
 
 export function mountDashboard(ctx: PluginContext<BreadfightConfig>, dashboard: DashboardService, fights: BreadfightService, economy: EconomyService): void {
-  const router = new Router();
+  const router = dashboard.router();
 
   router.get('/api/fights', async (k) => {
     const limit = typeof k.query.limit === 'string' && /^\d{1,3}$/.test(k.query.limit) ? Number(k.query.limit) : 20;

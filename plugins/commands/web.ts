@@ -3,8 +3,7 @@
 // the API under /api/commands/. Database commands are saved through the service; commands and timers of the
 // config file are saved into plugins.commands of the config file (the plugin restarts with them).
 import path from 'node:path';
-import Router from '@koa/router';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import type { Context } from 'koa';
 import type { PluginContext } from '../../core/types.ts';
 import type { DashboardService, SafeHtml } from '../dashboard/service.ts';
@@ -29,11 +28,12 @@ function actorOf(k: Context): string {
 }
 
 export function mountDashboard(ctx: PluginContext<object>, dashboard: DashboardService, service: CommandsService): void {
-  let ajv: Ajv | undefined;
+  // ajv costs about 40 ms to load: imported on the first edit from the dashboard, not at every start.
+  let ajv: Promise<Ajv> | undefined;
   const compiled = new Map<object, ValidateFunction>();
-  const valid = (k: Context, schema: object): Record<string, unknown> | undefined => {
+  const valid = async (k: Context, schema: object): Promise<Record<string, unknown> | undefined> => {
     let fn = compiled.get(schema);
-    if (!fn) compiled.set(schema, (fn = (ajv ??= new Ajv({ allErrors: false, strict: false })).compile(schema)));
+    if (!fn) compiled.set(schema, (fn = (await (ajv ??= import('ajv').then((m) => new m.Ajv({ allErrors: false, strict: false })))).compile(schema)));
     const body: unknown = k.request.body ?? {};
     if (fn(body)) return body as Record<string, unknown>;
     const e = fn.errors?.[0];
@@ -56,11 +56,11 @@ export function mountDashboard(ctx: PluginContext<object>, dashboard: DashboardS
     answer(k, 200, { ok: true });
   };
 
-  const router = new Router();
+  const router = dashboard.router();
   router.get('/api/commands/custom', async (k) => answer(k, 200, { commands: await service.list(), variables: VARIABLES }));
 
   router.put('/api/commands/custom/:name', async (k) => {
-    const b = valid(k, COMMAND_SCHEMA);
+    const b = await valid(k, COMMAND_SCHEMA);
     if (!b) return;
     const name = (k.params.name ?? '').toLowerCase();
     const existing = (await service.list()).find((c) => c.name === name);
@@ -85,7 +85,7 @@ export function mountDashboard(ctx: PluginContext<object>, dashboard: DashboardS
   });
 
   router.post('/api/commands/custom/:name/test', async (k) => {
-    const b = valid(k, TEST_SCHEMA);
+    const b = await valid(k, TEST_SCHEMA);
     if (!b) return;
     try {
       const opts = { ...(typeof b.login === 'string' && b.login ? { login: b.login } : {}), ...(typeof b.args === 'string' ? { args: b.args } : {}) };
@@ -96,7 +96,7 @@ export function mountDashboard(ctx: PluginContext<object>, dashboard: DashboardS
   });
 
   router.post('/api/commands/render', async (k) => {
-    const b = valid(k, TEST_SCHEMA);
+    const b = await valid(k, TEST_SCHEMA);
     if (!b) return;
     if (typeof b.text !== 'string') return answer(k, 400, { error: 'text is required', code: 'INVALID_BODY' });
     const opts = { ...(typeof b.login === 'string' && b.login ? { login: b.login } : {}), ...(typeof b.args === 'string' ? { args: b.args } : {}) };
@@ -106,7 +106,7 @@ export function mountDashboard(ctx: PluginContext<object>, dashboard: DashboardS
   router.get('/api/commands/timers', (k) => answer(k, 200, { timers: service.timers() }));
 
   router.put('/api/commands/timers/:name', async (k) => {
-    const b = valid(k, TIMER_SCHEMA);
+    const b = await valid(k, TIMER_SCHEMA);
     if (!b) return;
     const name = (k.params.name ?? '').toLowerCase();
     if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(name)) return answer(k, 400, { error: 'a timer name is 1-32 lower-case letters, digits, - or _', code: 'INVALID_BODY' });

@@ -7,21 +7,21 @@ import path from 'node:path';
 import { definePlugin } from '../../core/define.ts';
 import { DASHBOARD_SCHEMA } from './config.ts';
 import type { DashboardService } from './service.ts';
-import { createApp } from './server/app.ts';
 import { Auth } from './server/auth.ts';
 import { adopt, handOff } from './server/carry.ts';
 import { errorMessage } from '../../core/errors.ts';
-import { describeStatus, httpError, pluginRows, Transcript, type Deps, type StatusSnapshot } from './server/context.ts';
+import { describeStatus, httpError, pluginRows, Transcript, type StatusSnapshot } from './server/context.ts';
 import { EventHub } from './server/events.ts';
 import { ExtensionRegistry } from './server/extensions.ts';
+import { RecordedRouter } from './server/route-specs.ts';
 import { allowedHostNames } from './server/guards.ts';
-import { listen, type Listener } from './server/listener.ts';
-import { ContentRenderer, createEnvironment, escapeHtml, html } from './server/render.ts';
+import { listen, type Handler, type Listener } from './server/listener.ts';
+import { escapeHtml, html } from './server/html.ts';
 import { SecretStore } from './server/secrets.ts';
 import { Stats } from './server/stats.ts';
 import { FailureThrottle } from './server/throttle.ts';
 import { TwitchOAuth, WizardStore, type TokenCheck } from './server/twitch-oauth.ts';
-import { BodyValidator } from './server/validation.ts';
+import type { BaseDeps, Web } from './server/web.ts';
 
 export type { DashboardService } from './service.ts';
 
@@ -54,12 +54,15 @@ export default definePlugin({
     });
     const { moved } = await secrets.moveFrom(ctx.db);
     if (moved) ctx.log.info(`moved the dashboard's secrets (${moved} rows) out of the bot database into ${secrets.file}`);
-    const validator = new BodyValidator();
-    const registry = new ExtensionRegistry(ctx, validator);
+    const registry = new ExtensionRegistry(ctx);
     const hub = new EventHub(inherited.clients);
     const stats = new Stats(ctx.db, () => ctx.clock.now());
     const transcript = new Transcript(inherited.transcript);
     const wizard = new WizardStore(() => Date.now(), inherited.wizard);
+    const templatesDir = path.join(ctx.dir, 'templates');
+    // The web server's code (server/web.ts: Koa, nunjucks, ajv), imported once, after the ready line or when first needed.
+    let web: Promise<Web> | undefined;
+    const loadWeb = () => (web ??= import('./server/web.ts').then((m) => m.createWeb(base, templatesDir)));
     /** The listener of this generation (inherited or its own). */
     let listener: Listener | undefined;
     /** A listener this generation opened itself (not inherited); closed if setup fails. */
@@ -73,6 +76,7 @@ export default definePlugin({
       addNav: (owner, entry) => registry.addNav(owner, entry),
       addPanel: (owner, panel) => registry.addPanel(owner, panel),
       addApi: (owner, routes) => registry.addApi(owner, routes),
+      router: () => new RecordedRouter(),
       httpError,
       addChart: (owner, chart) => registry.addChart(owner, chart),
       addUserSection: (owner, section) => registry.addUserSection(owner, section),
@@ -83,7 +87,7 @@ export default definePlugin({
           try {
             const content = await s.item.render?.(user);
             if (content === undefined) continue;
-            body = await deps.content.render(content, {});
+            body = await (await loadWeb()).deps.content.render(content, {});
           } catch (err) {
             ctx.log.warn(`user section ${s.item.id} of ${s.owner} failed: ${errorMessage(err)}`);
             body = `<p class="note bad">This part failed: ${escapeHtml(errorMessage(err))}</p>`;
@@ -137,17 +141,15 @@ export default definePlugin({
       lastStatusPush = Date.now();
       hub.send('status', status());
     };
-    const deps: Deps = {
+    const base: BaseDeps = {
       ctx,
       env,
       auth: new Auth(ctx.db, secrets, env, () => ctx.clock.now(), () => ({ idleMs: ctx.config.sessionHours * HOUR, absoluteMs: ctx.config.sessionMaxHours * HOUR })),
       hub,
       registry,
-      content: new ContentRenderer(path.join(ctx.dir, 'templates')),
       stats,
       oauth: new TwitchOAuth((env.TWITCH_AUTH_URL || 'https://id.twitch.tv').replace(/\/+$/, ''), () => Date.now()),
       wizard,
-      validator,
       transcript,
       loginThrottle: new FailureThrottle(() => ctx.clock.now(), () => ctx.config.loginAttempts, 15 * 60_000),
       bearerThrottle: new FailureThrottle(() => ctx.clock.now(), () => 20, 15 * 60_000),
@@ -156,14 +158,14 @@ export default definePlugin({
       checkToken: async () => {
         const current = ctx.runtime.twitchToken();
         tokenCheck = current
-          ? await deps.oauth.validate(current.accessToken, current.source)
+          ? await base.oauth.validate(current.accessToken, current.source)
           : { ok: false, checkedAt: Date.now(), source: 'none', error: 'no Twitch token yet: run the setup wizard' };
         if (current && !tokenCheck.ok) ctx.log.warn(`the Twitch token check failed: ${tokenCheck.error ?? 'unknown reason'}`);
         pushStatus();
         return tokenCheck;
       },
       allowedHosts: () => allowedHostNames(ctx.config.host, ctx.config.allowedHosts),
-      pluginsChanged: () => hub.send('plugins', pluginRows(deps)),
+      pluginsChanged: () => hub.send('plugins', pluginRows(base)),
     };
 
     ctx.hooks.chatMessage.tap((m) => {
@@ -176,9 +178,9 @@ export default definePlugin({
       if (Date.now() - lastStatusPush > 1000) pushStatus();
     });
     ctx.hooks.command.tap((call) => stats.commandUsed(call.command));
-    ctx.hooks.pluginLoaded.tap(() => deps.pluginsChanged());
-    ctx.hooks.pluginUnloaded.tap(() => deps.pluginsChanged());
-    ctx.hooks.configChanged.tap(() => deps.pluginsChanged());
+    ctx.hooks.pluginLoaded.tap(() => base.pluginsChanged());
+    ctx.hooks.pluginUnloaded.tap(() => base.pluginsChanged());
+    ctx.hooks.configChanged.tap(() => base.pluginsChanged());
     ctx.onDispose(ctx.runtime.local.onBotMessage((out) => hub.send('transcript', transcript.add(Transcript.bot(out)))));
     ctx.onDispose(ctx.runtime.onStatus(() => pushStatus()));
     ctx.onDispose(ctx.host.onLog((entry) => hub.send('log', entry)));
@@ -190,7 +192,7 @@ export default definePlugin({
       return service;
     }
 
-    const auth = deps.auth;
+    const auth = base.auth;
     const secret = await auth.secretKey();
     const generated = await auth.ensurePassword();
     if (generated) {
@@ -199,14 +201,7 @@ export default definePlugin({
       ctx.log.terminalOnly(`dashboard password (shown only here on the terminal, at every start until someone logs in; change it on the Security page, reset it with "npm run dashboard:password", or set DASHBOARD_PASSWORD to choose one): ${generated}`);
       ctx.log.warn('a password for the dashboard was generated and printed on the terminal only (it is not kept in this log); change it on the Security page, reset it with "npm run dashboard:password", or set DASHBOARD_PASSWORD');
     }
-    const templatesDir = path.join(ctx.dir, 'templates');
-    const app = createApp(deps, {
-      keys: [secret],
-      templatesDir,
-      assetsDir: path.join(ctx.dir, 'assets'),
-      env: createEnvironment(templatesDir),
-      sessionMs: ctx.config.sessionMaxHours * HOUR,
-    });
+    const appOptions = { keys: [secret], assetsDir: path.join(ctx.dir, 'assets'), sessionMs: ctx.config.sessionMaxHours * HOUR };
 
     // ---- the server: the previous generation's listener when host and port are unchanged
     const { host, port } = ctx.config;
@@ -232,20 +227,38 @@ export default definePlugin({
       await opened?.close();
       throw new Error('the dashboard was stopped while it started');
     }
-    listener.attach(app.callback());
     started = true;
-    if (previous && !reuse) {
-      // Only now that the new address answers: a failed setup leaves the previous listener to the version put back.
-      ctx.log.info(`dashboard moves from ${previous.url}`);
-      // The request that changed the address may still be answering: give it a moment.
-      void previous.close(1000);
-    }
-    if (!reuse) ctx.log.info(`dashboard at ${listener.url}`);
-    if (host === '0.0.0.0' || host === '::') ctx.log.warn(`the dashboard listens on every network interface (${host}); only the host names ${[...deps.allowedHosts()].join(', ')} are answered`);
+    // The app is attached once its code is loaded (after the ready line; at once on a reload): until then
+    // the listener holds requests, so a browser opened during the start waits instead of failing.
+    const serving = listener;
+    ctx.afterStart(async () => {
+      let handler: Handler;
+      try {
+        handler = (await loadWeb()).handler(appOptions);
+      } catch (err) {
+        ctx.log.error(`the dashboard's web server failed to load: ${errorMessage(err)}`);
+        handler = (_req, res) => {
+          res.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify({ error: `the dashboard failed to load: ${errorMessage(err)}`, code: 'UNAVAILABLE' }));
+        };
+      }
+      // Unloaded or handed on meanwhile: the listener belongs to whoever comes next.
+      if (ctx.signal.aborted || handedOver) return;
+      serving.attach(handler);
+      if (previous && !reuse) {
+        // Only now that the new address answers: a failed setup leaves the previous listener to the version put back.
+        ctx.log.info(`dashboard moves from ${previous.url}`);
+        // The request that changed the address may still be answering: give it a moment.
+        void previous.close(1000);
+      }
+      if (!reuse) ctx.log.info(`dashboard at ${serving.url}`);
+    });
+    if (host === '0.0.0.0' || host === '::') ctx.log.warn(`the dashboard listens on every network interface (${host}); only the host names ${[...base.allowedHosts()].join(', ')} are answered`);
 
     // ---- periodic work
-    void deps.checkToken().catch((err: unknown) => ctx.log.warn(`Twitch token check failed: ${(err as Error).message}`));
-    ctx.timers.setInterval(() => deps.checkToken().then(() => undefined), HOUR);
+    // After the ready line: the first fetch loads Node's HTTP client and TLS (about 120 ms) that chat need not wait for.
+    ctx.afterStart(() => void base.checkToken().catch((err: unknown) => ctx.log.warn(`Twitch token check failed: ${(err as Error).message}`)));
+    ctx.timers.setInterval(() => base.checkToken().then(() => undefined), HOUR);
     ctx.timers.setInterval(() => auth.dropExpiredSessions().then(() => undefined), HOUR);
     ctx.timers.setInterval(() => {
       if (hub.size) {

@@ -6,6 +6,7 @@
 //
 // Every registration takes the registering plugin's `ctx` as its Owner and is removed when that plugin
 // unloads (or when the returned function is called), so pages come and go with their plugin.
+import type { RouterMiddleware } from '@koa/router';
 import type { JSONSchema } from 'json-schema-to-ts';
 import type { KnownUser, Owner } from '../../core/types.ts';
 
@@ -208,8 +209,21 @@ export interface HttpError extends Error {
 /** A Koa middleware, whatever context type it declares (`(ctx, next) => ...`). */
 export type AnyMiddleware = (ctx: never, next: () => Promise<unknown>) => unknown;
 
-/** A `@koa/router` instance (its `routes()` is used) or a Koa middleware. */
-export type ApiRoutes = { routes(): AnyMiddleware } | AnyMiddleware;
+/**
+ * Routes as @koa/router takes them (`router.get(path, async (k) => { k.body = … })`, `k.params` holding the
+ * `:name` values), recorded by `dashboard.router()` and built when the dashboard's web server loads, so a
+ * plugin using them adds nothing to the bot's start. Add its routes, then give it to `addApi`.
+ */
+export interface ApiRouter {
+  get(path: string, ...middleware: RouterMiddleware[]): ApiRouter;
+  post(path: string, ...middleware: RouterMiddleware[]): ApiRouter;
+  put(path: string, ...middleware: RouterMiddleware[]): ApiRouter;
+  patch(path: string, ...middleware: RouterMiddleware[]): ApiRouter;
+  delete(path: string, ...middleware: RouterMiddleware[]): ApiRouter;
+}
+
+/** A router from `dashboard.router()`, a `@koa/router` instance (its `routes()` is used) or a Koa middleware. */
+export type ApiRoutes = ApiRouter | { routes(): AnyMiddleware } | AnyMiddleware;
 
 /** A method and path the API answers, and the plugin that serves it (`GET /api/routes`). */
 export interface RouteInfo {
@@ -230,12 +244,15 @@ export interface DashboardService {
   /**
    * Mounts routes behind the dashboard's login, CSRF and Host checks (and body parsing). Prefer routes given
    * as data (`ApiRoute`: method, path, bodySchema, handler): the dashboard validates the body and answers
-   * errors in the one shape. A `@koa/router` instance or a Koa middleware also works (`ctx.request.body`).
+   * errors in the one shape. Routes on `router()` (Koa's context: `k.request.body`, `k.params`) suit what needs
+   * more (redirects, streams); a `@koa/router` instance or a Koa middleware also works.
    * Use paths under `/api/<your plugin>/` (or the JSON routes an issue names); the dashboard's own routes
    * win on a clash. Errors: throw `httpError(status, message, code?, details?)`; the body is
    * `{ error, code, details? }`.
    */
   addApi(owner: Owner, routes: ApiRoutes | ApiRoute | readonly ApiRoute[]): () => void;
+  /** A router for `addApi` with @koa/router's methods, built when the web server loads (see ApiRouter). */
+  router(): ApiRouter;
   /** An error to throw from a route or page: answered with `status` and `{ error: message, code, details? }`. */
   httpError(status: number, message: string, code?: string, details?: unknown): HttpError;
   /** Adds a chart to the Dashboard page (and its data to `GET /api/stats/charts`). */

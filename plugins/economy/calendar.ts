@@ -12,7 +12,9 @@ export interface Calendar {
 }
 
 export function calendar(timeZone: string): Calendar {
-  const format = new Intl.DateTimeFormat('en-CA', {
+  // Built at first use (see economy.ts: after the ready line), not in every start's setup.
+  let format: Intl.DateTimeFormat | undefined;
+  const formatter = () => (format ??= new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',
     month: '2-digit',
@@ -21,10 +23,10 @@ export function calendar(timeZone: string): Calendar {
     minute: '2-digit',
     second: '2-digit',
     hourCycle: 'h23',
-  });
+  }));
   const parts = (time: number) => {
     const p: Record<string, string> = {};
-    for (const part of format.formatToParts(new Date(time))) p[part.type] = part.value;
+    for (const part of formatter().formatToParts(new Date(time))) p[part.type] = part.value;
     return p;
   };
   const day = (time: number) => {

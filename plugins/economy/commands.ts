@@ -28,8 +28,9 @@ function parseAmount(arg: string | undefined, allowAll: boolean): number | 'all'
 export function registerCommands(ctx: PluginContext<EconomyConfig>, eco: Economy): void {
   const { service, config } = eco;
   const fmt = (n: number) => service.format(n);
-  const numbers = new Intl.NumberFormat('en-US'); // what toLocaleString('en-US') gives, without building a formatter per call
-  const num = (n: number) => numbers.format(n);
+  // What toLocaleString('en-US') gives, without building a formatter per call; built at first use.
+  let numbers: Intl.NumberFormat | undefined;
+  const num = (n: number) => (numbers ??= new Intl.NumberFormat('en-US')).format(n);
   const prefix = () => ctx.bot.prefix;
   const nameOf = (u: { displayName?: string; login: string }) => u.displayName || u.login;
 

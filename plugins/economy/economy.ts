@@ -194,10 +194,10 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
     return toAccount(row, levelOf, known && names(known));
   };
 
-  const numbers = new Intl.NumberFormat('en-US'); // toLocaleString builds one per call
+  let numbers: Intl.NumberFormat | undefined; // toLocaleString builds one per call; this one is built at first use
   const service: EconomyService = {
     currency: { name: config.currencyName, singular: config.currencySingular },
-    format: (amount) => `${numbers.format(amount)} ${Math.abs(amount) === 1 ? config.currencySingular : config.currencyName}`,
+    format: (amount) => `${(numbers ??= new Intl.NumberFormat('en-US')).format(amount)} ${Math.abs(amount) === 1 ? config.currencySingular : config.currencyName}`,
     levelOf,
 
     getAccount,

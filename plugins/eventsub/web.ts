@@ -3,7 +3,6 @@
 // form posting to the API, which redirects back: the page needs no script). Registered with this plugin's
 // ctx as owner, so it goes away with the plugin.
 import path from 'node:path';
-import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PluginContext } from '../../core/types.ts';
 import type { DashboardService, PageRequest } from '../dashboard/service.ts';
@@ -18,7 +17,7 @@ const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(
 
 export function mountDashboard(ctx: PluginContext<EventSubConfig>, dashboard: DashboardService, service: EventSubService, login: ReturnType<typeof createLogin>): void {
   const h = dashboard.html;
-  const router = new Router();
+  const router = dashboard.router();
 
   router.get('/api/eventsub', async (k) => {
     k.body = { ...service.status(), recent: await service.recent(50) };

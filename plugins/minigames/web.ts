@@ -3,7 +3,6 @@
 // (`GET /api/games`, `POST /api/games/start`, `POST /api/games/stop`, `/api/games/questions...`). Registered
 // through the dashboard's service with the plugin's ctx as owner; errors are `{ error, code?, details? }`.
 import path from 'node:path';
-import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { DashboardService, SafeHtml } from '../dashboard/service.ts';
 import type { MinigamesContext } from './config.ts';
@@ -57,7 +56,7 @@ function optionsOf(raw: unknown): GameOptions | string {
 }
 
 export function mountDashboard(ctx: MinigamesContext, dashboard: DashboardService, games: MinigamesService): void {
-  const router = new Router();
+  const router = dashboard.router();
   const overview = async () => ({ now: ctx.clock.now(), types: games.types(), running: games.running() ?? null, history: await games.history(25) });
 
   router.get('/api/games', async (k) => answer(k, 200, await overview()));

@@ -3,7 +3,6 @@
 // (GET /api/overlays, POST /api/overlays/test, POST /api/overlays/rotate). All of it behind the dashboard's
 // login, Host/Origin checks and CSRF protection; registered with the overlays' ctx as owner.
 import path from 'node:path';
-import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PluginContext } from '../../core/types.ts';
 import type { DashboardService, SafeHtml } from '../dashboard/service.ts';
@@ -29,7 +28,7 @@ function nameOf(k: Context): string | undefined {
 export function mountDashboard(ctx: PluginContext<object>, dashboard: DashboardService, overlays: OverlaysService, registry: OverlayRegistry, notListening: () => string | undefined): void {
   registry.onPublished((o, event) => dashboard.publish(ctx, 'overlay', { overlay: o.name, event }));
 
-  const router = new Router();
+  const router = dashboard.router();
   router.get('/api/overlays', (k) => {
     answer(k, 200, overlays.list().map((o) => ({ name: o.name, url: o.url ?? null, title: o.title, layout: o.layout, owner: o.owner, viewers: o.viewers })));
   });

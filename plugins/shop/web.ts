@@ -8,7 +8,7 @@ import type { ApiRequest, ApiRoute, DashboardService, PageRequest, SafeHtml } fr
 import type { EconomyService } from '../economy/service.ts';
 import type { ShopConfig } from './purchase.ts';
 import { ITEM_SCHEMA } from './catalog.ts';
-import { ParamsChecker } from './params-check.ts';
+import type { ParamsChecker } from './params-check.ts';
 import { isShopError, type PurchaseErrorCode, type Redemption, type ShopService } from './service.ts';
 
 const BODIES = {
@@ -67,7 +67,9 @@ const STATUS: Record<PurchaseErrorCode | 'EFFECT_FAILED', number> = {
 const ITEM_DEFAULTS: Record<string, unknown> = { description: '', params: {}, enabled: true, roles: ['everyone'], maxPerPurchase: 10 };
 
 export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: DashboardService, shop: ShopService, economy: EconomyService): void {
-  const params = new ParamsChecker();
+  // ajv costs about 40 ms to load: imported on the first catalog save, not at every start.
+  let checker: Promise<ParamsChecker> | undefined;
+  const params = () => (checker ??= import('./params-check.ts').then((m) => new m.ParamsChecker()));
   // Bodies are checked by the dashboard against each route's bodySchema (400 INVALID_BODY, every error named).
   const idParam = (raw: string | undefined): number => {
     if (!raw || !/^\d{1,12}$/.test(raw)) throw dashboard.httpError(400, 'the order number must be a whole number', 'INVALID_ID');
@@ -197,7 +199,7 @@ export function mountDashboard(ctx: PluginContext<ShopConfig>, dashboard: Dashbo
           items[id] = item;
         }
         // The effects' own params schemas, which the config schema cannot know (effects come and go with plugins).
-        const paramIssues = params.check(items, shop.effects());
+        const paramIssues = (await params()).check(items, shop.effects());
         if (paramIssues.length) throw dashboard.httpError(400, 'the catalog has errors', 'INVALID_CATALOG', { issues: paramIssues });
         const current = { ...(ctx.host.pluginConfig('shop') ?? {}) };
         // Saving re-sets-up the shop with the new catalog (this generation, and this request's router, goes away).

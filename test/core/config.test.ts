@@ -1,10 +1,10 @@
 // Config: every error at once with file, line and dotted path; environment overrides; `npm start` refuses
 // an invalid file; a running bot rejects an invalid edit and keeps its config.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
-import { ConfigError, formatIssue } from '../../core/config.ts';
+import { ConfigError, formatIssue, readConfig } from '../../core/config.ts';
 import { builtinPlugins } from '../support/kit.ts';
 import { cleanup, newProbe, pluginFolder, spawnMain, startCoreBot, tempDir, waitForLog, type PluginFolder, type Probe } from './helpers.ts';
 
@@ -70,6 +70,35 @@ describe('core: config', () => {
     at(11, 'plugins.conf.greeting: must be string');
     expect(lines, lines.join('\n')).to.have.length(5);
     expect(probe.events).to.deep.equal([]);
+  });
+
+  it('keeps the parsed data of the file for the next start, and still names lines when it has problems', () => {
+    const dir = tempDir('bakebot-conf-');
+    const file = path.join(dir, 'bakebot.yaml');
+    const cacheDir = path.join(dir, '.build');
+    const issueOf = (): string => {
+      try {
+        readConfig(file, {}, { cacheDir });
+      } catch (err) {
+        return (err as ConfigError).issues.map(formatIssue).join('\n');
+      }
+      return 'no issue';
+    };
+    writeFileSync(file, '# a comment\nbot:\n  prefix: "!"\nplugins: {}\nextra: true\n');
+    expect(issueOf()).to.match(/bakebot\.yaml:5 extra: unknown section/);
+    expect(existsSync(path.join(cacheDir, 'config.json'))).to.equal(true);
+    // Read from what was kept: the line is found by parsing the positions only now.
+    expect(issueOf()).to.match(/bakebot\.yaml:5 extra: unknown section/);
+    writeFileSync(file, 'bot:\n  prefix: "?"\nplugins:\n  shop: { enabled: false }\n');
+    expect(readConfig(file, {}, { cacheDir }).data).to.deep.equal({ bot: { prefix: '?' }, plugins: { shop: { enabled: false } } });
+    const kept = JSON.parse(readFileSync(path.join(cacheDir, 'config.json'), 'utf8')) as { hash: string; data: { bot: { prefix: string } } };
+    kept.data.bot.prefix = 'kept';
+    writeFileSync(path.join(cacheDir, 'config.json'), JSON.stringify(kept));
+    expect(readConfig(file, {}, { cacheDir }).data.bot.prefix, 'the same text is not parsed again').to.equal('kept');
+    // What JSON cannot hold exactly (.inf) is not kept: parsed at every read.
+    writeFileSync(file, 'bot:\n  commandCooldown: .inf\nplugins: {}\n');
+    expect(readConfig(file, {}, { cacheDir }).data.bot.commandCooldown).to.equal(Infinity);
+    expect(readConfig(file, {}, { cacheDir }).data.bot.commandCooldown).to.equal(Infinity);
   });
 
   it('names a key that breaks propertyNames (an id with spaces), with its line', async () => {

@@ -2,6 +2,7 @@
 // plugin's own source files, and a folder plugin outside the bot imports `bakebot/plugin`.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { PROJECT_ROOT } from '../../core/bot.ts';
@@ -63,6 +64,29 @@ describe('core: loader', () => {
     await t.reload('outside');
     expect(t.host.plugin('outside')?.version).to.equal('1.0.1');
     expect(await t.ask('bob', '!outside')).to.equal('reloaded');
+  });
+
+  it('loads the packages of a part the plugin imports at run time when that part first runs, not at start', async () => {
+    const folder = pluginFolder();
+    const late = globalThis as { lateLoaded?: string[] };
+    delete late.lateLoaded;
+    const pkg = (name: string, files: Record<string, string>) => {
+      const dir = path.join(folder.root, 'late', 'node_modules', name);
+      mkdirSync(dir, { recursive: true });
+      for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
+    };
+    // One CommonJS package, and one ES module that only `import` can resolve (its only export condition).
+    pkg('late-cjs', { 'package.json': '{"name":"late-cjs","main":"index.js"}', 'index.js': "(globalThis.lateLoaded ??= []).push('cjs');\nmodule.exports = { name: 'cjs' };\n" });
+    pkg('late-esm', { 'package.json': '{"name":"late-esm","type":"module","exports":{".":{"import":"./index.js"}}}', 'index.js': "(globalThis.lateLoaded ??= []).push('esm');\nexport default () => 'esm';\nexport const named = 'named';\n" });
+    folder.write('late', "import cjs from 'late-cjs';\nimport esm, { named } from 'late-esm';\n\nexport const describe = () => `${cjs.name} ${esm()} ${named}`;\n", 'part.ts');
+    folder.write('late', "import { definePlugin } from 'bakebot/plugin';\n\nexport default definePlugin({ name: 'late', version: '1.0.0', setup(ctx) { ctx.commands.register({ name: 'late', description: 'd', run: async (c) => c.reply((await import('./part.ts')).describe()) }); } });\n", 'index.ts');
+    const t = await startCoreBot({ folder });
+    expect(t.host.plugin('late')?.state, t.host.plugin('late')?.error).to.equal('enabled');
+    expect(late.lateLoaded, 'packages loaded before the part ran').to.equal(undefined);
+    const reply = await t.ask('alice', '!late');
+    expect(reply, logLines(t).join('\n')).to.equal('cjs esm named');
+    expect(late.lateLoaded).to.deep.equal(['cjs', 'esm']);
+    delete late.lateLoaded;
   });
 
   it('tells a plugin that imports a value from core to import only types, naming its file', async () => {

@@ -2,7 +2,7 @@
 // commands and timers. A throwing tap or command is isolated: logged against its plugin, the others go on.
 import { expect } from 'chai';
 import { FakeClock } from '../support/kit.ts';
-import { cleanup, logLines, newProbe, pluginFolder, startCoreBot, type PluginSpec, type Probe } from './helpers.ts';
+import { cleanup, logLines, newProbe, pluginFolder, startCoreBot, waitForLog, type PluginSpec, type Probe } from './helpers.ts';
 
 const PING: PluginSpec = {
   name: 'other',
@@ -18,6 +18,29 @@ describe('core: unloading a plugin', () => {
     probe = newProbe();
   });
   afterEach(cleanup);
+
+  it('runs afterStart work once the ready line is written, and at once after a reload', async () => {
+    const folder = pluginFolder({
+      name: 'later',
+      setup: `
+        ctx.hooks.ready.tap(() => { P.push('ready hook'); });
+        ctx.afterStart(() => { P.push('after start ' + ctx.version); });
+        ctx.afterStart(() => { throw new Error('warm-up failed'); });
+      `,
+    });
+    const t = await startCoreBot({ folder });
+    await probe.waitFor('after start 1.0.0');
+    expect(probe.events).to.deep.equal(['ready hook', 'after start 1.0.0']);
+    // A throw is logged against the plugin, after the ready line.
+    await waitForLog(t, /\[later\] after start failed: warm-up failed/);
+    const lines = logLines(t);
+    expect(lines.findIndex((l) => l.includes('[bot] ready:'))).to.be.lessThan(lines.findIndex((l) => l.includes('warm-up failed')));
+    probe.events.length = 0;
+    await t.reload('later');
+    // The bot has started: the new generation's work runs at once (its ready hook does not fire again).
+    await probe.waitFor('after start 1.0.0');
+    expect(probe.events).to.deep.equal(['after start 1.0.0']);
+  });
 
   it('removes its hook taps, commands and timers: nothing of it runs after disable', async () => {
     const folder = pluginFolder(PING, {

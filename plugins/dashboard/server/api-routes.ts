@@ -3,15 +3,10 @@
 // gets a small typed request instead of Koa's context, and what it returns is the JSON answer.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { ApiRequest, ApiRoute, RouteInfo } from '../service.ts';
+import type { ApiRequest } from '../service.ts';
 import { flash, state } from './context.ts';
+import { checkedRoutes, type Buildable, type Method } from './route-specs.ts';
 import type { BodyValidator } from './validation.ts';
-
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
-export function isApiRoute(v: unknown): v is ApiRoute {
-  return typeof v === 'object' && v !== null && typeof (v as ApiRoute).handler === 'function' && typeof (v as ApiRoute).path === 'string';
-}
 
 /** Who edits: `dashboard` for the admin in the browser, `api:<token name>` for an API client. */
 export function actorOf(k: Context): string {
@@ -23,15 +18,17 @@ function firstValues(q: Context['query']): Record<string, string> {
   return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Array.isArray(v) ? v[0] ?? '' : v ?? '']));
 }
 
-/** One router for a plugin's routes; `routes` lists what it answers (for `GET /api/routes`). */
-export function compileRoutes(specs: readonly ApiRoute[], validator: BodyValidator, owner: string): { router: Router; routes: RouteInfo[] } {
+/** One router for a plugin's routes, given as data or recorded (checked by the registry when they were added). */
+export function compileRoutes(what: Buildable, validator: BodyValidator, owner: string): Router {
   const router = new Router();
-  const routes: RouteInfo[] = [];
-  for (const spec of specs) {
-    const method = String(spec.method).toUpperCase() as (typeof METHODS)[number];
-    if (!METHODS.includes(method)) throw new Error(`an API route's method is one of ${METHODS.join(', ')}, not ${String(spec.method)}`);
-    if (!spec.path.startsWith('/') || spec.path.startsWith('//')) throw new Error(`an API route's path starts with one /, not ${JSON.stringify(spec.path)}`);
-    routes.push({ method, path: spec.path, owner });
+  if ('recorded' in what) {
+    for (const r of what.recorded) router.register(r.path, [r.method], [...r.middleware]);
+    return router;
+  }
+  const specs = what.specs;
+  const routes = checkedRoutes(specs, owner);
+  for (const [n, spec] of specs.entries()) {
+    const method = routes[n]!.method as Method;
     router.register(spec.path, [method], async (k: Context) => {
       const body = spec.bodySchema && method !== 'GET' ? validator.checkSchema(spec.bodySchema, k.request.body) : ((k.request.body ?? {}) as unknown);
       const st = state(k);
@@ -68,14 +65,5 @@ export function compileRoutes(specs: readonly ApiRoute[], validator: BodyValidat
       k.body = result;
     });
   }
-  return { router, routes };
-}
-
-/** The method/path pairs a @koa/router router answers (HEAD is implied by GET). */
-export function routesOf(router: Router, owner: string): RouteInfo[] {
-  const out: RouteInfo[] = [];
-  for (const layer of router.stack) {
-    for (const m of layer.methods) if (m !== 'HEAD') out.push({ method: m, path: String(layer.path), owner });
-  }
-  return out;
+  return router;
 }

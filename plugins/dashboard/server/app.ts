@@ -14,11 +14,13 @@ import CSRF from 'koa-csrf';
 import createSession from 'koa-session';
 import views from 'koa-views';
 import type nunjucks from 'nunjucks';
+import type { AnyMiddleware } from '../service.ts';
 import { httpError, isApiPath, page, session, state, type Deps } from './context.ts';
 import { serveAsset } from './assets.ts';
 import { hostCheck, loginCsrf, MAX_BODY_DEPTH, originCheck, securityHeaders, tooDeep } from './guards.ts';
 import { escapeHtml } from './render.ts';
 import { codeForStatus } from '../../../core/errors.ts';
+import { compileRoutes } from './api-routes.ts';
 import { apiRoutes } from './routes/api.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { homeRoutes } from './routes/home.ts';
@@ -220,7 +222,7 @@ export function createApp(d: Deps, o: AppOptions): Koa {
       await page(d, ctx, 'extension', { title, owner: p.owner, body, scripts: local(p.item.scripts), styles: local(p.item.styles), topics: 'status ext' });
       return;
     }
-    const chain = d.registry.api();
+    const chain = d.registry.api((what, owner) => compileRoutes(what, d.validator, owner).routes() as unknown as AnyMiddleware);
     let i = 0;
     const dispatch = async (): Promise<void> => {
       const entry = chain[i++];

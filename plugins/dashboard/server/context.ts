@@ -198,7 +198,7 @@ function missingGrants(p: PluginInfo): string | null {
 }
 
 /** The plugins as the pages and the API show them. */
-export function pluginRows(d: Deps) {
+export function pluginRows(d: Pick<Deps, 'ctx'>) {
   return d.ctx.host.plugins().map((p) => ({
     name: p.name,
     version: p.version,

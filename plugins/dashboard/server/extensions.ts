@@ -6,8 +6,7 @@
 import path from 'node:path';
 import type { HostControl, OwnedRegistry, Owner, Registered, RegistryOptions } from '../../../core/types.ts';
 import type { AnyMiddleware, ApiRoute, ApiRoutes, ChatHistoryProvider, DashboardChart, DashboardPage, DashboardPanel, NavEntry, RouteInfo, SetupStep, UserSection } from '../service.ts';
-import { compileRoutes, isApiRoute, routesOf } from './api-routes.ts';
-import type { BodyValidator } from './validation.ts';
+import { checkedRoutes, isApiRoute, isRecordedRouter, routesOf, type Buildable, type RouteCompiler } from './route-specs.ts';
 
 const RESERVED = /^\/(?:$|api(?:\/|$)|assets(?:\/|$)|events$|login$|logout$|plugins(?:\/|$)|setup(?:\/|$)|logs(?:\/|$)|chat(?:\/|$)|security(?:\/|$)|bot(?:\/|$))/;
 
@@ -25,8 +24,10 @@ interface PatternPage {
   readonly names: readonly string[];
 }
 
+/** Routes given as data or recorded are built on first use (`compile`); a router or middleware is used as given. */
 interface ApiEntry {
-  readonly middleware: AnyMiddleware;
+  middleware?: AnyMiddleware;
+  readonly build?: Buildable;
   readonly routes: readonly RouteInfo[];
 }
 
@@ -45,7 +46,7 @@ export class ExtensionRegistry {
   private readonly history: OwnedRegistry<ChatHistoryProvider>;
   private readonly stepsById: OwnedRegistry<SetupStep>;
 
-  constructor(private readonly ctx: ExtensionHost, private readonly validator: BodyValidator) {
+  constructor(private readonly ctx: ExtensionHost) {
     this.pages = ctx.registry({ key: (page) => page.path, what: 'dashboard page path' });
     // `/users/:login` and `/users/:name` are the same page: patterns are keyed by their shape.
     this.patterns = ctx.registry({ key: (p) => p.shape, what: 'dashboard page path' });
@@ -91,13 +92,17 @@ export class ExtensionRegistry {
   }
 
   addApi(owner: Owner, routes: ApiRoutes | ApiRoute | readonly ApiRoute[]): () => void {
+    if (Array.isArray(routes) || isApiRoute(routes)) {
+      const specs: readonly ApiRoute[] = Array.isArray(routes) ? routes : [routes as ApiRoute];
+      return this.apis.add(owner, { build: { specs }, routes: checkedRoutes(specs, owner.name) });
+    }
+    if (isRecordedRouter(routes)) {
+      const recorded = [...routes.recorded];
+      return this.apis.add(owner, { build: { recorded }, routes: recorded.map((r) => ({ method: r.method, path: r.path, owner: owner.name })) });
+    }
     let middleware: AnyMiddleware;
     let listed: RouteInfo[] = [];
-    if (Array.isArray(routes) || isApiRoute(routes)) {
-      const compiled = compileRoutes(Array.isArray(routes) ? routes : [routes as ApiRoute], this.validator, owner.name);
-      middleware = compiled.router.routes() as unknown as AnyMiddleware;
-      listed = compiled.routes;
-    } else if (typeof routes === 'function') {
+    if (typeof routes === 'function') {
       middleware = routes as AnyMiddleware;
     } else {
       const router = routes as { routes(): AnyMiddleware; stack?: unknown };
@@ -178,8 +183,9 @@ export class ExtensionRegistry {
     return this.panelsById.entries().sort(byOrder((p) => p.id));
   }
 
-  api(): Registered<AnyMiddleware>[] {
-    return this.apis.entries().map((e) => ({ ...e, item: e.item.middleware }));
+  /** The API middleware of every plugin, in order of registration; routes given as data are built by `compile` once. */
+  api(compile: RouteCompiler): Registered<AnyMiddleware>[] {
+    return this.apis.entries().map((e) => ({ ...e, item: (e.item.middleware ??= compile(e.item.build ?? { specs: [] }, e.owner)) }));
   }
 
   /** The method/path pairs other plugins' routes answer (routes given as data or as a router). */

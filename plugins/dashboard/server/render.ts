@@ -1,53 +1,12 @@
-// HTML output: the nunjucks environment (autoescape on: chat text and every other value is escaped),
-// its filters, the SafeHtml helpers other plugins use, and rendering of extension content.
+// HTML output: the nunjucks environment (autoescape on: chat text and every other value is escaped), its
+// filters, and rendering of extension content. Loaded with the web server, after the bot's ready line.
 import path from 'node:path';
 import nunjucks from 'nunjucks';
-import type { DashboardContent, SafeHtml } from '../service.ts';
+import type { DashboardContent } from '../service.ts';
+import { escapeHtml, formatDuration, formatTime, isSafeHtml } from './html.ts';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+export { escapeHtml, formatDuration, formatTime, html, isSafeHtml } from './html.ts';
 
-export function escapeHtml(text: unknown): string {
-  return String(text ?? '').replace(/[&<>"'`]/g, (c) => ESCAPES[c] ?? c);
-}
-
-export function isSafeHtml(v: unknown): v is SafeHtml {
-  return typeof v === 'object' && v !== null && typeof (v as { __safeHtml?: unknown }).__safeHtml === 'string';
-}
-
-export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
-  let out = strings[0] ?? '';
-  values.forEach((v, i) => {
-    out += interpolate(v) + (strings[i + 1] ?? '');
-  });
-  return { __safeHtml: out };
-}
-
-function interpolate(v: unknown): string {
-  if (isSafeHtml(v)) return v.__safeHtml;
-  if (Array.isArray(v)) return v.map(interpolate).join('');
-  if (v === null || v === undefined || v === false) return '';
-  return escapeHtml(v);
-}
-
-export function formatTime(ms: unknown): string {
-  const n = Number(ms);
-  if (!Number.isFinite(n) || n <= 0) return '—';
-  return `${new Date(n).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
-}
-
-export function formatDuration(seconds: unknown): string {
-  let s = Math.max(0, Math.floor(Number(seconds) || 0));
-  const d = Math.floor(s / 86400);
-  s -= d * 86400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  if (d) return `${d} d ${h} h`;
-  if (h) return `${h} h ${m} min`;
-  if (m) return `${m} min ${s} s`;
-  return `${s} s`;
-}
 
 function addFilters(env: nunjucks.Environment): nunjucks.Environment {
   env.addFilter('datetime', formatTime);

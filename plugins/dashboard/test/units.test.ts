@@ -8,9 +8,9 @@ import type { Logger } from '../../../core/types.ts';
 import { hashPassword, verifyPassword } from '../server/auth.ts';
 import { adopt, handOff, HANDOVER_KIND } from '../server/carry.ts';
 import { listen } from '../server/listener.ts';
+import { RecordedRouter, type Buildable } from '../server/route-specs.ts';
 import { ExtensionRegistry } from '../server/extensions.ts';
 import { allowedHostNames, hostNameOf } from '../server/guards.ts';
-import { BodyValidator } from '../server/validation.ts';
 import { escapeHtml, html } from '../server/render.ts';
 import { fieldsFor, formFor, isGroup, issuesByField, kindOf, readForm, type FormGroup, type SchemaNode } from '../server/schema-form.ts';
 import { safeNext } from '../server/routes/login.ts';
@@ -250,7 +250,7 @@ describe('dashboard: the extension registry', () => {
   };
 
   it('matches pages with :name segments after fixed paths, and keeps one owner per id', () => {
-    const registry = new ExtensionRegistry(registryHost(), new BodyValidator());
+    const registry = new ExtensionRegistry(registryHost());
     const eco = owner('economy');
     const render = () => 'x';
     registry.addPage(eco, { path: '/users', title: 'Users', render });
@@ -272,11 +272,28 @@ describe('dashboard: the extension registry', () => {
   });
 
   it('lists the routes given as data or as a router, and refuses a route it cannot serve', () => {
-    const registry = new ExtensionRegistry(registryHost(), new BodyValidator());
+    const registry = new ExtensionRegistry(registryHost());
     const p = owner('shop');
     registry.addApi(p, [{ method: 'GET', path: '/api/shop', handler: () => ({}) }, { method: 'POST', path: '/api/shop/:id', bodySchema: { type: 'object' }, handler: () => ({}) }]);
     expect(registry.apiRoutes()).to.deep.equal([{ method: 'GET', path: '/api/shop', owner: 'shop' }, { method: 'POST', path: '/api/shop/:id', owner: 'shop' }]);
     expect(() => registry.addApi(p, { method: 'TRACE' as 'GET', path: '/api/x', handler: () => ({}) })).to.throw(/method is one of/);
+    // Routes given as data are built into a router by the web server, once, when a request first needs them.
+    const built: string[] = [];
+    const compile = (what: Buildable, owner: string) => {
+      built.push(`${owner}:${('specs' in what ? what.specs : what.recorded).map((r) => r.path).join(',')}`);
+      return async () => undefined;
+    };
+    const first = registry.api(compile).map((e) => e.item);
+    expect(registry.api(compile).map((e) => e.item)).to.deep.equal(first);
+    expect(built).to.deep.equal(['shop:/api/shop,/api/shop/:id']);
+    // dashboard.router(): @koa/router's methods, listed at once and built with the rest.
+    const games = owner('minigames');
+    registry.addApi(games, new RecordedRouter().get('/api/games', async () => undefined).post('/api/games/start', async () => undefined));
+    expect(registry.apiRoutes().filter((r) => r.owner === 'minigames')).to.deep.equal([{ method: 'GET', path: '/api/games', owner: 'minigames' }, { method: 'POST', path: '/api/games/start', owner: 'minigames' }]);
+    registry.api(compile);
+    expect(built).to.deep.equal(['shop:/api/shop,/api/shop/:id', 'minigames:/api/games,/api/games/start']);
+    expect(() => new RecordedRouter().get('api/x', async () => undefined)).to.throw(/starts with one \//);
+    games.unload();
     p.unload();
     expect(registry.apiRoutes()).to.deep.equal([]);
   });

@@ -4,7 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { httpError, pluginRows, type Deps } from '../context.ts';
-import { routesOf } from '../api-routes.ts';
+import { routesOf } from '../route-specs.ts';
 import { redactSettings, unredactSettings } from '../masking.ts';
 import type { SchemaNode } from '../schema-form.ts';
 import type { ConfigIssue } from '../../../../core/types.ts';
