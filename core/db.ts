@@ -7,6 +7,7 @@ import path from 'node:path';
 import { open, type Database } from 'sqlite';
 import sqlite3 from 'sqlite3';
 import { onlineBackup } from './backup.ts';
+import { Checkpointer } from './checkpoint.ts';
 import { DatabaseError, damageReport, openError } from './db-health.ts';
 import type { Batch, BatchOptions, Logger, PluginDb, PreparedRead, Row, RunResult, SqlParams, SqlTx, SqlValue } from './types.ts';
 import { SerialQueue } from './serial.ts';
@@ -149,11 +150,13 @@ export class Storage {
     private readonly reader: Database,
     private readonly log: Logger,
     private readonly stallWarningMs: number,
+    private readonly checkpointer: Checkpointer | undefined,
   ) {}
 
   static async open(file: string, log: Logger, options: { stallWarningMs?: number } = {}): Promise<Storage> {
     let writer: Database | undefined;
     let reader: Database | undefined;
+    let checkpointer: Checkpointer | undefined;
     try {
       mkdirSync(path.dirname(file), { recursive: true });
       writer = await open({ filename: file, driver: sqlite3.Database });
@@ -165,12 +168,16 @@ export class Storage {
       await reader.exec('PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;');
       // No ATTACH through the plugins' database API: another SQLite file (the dashboard's secrets) stays out of reach.
       for (const db of [writer, reader]) db.getDatabaseInstance().configure('limit', sqlite3.LIMIT_ATTACHED, 0);
+      checkpointer = await Checkpointer.open(file);
+      if (checkpointer) await writer.exec('PRAGMA wal_autocheckpoint=0');
     } catch (err) {
+      await checkpointer?.close().catch(() => undefined);
       await reader?.close().catch(() => undefined);
       await writer?.close().catch(() => undefined);
       throw err instanceof DatabaseError ? err : openError(file, err);
     }
-    const storage = new Storage(file, writer, reader, log, options.stallWarningMs ?? 10_000);
+    checkpointer?.start();
+    const storage = new Storage(file, writer, reader, log, options.stallWarningMs ?? 10_000, checkpointer);
     storage.health = quickCheck(file);
     // A rejection is read by healthy(); until then it must not count as unhandled.
     storage.health.catch(() => undefined);
@@ -452,6 +459,7 @@ export class Storage {
     await Promise.all([...this.prepared].map((q) => q.close()));
     await this.lock.run(async () => {
       await this.writer.exec('PRAGMA optimize').catch(() => undefined);
+      await this.checkpointer?.close().catch(() => undefined);
       await this.reader.close();
       await this.writer.close();
     });

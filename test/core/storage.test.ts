@@ -1,5 +1,6 @@
 // Storage: a reader that sees only committed data, a serialized writer, write-behind batches flushed on
 // interval, when full, on unload and on close; cooldowns and the sliding-window limiter on the fake clock.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { asJsonRows, Storage } from '../../core/db.ts';
@@ -49,6 +50,21 @@ describe('core: storage', () => {
     release.resolve();
     await tx;
     expect(await values(storage)).to.deep.equal(['in tx']);
+  });
+
+  it('checkpoints the WAL on its own connection: no commit runs one, and the WAL stays bounded', async function () {
+    this.timeout(20_000);
+    const storage = await openStorage();
+    // The writer's automatic checkpoint (inside whichever commit grows the WAL past 1000 pages) is off.
+    expect(await storage.transaction((tx) => tx.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint'))).to.deep.equal({ wal_autocheckpoint: 0 });
+    // 12 MB in 30 commits over about three seconds: without checkpoints the WAL would hold all of it.
+    const blob = 'x'.repeat(400_000);
+    for (let i = 0; i < 30; i++) {
+      await storage.run('INSERT INTO items (v) VALUES (?)', [blob]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const wal = statSync(`${storage.file}-wal`).size;
+    expect(wal, `${(wal / 1e6).toFixed(1)} MB of WAL`).to.be.lessThan(8e6);
   });
 
   it('serializes writes: a write issued during a transaction waits for it and is not rolled back with it', async () => {
