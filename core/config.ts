@@ -5,12 +5,20 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { JSONSchema } from 'json-schema-to-ts';
 import { capabilityProblem } from './capabilities.ts';
 import { PERMISSIONS } from './define.ts';
 import { SchemaCache } from './schema-cache.ts';
 import type { ConfigIssue, LogLevel, Permission, SettingsIssue } from './types.ts';
+
+/**
+ * The YAML library, loaded the first time a file must be parsed or edited: a start whose config text is
+ * unchanged reads its data from `.build/config.json` (see readConfig) and skips about 30 ms of loading it.
+ */
+const requireHere = createRequire(import.meta.url);
+const yamlLib = (): typeof import('yaml') => requireHere('yaml') as typeof import('yaml');
 
 /** Largest config file read (bytes). */
 export const MAX_CONFIG_BYTES = 1_000_000;
@@ -174,6 +182,7 @@ interface ParsedYaml {
 }
 
 function parseYaml(text: string): ParsedYaml {
+  const { LineCounter, parseDocument } = yamlLib();
   const lines = new LineCounter();
   return { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false }), lines };
 }
@@ -309,6 +318,7 @@ export function readConfig(file: string, env: NodeJS.ProcessEnv = process.env, o
 
 /** 1-based line of the node at `segments`, or of its nearest ancestor present in the file. */
 export function lineOf(doc: Document, lines: LineCounter, segments: readonly (string | number)[]): number | undefined {
+  const { isMap, isScalar, isSeq } = yamlLib();
   let node: unknown = doc.contents;
   let best: number | undefined = rangeLine(node, lines);
   for (const seg of segments) {
@@ -583,6 +593,7 @@ export function writeConfigValues(file: string, edits: { path: string[]; value: 
 }
 
 function editSection(file: string, text: string, unit: string[], edits: { path: string[]; value: unknown }[], remove: string[][]): string {
+  const { isScalar, parseDocument } = yamlLib();
   const doc = parseDocument(text);
   if (doc.errors.length) throw new ConfigError([{ file: displayPath(file), path: '(yaml)', message: `cannot edit a file with YAML errors: ${doc.errors[0]?.message ?? ''}` }]);
   const before = sectionSpan(doc, unit);
@@ -611,6 +622,7 @@ function editSection(file: string, text: string, unit: string[], edits: { path: 
 
 /** Where a section (`bot`, or `plugins.<name>`) sits in the text: its key's first byte to its value's last. */
 function sectionSpan(doc: Document, unit: string[]): [number, number] | undefined {
+  const { isMap, isScalar } = yamlLib();
   const parent = unit.length > 1 ? doc.getIn(unit.slice(0, -1), true) : doc.contents;
   if (!isMap(parent)) return undefined;
   const pair = parent.items.find((it) => isScalar(it.key) && it.key.value === unit[unit.length - 1]);
