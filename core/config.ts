@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync
 import path from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { JSONSchema } from 'json-schema-to-ts';
 import { capabilityProblem } from './capabilities.ts';
@@ -18,7 +19,7 @@ import type { ConfigIssue, LogLevel, Permission, SettingsIssue } from './types.t
  * unchanged reads its data from `.build/config.json` (see readConfig) and skips about 30 ms of loading it.
  */
 const requireHere = createRequire(import.meta.url);
-const yamlLib = (): typeof import('yaml') => requireHere('yaml') as typeof import('yaml');
+const yamlLib = (): typeof Yaml => requireHere('yaml') as typeof Yaml;
 
 /** Largest config file read (bytes). */
 export const MAX_CONFIG_BYTES = 1_000_000;
