@@ -9,3 +9,36 @@ export class SerialQueue {
     return result;
   }
 }
+
+/**
+ * The database writer's turns: one task at a time, and when one ends, a waiting interactive task (a viewer's
+ * command, a game's payout) goes before the waiting background ones (the batched chat log, chat XP,
+ * sightings), which are written in small parts so none holds the writer long.
+ */
+export class WriteQueue {
+  private busy = false;
+  private readonly urgent: (() => void)[] = [];
+  private readonly background: (() => void)[] = [];
+
+  run<T>(task: () => Promise<T>, options: { readonly background?: boolean } = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const start = () => {
+        this.busy = true;
+        let running: Promise<T>;
+        try {
+          running = task();
+        } catch (err) {
+          running = Promise.reject(err);
+        }
+        running.then(resolve, reject).finally(() => this.next());
+      };
+      if (!this.busy) start();
+      else (options.background ? this.background : this.urgent).push(start);
+    });
+  }
+
+  private next(): void {
+    this.busy = false;
+    (this.urgent.shift() ?? this.background.shift())?.();
+  }
+}

@@ -153,6 +153,11 @@ export interface BatchOptions<T> {
   readonly intervalMs?: number;
   /** Flush early when this many items wait; default 500. */
   readonly maxItems?: number;
+  /**
+   * Items written per transaction; default 100. A flush of more is written in parts, and interactive writes
+   * (commands, payouts) queued meanwhile go between them: `flush(items, tx)` gets one part at a time.
+   */
+  readonly maxPerWrite?: number;
   /** With a key, items with the same key are merged while they wait (aggregated increments). */
   readonly key?: (item: T) => string;
   readonly merge?: (older: T, newer: T) => T;

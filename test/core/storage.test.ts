@@ -144,6 +144,42 @@ describe('core: storage', () => {
     expect((err as Error).message).to.match(/is closed \(its plugin unloaded\)/);
   });
 
+  it('writes a big flush in parts, and a write queued meanwhile goes between two parts, not after the whole flush', async () => {
+    const storage = await openStorage();
+    const parts: number[] = [];
+    let command: Promise<unknown> | undefined;
+    const batch = storage.batch<string>({
+      intervalMs: 60_000,
+      maxItems: 10_000,
+      flush: async (items, tx) => {
+        parts.push(items.length);
+        // A viewer's command arrives while the first part is written.
+        command ??= storage.run("INSERT INTO items (v) VALUES ('command')");
+        await tx.insertMany('items', ['v'], items.map((v) => [v]));
+      },
+    });
+    for (let i = 0; i < 250; i++) batch.push(`chat ${i}`);
+    await batch.flush();
+    await command;
+    expect(parts).to.deep.equal([100, 100, 50]);
+    const order = await values(storage);
+    expect(order).to.have.length(251);
+    expect(order.indexOf('command'), 'the command waited for one part only').to.equal(100);
+
+    // Two flushes waiting: the command still goes before the second (background writes wait for interactive ones).
+    await storage.run('DELETE FROM items');
+    let second: Promise<unknown> | undefined;
+    const first = storage.batch<string>({ intervalMs: 60_000, flush: async (items, tx) => {
+      second ??= storage.run("INSERT INTO items (v) VALUES ('command')");
+      await tx.insertMany('items', ['v'], items.map((v) => [v]));
+    } });
+    const other = storage.batch<string>({ intervalMs: 60_000, flush: (items, tx) => tx.insertMany('items', ['v'], items.map((v) => [v])) });
+    first.push('first');
+    other.push('other');
+    await Promise.all([first.flush(), other.flush(), new Promise((r) => setTimeout(r, 20)).then(() => second)]);
+    expect(await values(storage)).to.deep.equal(['first', 'command', 'other']);
+  });
+
   it('flushes a batch on its interval, early when full, and merges items with the same key', async () => {
     const storage = await openStorage();
     let flushed = deferred();
