@@ -56,7 +56,8 @@ export function dependencyOrder(nodes: readonly GraphNode[]): { order: string[];
     state.set(n.name, 'done');
     order.push(n.name);
   };
-  for (const n of [...nodes].sort((a, b) => a.name.localeCompare(b.name))) visit(n, []);
+  // Names are lower-case ASCII: a plain comparison, not localeCompare (its first call loads ICU's collation, ~8 ms of each start).
+  for (const n of [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) visit(n, []);
   return { order, cycles };
 }
 

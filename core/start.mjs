@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mapStacks } from './stack-map.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, '.build');
@@ -65,6 +66,5 @@ async function rebuild() {
 }
 
 if (!current()) await rebuild();
-// Before the bundle loads, so its stack traces name core's own files and lines.
-process.setSourceMapsEnabled(true);
+mapStacks(path.join(out, 'main.mjs'));
 await import(pathToFileURL(path.join(out, 'main.mjs')).href);
