@@ -298,6 +298,11 @@ export class Storage {
     }, options);
   }
 
+  /** Whether an interactive write is waiting for the writer (a batch's flush then commits what it has written). */
+  get interactiveWaiting(): boolean {
+    return this.lock.urgentWaiting;
+  }
+
   /** The write holding our lock now, and whether it waits on SQLite (for the file's lock) or runs its own code. */
   private active: { waitingOnSqlite: boolean } | undefined;
   private lastStallLog = { foreign: -Infinity, nested: -Infinity };
@@ -568,31 +573,41 @@ export class BatchImpl<T> implements Batch<T> {
   private closing = false;
 
   /**
-   * Writes the items in transactions of at most `maxPerWrite`, in the writer's background turns: a viewer's
-   * command or a game's payout queued meanwhile goes between two of them instead of waiting for the whole
-   * flush (a quarter second of a busy chat log took 7-30 ms to write in one).
+   * Writes the items in the writer's background turns, handing `flush` parts of at most `maxPerWrite`: all in
+   * one transaction while nobody waits (under load a batch grows to what the writer takes per commit), but a
+   * viewer's command or a game's payout queued meanwhile goes after the current part instead of after the
+   * whole flush (a quarter second of a busy chat log took 7-30 ms to write).
    */
   private async write(items: T[]): Promise<void> {
-    for (let i = 0; i < items.length; i += this.perWrite) {
-      const part = items.slice(i, i + this.perWrite);
-      if (!(await this.writePart(part))) {
-        // The storage fails: this part and the rest wait in memory for the next try.
-        this.keep(items.slice(i), this.failure as Error);
+    for (let at = 0; at < items.length; ) {
+      const end = await this.writeFrom(items, at);
+      if (end === undefined) {
+        // The storage fails: what is not written waits in memory for the next try.
+        this.keep(items.slice(at), this.failure as Error);
         return;
       }
+      at = end;
     }
   }
 
-  /** The error that made the last part wait (for keep). */
+  /** The error that made the last write wait (for keep). */
   private failure: unknown;
 
-  /** True when written (or dropped because its own code fails); false when the storage fails and it should wait. */
-  private async writePart(items: T[]): Promise<boolean> {
+  /** Writes from `from` on in one transaction; where it stopped, or undefined when the storage fails. */
+  private async writeFrom(items: T[], from: number): Promise<number | undefined> {
     for (let attempt = 1; ; attempt++) {
+      let end = from;
       try {
-        await this.storage.transaction((tx) => this.options.flush(items, tx), { background: true });
-        this.recovered(items.length);
-        return true;
+        await this.storage.transaction(async (tx) => {
+          end = from;
+          do {
+            const part = items.slice(end, end + this.perWrite);
+            await this.options.flush(part, tx);
+            end += part.length;
+          } while (end < items.length && !this.storage.interactiveWaiting);
+        }, { background: true });
+        this.recovered(end - from);
+        return end;
       } catch (err) {
         if (attempt < 3) {
           await new Promise((r) => setTimeout(r, 50 * attempt));
@@ -602,10 +617,10 @@ export class BatchImpl<T> implements Batch<T> {
         // other error (the plugin's flush code, a constraint) would fail the same way forever.
         if (isStorageFault(err) && !this.closing) {
           this.failure = err;
-          return false;
+          return undefined;
         }
-        this.log.error(`could not write ${items.length} batched rows after 3 attempts; they are dropped`, { err: err as Error });
-        return true;
+        this.log.error(`could not write ${items.length - from} batched rows after 3 attempts; they are dropped`, { err: err as Error });
+        return items.length;
       }
     }
   }

@@ -37,6 +37,11 @@ export class WriteQueue {
     });
   }
 
+  /** Whether an interactive task waits for its turn (a background one then ends its turn early). */
+  get urgentWaiting(): boolean {
+    return this.urgent.length > 0;
+  }
+
   private next(): void {
     this.busy = false;
     (this.urgent.shift() ?? this.background.shift())?.();

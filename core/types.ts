@@ -154,8 +154,8 @@ export interface BatchOptions<T> {
   /** Flush early when this many items wait; default 500. */
   readonly maxItems?: number;
   /**
-   * Items written per transaction; default 100. A flush of more is written in parts, and interactive writes
-   * (commands, payouts) queued meanwhile go between them: `flush(items, tx)` gets one part at a time.
+   * Items per call of `flush(items, tx)`; default 100. A flush of more calls it part by part, in one
+   * transaction while no interactive write (a command, a payout) waits; one that waits goes after the current part.
    */
   readonly maxPerWrite?: number;
   /** With a key, items with the same key are merged while they wait (aggregated increments). */
