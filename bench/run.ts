@@ -166,7 +166,7 @@ async function latency(world: BenchWorld): Promise<void> {
     name: `!balance latency under ${SIZES.chatRate} msg/s chat (ms; p50 / p95 / p99)`,
     value: spread(all),
     baseline: `${spread(bare)} bare echo`,
-    ratio: `+${fmt(p99 - echo99, 2)}`,
+    ratio: `${p99 >= echo99 ? '+' : ''}${fmt(p99 - echo99, 2)}`,
     target: 'p99 ≤ echo + 1 ms',
     ok: p99 <= echo99 + 1,
   });
