@@ -580,21 +580,18 @@ export class BatchImpl<T> implements Batch<T> {
    */
   private async write(items: T[]): Promise<void> {
     for (let at = 0; at < items.length; ) {
-      const end = await this.writeFrom(items, at);
-      if (end === undefined) {
+      const done = await this.writeFrom(items, at);
+      if ('failure' in done) {
         // The storage fails: what is not written waits in memory for the next try.
-        this.keep(items.slice(at), this.failure as Error);
+        this.keep(items.slice(at), done.failure);
         return;
       }
-      at = end;
+      at = done.end;
     }
   }
 
-  /** The error that made the last write wait (for keep). */
-  private failure: unknown;
-
-  /** Writes from `from` on in one transaction; where it stopped, or undefined when the storage fails. */
-  private async writeFrom(items: T[], from: number): Promise<number | undefined> {
+  /** Writes from `from` on in one transaction: where it stopped, or the storage's failure. */
+  private async writeFrom(items: T[], from: number): Promise<{ end: number } | { failure: Error }> {
     for (let attempt = 1; ; attempt++) {
       let end = from;
       try {
@@ -607,7 +604,7 @@ export class BatchImpl<T> implements Batch<T> {
           } while (end < items.length && !this.storage.interactiveWaiting);
         }, { background: true });
         this.recovered(end - from);
-        return end;
+        return { end };
       } catch (err) {
         if (attempt < 3) {
           await new Promise((r) => setTimeout(r, 50 * attempt));
@@ -615,12 +612,9 @@ export class BatchImpl<T> implements Batch<T> {
         }
         // A full disk, a foreign lock or a read-only file passes: keep the rows and try again later. Any
         // other error (the plugin's flush code, a constraint) would fail the same way forever.
-        if (isStorageFault(err) && !this.closing) {
-          this.failure = err;
-          return undefined;
-        }
+        if (isStorageFault(err) && !this.closing) return { failure: err as Error };
         this.log.error(`could not write ${items.length - from} batched rows after 3 attempts; they are dropped`, { err: err as Error });
-        return items.length;
+        return { end: items.length };
       }
     }
   }

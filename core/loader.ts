@@ -193,9 +193,7 @@ const notLoaded = (spec: string): never => {
 
 /** Stands in for a package: esbuild's interop may ask what it has (nothing yet); anything else is refused. */
 function deferredPackage(spec: string): unknown {
-  const refuse = (): never => {
-    throw new DeferredPackageError(`package '${spec}' is not loaded yet`);
-  };
+  const refuse = (): never => notLoaded(spec);
   return new Proxy(() => undefined, {
     get: (_t, k) => (k === '__esModule' ? undefined : refuse()),
     has: () => false,

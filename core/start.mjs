@@ -41,7 +41,7 @@ async function rebuild() {
     platform: 'node',
     target: 'node20',
     sourcemap: 'linked',
-    // Node reads the map at every start (for stack traces that name core's files): the sources are on disk.
+    // The map only places frames (core/stack-map.mjs reads it when a stack is made): the sources are on disk.
     sourcesContent: false,
     metafile: true,
     write: false,

@@ -15,7 +15,7 @@ import { EventHub } from './server/events.ts';
 import { ExtensionRegistry } from './server/extensions.ts';
 import { RecordedRouter } from './server/route-specs.ts';
 import { allowedHostNames } from './server/guards.ts';
-import { listen, type Handler, type Listener } from './server/listener.ts';
+import { listen, unavailable, type Handler, type Listener } from './server/listener.ts';
 import { escapeHtml, html } from './server/html.ts';
 import { SecretStore } from './server/secrets.ts';
 import { Stats } from './server/stats.ts';
@@ -237,10 +237,7 @@ export default definePlugin({
         handler = (await loadWeb()).handler(appOptions);
       } catch (err) {
         ctx.log.error(`the dashboard's web server failed to load: ${errorMessage(err)}`);
-        handler = (_req, res) => {
-          res.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(JSON.stringify({ error: `the dashboard failed to load: ${errorMessage(err)}`, code: 'UNAVAILABLE' }));
-        };
+        handler = (_req, res) => unavailable(res, `the dashboard failed to load: ${errorMessage(err)}`);
       }
       // Unloaded or handed on meanwhile: the listener belongs to whoever comes next.
       if (ctx.signal.aborted || handedOver) return;

@@ -212,7 +212,8 @@ export type AnyMiddleware = (ctx: never, next: () => Promise<unknown>) => unknow
 /**
  * Routes as @koa/router takes them (`router.get(path, async (k) => { k.body = … })`, `k.params` holding the
  * `:name` values), recorded by `dashboard.router()` and built when the dashboard's web server loads, so a
- * plugin using them adds nothing to the bot's start. Add its routes, then give it to `addApi`.
+ * plugin using them adds nothing to the bot's start. Add its routes, then give it to `addApi` (a route added
+ * after that throws: it would never be served).
  */
 export interface ApiRouter {
   get(path: string, ...middleware: RouterMiddleware[]): ApiRouter;

@@ -26,7 +26,10 @@ export default definePlugin({
     if (problem) throw new Error(problem);
     const economy = await createEconomy(ctx);
     // ICU's locale data (about 25 ms) loads with the first formatter: after the ready line, before a reply needs it.
-    ctx.afterStart(() => void [economy.service.format(0), economy.calendar.day(ctx.clock.now())]);
+    ctx.afterStart(() => {
+      economy.service.format(0);
+      economy.calendar.day(ctx.clock.now());
+    });
     registerCommands(ctx, economy);
     ctx.hooks.chatMessage.tap((message) => economy.participate(message));
     const dashboard = ctx.optionalService('dashboard');

@@ -97,7 +97,7 @@ export class ExtensionRegistry {
       return this.apis.add(owner, { build: { specs }, routes: checkedRoutes(specs, owner.name) });
     }
     if (isRecordedRouter(routes)) {
-      const recorded = [...routes.recorded];
+      const recorded = routes.seal();
       return this.apis.add(owner, { build: { recorded }, routes: recorded.map((r) => ({ method: r.method, path: r.path, owner: owner.name })) });
     }
     let middleware: AnyMiddleware;

@@ -48,7 +48,8 @@ function listenOnce(server: http.Server, host: string, port: number): Promise<vo
   });
 }
 
-function unavailable(res: http.ServerResponse, message: string): void {
+/** A 503 `{ error, code: 'UNAVAILABLE' }` (unless an answer was already sent). */
+export function unavailable(res: http.ServerResponse, message: string): void {
   if (res.headersSent || res.writableEnded) return;
   res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
   res.end(JSON.stringify({ error: message, code: 'UNAVAILABLE' }));

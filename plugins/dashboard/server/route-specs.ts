@@ -37,7 +37,16 @@ export class RecordedRouter implements ApiRouter {
   patch = (path: string, ...middleware: RouterMiddleware[]) => this.add('PATCH', path, middleware);
   delete = (path: string, ...middleware: RouterMiddleware[]) => this.add('DELETE', path, middleware);
 
+  private sealed = false;
+
+  /** Its routes, as `addApi` takes them; a route added after that would never be served, so it is refused. */
+  seal(): readonly RecordedRoute[] {
+    this.sealed = true;
+    return [...this.recorded];
+  }
+
   private add(method: Method, path: string, middleware: RouterMiddleware[]): this {
+    if (this.sealed) throw new Error(`the route ${method} ${path} was added after the router was given to addApi: add every route first`);
     if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) throw new Error(`an API route's path starts with one /, not ${JSON.stringify(path)}`);
     if (!middleware.length || middleware.some((m) => typeof m !== 'function')) throw new Error(`the route ${method} ${path} needs a handler function`);
     this.recorded.push({ method, path, middleware });
@@ -47,7 +56,7 @@ export class RecordedRouter implements ApiRouter {
 
 /** A router of `dashboard.router()` (of this generation of the dashboard or an earlier one). */
 export function isRecordedRouter(v: unknown): v is RecordedRouter {
-  return typeof v === 'object' && v !== null && Array.isArray((v as RecordedRouter).recorded);
+  return typeof v === 'object' && v !== null && Array.isArray((v as RecordedRouter).recorded) && typeof (v as RecordedRouter).seal === 'function';
 }
 
 /** What the web server builds into middleware on first use: routes given as data, or recorded on a router. */

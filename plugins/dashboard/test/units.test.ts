@@ -293,6 +293,9 @@ describe('dashboard: the extension registry', () => {
     registry.api(compile);
     expect(built).to.deep.equal(['shop:/api/shop,/api/shop/:id', 'minigames:/api/games,/api/games/start']);
     expect(() => new RecordedRouter().get('api/x', async () => undefined)).to.throw(/starts with one \//);
+    const late = new RecordedRouter().get('/api/late', async () => undefined);
+    registry.addApi(games, late);
+    expect(() => late.post('/api/late/more', async () => undefined)).to.throw(/after the router was given to addApi/);
     games.unload();
     p.unload();
     expect(registry.apiRoutes()).to.deep.equal([]);
