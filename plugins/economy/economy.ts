@@ -263,6 +263,8 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
       return (await getAccount(userId)) as Account;
     },
 
+    isExcluded: (userId) => excluded.has(userId),
+
     check: () => checkBooks({ all: <T>(sql: string) => ctx.db.all<T>(sql) }),
 
     async exportUser(userId) {

@@ -438,6 +438,9 @@ export class Books implements EconomyTx {
     return this.xpChange(userId, () => xp, options);
   }
 
+  // A win is on the path of a game's announcement, so it takes three statements: one read (an earlier win
+  // under the key, the viewer's names), an upsert that opens the account if needed and pays it unless it is
+  // excluded, and the ledger row.
   awardWin(userId: string, options: ChangeOptions & { tokens?: number; xp?: number }): Promise<WinResult> {
     return this.op(async (events) => {
       checkUserId(userId);
@@ -446,13 +449,34 @@ export class Books implements EconomyTx {
       if (tokens !== 0) checkAmount(tokens, 'tokens');
       if (xp !== 0) checkAmount(xp, 'XP');
       const key = this.key(options);
-      const done = options.key !== undefined ? await this.byKey(key) : undefined;
+      const { done, names } = await this.priorAndNames(options.key !== undefined ? key : null, userId);
       if (done) return { account: (await this.getAccount(userId)) as Account, tokens: done.delta, xp: done.xp_delta, entry: toEntry(done) };
-      const acc = await this.ensure(userId);
-      if (acc.is_excluded && !options.allowExcluded) return { account: (await this.getAccount(userId)) as Account, tokens: 0, xp: 0, entry: null };
-      const entry = await this.move({ userId, kind: 'credit', delta: tokens, xp, wins: 1, key, options }, events);
-      return { account: (await this.getAccount(userId)) as Account, tokens, xp, entry };
+      const now = this.env.now();
+      const paid = await this.tx.get<AccountRow>(
+        `INSERT INTO economy_accounts (user_id, tokens, xp, wins, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET tokens = tokens + excluded.tokens, xp = xp + excluded.xp, wins = wins + 1, updated_at = excluded.updated_at
+         WHERE economy_accounts.is_excluded = 0 OR ?
+         RETURNING *`,
+        [userId, tokens, xp, now, now, options.allowExcluded ? 1 : 0],
+      );
+      if (!paid) return { account: (await this.getAccount(userId)) as Account, tokens: 0, xp: 0, entry: null }; // excluded
+      if (xp) this.levelEvent(userId, paid.xp - xp, paid.xp, events);
+      const entry = await this.insertRow({ userId, kind: 'credit', delta: tokens, balanceAfter: paid.tokens, xpDelta: xp, key, options }, events);
+      return { account: toAccount({ ...paid, ...names }, this.env.levelOf), tokens, xp, entry };
     });
+  }
+
+  /** The ledger row written under `key` (null: none asked) and the user's names, in one read. */
+  private async priorAndNames(key: string | null, userId: string): Promise<{ done: LedgerRow | undefined; names: Pick<AccountRow, 'login' | 'display_name' | 'last_seen'> }> {
+    const r = await this.tx.get<LedgerRow & { u_login: string | null; u_display_name: string | null; u_last_seen: number | null }>(
+      `SELECT u.login AS u_login, u.display_name AS u_display_name, u.last_seen AS u_last_seen, l.*
+       FROM (SELECT ? AS uid, ? AS k) q LEFT JOIN users u ON u.id = q.uid LEFT JOIN economy_ledger l ON l.key = q.k`,
+      [userId, key],
+    );
+    const names = { login: r?.u_login ?? null, display_name: r?.u_display_name ?? null, last_seen: r?.u_last_seen ?? null };
+    if (!r || r.id === null) return { done: undefined, names };
+    const { u_login: _l, u_display_name: _d, u_last_seen: _s, ...done } = r;
+    return { done, names };
   }
 
   // ------------------------------------------------------------------ escrow

@@ -310,6 +310,11 @@ export interface EconomyService extends EconomyTx {
   /** Who earned the most (credits, wins, payouts; not transfers) over the last `days` days. */
   topEarners(days: number, limit?: number): Promise<{ userId: string; login: string; displayName: string; earned: number }[]>;
   setExcluded(userId: string, excluded: boolean, actor?: string): Promise<Account>;
+  /**
+   * Whether the viewer is excluded, as of the last committed `setExcluded`: kept in memory, so a plugin can
+   * check every chat message without a read. (Payments check the account row again in their transaction.)
+   */
+  isExcluded(userId: string): boolean;
   /** Proves sum(ledger) == balance for every user, and held == -sum(ledger) for every escrow. */
   check(): Promise<CheckResult>;
   exportUser(userId: string): Promise<UserExport>;

@@ -50,6 +50,8 @@ export interface Live {
   queue: Promise<void>;
   cancelTimer: (() => void) | undefined;
   ended: boolean;
+  /** Whether entry fees may be held (a hold was asked, or the game is restored): else its end reads no entries. */
+  mayHoldFees: boolean;
   /** Wall-clock time (performance.now) of the last live update to the dashboard, and one waiting. */
   publishedAt: number;
   publishWaiting: boolean;
@@ -85,9 +87,6 @@ export class Engine {
   private readonly lives = new Map<string, Live>();
   private readonly starting = new Set<string>();
   private readonly endListeners = new Set<(game: GameInfo) => void | Promise<void>>();
-  /** Excluded or not per viewer, looked up at most once a minute (the economy's flag changes rarely). */
-  private readonly eligibility = new Map<string, { ok: boolean; until: number }>();
-  private readonly lookups = new Map<string, Promise<boolean>>();
   /** Lines said before the bot's chat exists (a game resumed or cancelled at start), sent once it is ready. */
   private pending: { channel: string; text: string }[] = [];
   readonly lookup: TypeLookup = {
@@ -205,7 +204,7 @@ export class Engine {
       }
       const live: Live = {
         id, type: reg.def.type, channel, startedBy, startedAt: now, reg, state, deadline: null, rng: draft.rng, step: 0, answers: 0,
-        once: new Set(), waits: new Map(), players: new Map(), queue: Promise.resolve(), cancelTimer: undefined, ended: false, publishedAt: 0, publishWaiting: false,
+        once: new Set(), waits: new Map(), players: new Map(), queue: Promise.resolve(), cancelTimer: undefined, ended: false, mayHoldFees: false, publishedAt: 0, publishWaiting: false,
       };
       this.lives.set(channel, live);
       this.ctx.log.info(`${reg.def.title} #${id} started in #${channel} by ${startedBy.name}`);
@@ -262,18 +261,13 @@ export class Engine {
   // ------------------------------------------------------------------ answers and joins from chat
 
   /**
-   * A chat message: an answer to the channel's running game, when it reads answers. Viewers known to be
-   * excluded (or banned) are dropped here; for the others the game reads the answer at once, and checks
-   * `answer.eligible()` only for a right one, so busy chat never waits on a database read per message. The
-   * lookup starts now, so it is usually done by then.
+   * A chat message: an answer to the channel's running game, when it reads answers. Excluded and banned
+   * viewers are dropped here (both are known in memory: busy chat never waits on a read per message).
    */
   onChat(m: ChatMessage): void {
     const live = this.lives.get(m.channel);
     if (!live || live.ended || !live.reg?.def.answer) return;
-    if (m.text.startsWith(this.ctx.bot.prefix) || this.ctx.users.isBanned(m.user.id)) return;
-    const known = this.knownEligible(m.user.id);
-    if (known === false) return;
-    if (known === undefined) this.eligible(m.user.id).catch((err: Error) => this.ctx.log.error(`could not check ${m.user.login}: ${err.message}`));
+    if (m.text.startsWith(this.ctx.bot.prefix) || !this.eligible(m.user.id)) return;
     this.enqueue(live, async () => {
       const def = live.reg?.def;
       if (live.ended || !def?.answer) return;
@@ -290,37 +284,19 @@ export class Engine {
     await this.enqueue(live, async () => {
       const def = live.reg?.def;
       if (live.ended || !def?.join) return;
-      if (!(await this.eligible(m.user.id))) return reply('you cannot take part in games on this channel.');
+      if (!this.eligible(m.user.id)) return reply('you cannot take part in games on this channel.');
       await def.join(this.handle(live), { ...this.answerOf(m), reply }, args);
     });
     return true;
   }
 
   private answerOf(m: ChatMessage): GameAnswer {
-    return { user: m.user, text: m.text, message: m, reply: (text) => this.ctx.chat.reply(m, text), eligible: () => this.eligible(m.user.id) };
+    return { user: m.user, text: m.text, message: m, reply: (text) => this.ctx.chat.reply(m, text), eligible: () => Promise.resolve(this.eligible(m.user.id)) };
   }
 
-  /** Not banned and not excluded by the economy; undefined when not looked up in the last minute. */
-  private knownEligible(userId: string): boolean | undefined {
-    const hit = this.eligibility.get(userId);
-    if (!hit || hit.until < this.ctx.clock.now()) return undefined;
-    return hit.ok && !this.ctx.users.isBanned(userId);
-  }
-
-  /** One lookup per viewer at a time: their messages wait on the same promise, so they stay in order. */
-  eligible(userId: string): Promise<boolean> {
-    const known = this.knownEligible(userId);
-    if (known !== undefined) return Promise.resolve(known);
-    let lookup = this.lookups.get(userId);
-    if (!lookup) {
-      lookup = this.deps.economy.getAccount(userId).then((account) => {
-        if (this.eligibility.size > 50_000) this.eligibility.clear();
-        this.eligibility.set(userId, { ok: !account?.excluded, until: this.ctx.clock.now() + 60_000 });
-        return !account?.excluded && !this.ctx.users.isBanned(userId);
-      }).finally(() => this.lookups.delete(userId));
-      this.lookups.set(userId, lookup);
-    }
-    return lookup;
+  /** Neither banned nor excluded from the economy (at this moment: a ban during a game counts at once). */
+  eligible(userId: string): boolean {
+    return !this.ctx.users.isBanned(userId) && !this.deps.economy.isExcluded(userId);
   }
 
   // ------------------------------------------------------------------ the handle a game type works with
@@ -423,6 +399,7 @@ export class Engine {
 
   private async hold(live: Live, player: GamePlayer, amount: number): Promise<GameEntry> {
     const title = live.reg?.def.title ?? live.type;
+    live.mayHoldFees = true;
     return this.deps.economy.transaction(async (tx, eco) => {
       const row = await tx.get<{ status: string }>('SELECT status FROM minigames_games WHERE id = ?', [live.id]);
       if (row?.status !== 'running') throw new GameFailure('NO_GAME', `${title} is over`);
@@ -457,10 +434,8 @@ export class Engine {
     if (live.ended) return;
     if (outcome.winners?.length) {
       // The safety net under `answer.eligible()`: an excluded or banned viewer is never paid.
-      const ok = await Promise.all(outcome.winners.map((w) => this.eligible(w.userId)));
-      outcome = { ...outcome, winners: outcome.winners.filter((_, i) => ok[i]) };
+      outcome = { ...outcome, winners: outcome.winners.filter((w) => this.eligible(w.userId)) };
     }
-    if (live.ended) return;
     live.ended = true;
     live.cancelTimer?.();
     try {
@@ -544,7 +519,7 @@ export class Engine {
         id: row.id, type: row.type, channel: row.channel, startedBy: starterOf(row.started_by), startedAt: row.started_at, reg,
         state: parseJson<unknown>(row.state, null), deadline: row.deadline, rng: row.rng, step: row.step, answers: h?.answers ?? row.answers,
         once: new Set(h?.once), waits: new Map(h?.waits), players: new Map((h?.players ?? []).map((p) => [p.userId, p])),
-        queue: Promise.resolve(), cancelTimer: undefined, ended: false, publishedAt: 0, publishWaiting: false,
+        queue: Promise.resolve(), cancelTimer: undefined, ended: false, mayHoldFees: true, publishedAt: 0, publishWaiting: false,
       };
       this.lives.set(row.channel, live);
       if (h) {

@@ -27,7 +27,7 @@ export async function finishGame(ctx: MinigamesContext, economy: EconomyService,
     );
     if (ended.changes === 0) return false;
 
-    const entries = (await tx.all<{ user_id: string; login: string; display_name: string; escrow_id: number; amount: number }>(
+    const entries = !live.mayHoldFees ? [] : (await tx.all<{ user_id: string; login: string; display_name: string; escrow_id: number; amount: number }>(
       'SELECT user_id, login, display_name, escrow_id, amount FROM minigames_entries WHERE game_id = ? ORDER BY joined_at, rowid', [id],
     )).map((r): GameEntry => ({ userId: r.user_id, login: r.login, displayName: r.display_name, escrowId: r.escrow_id, amount: r.amount }));
     if (outcome.settle && outcome.status !== 'cancelled') await outcome.settle(eco, entries);
@@ -70,10 +70,8 @@ async function recordPlayer(tx: SqlTx, live: Live, p: GamePlayer, r: { won: bool
  * After the announcement: every other player's row and stats, and participation XP for everyone who played
  * (keyed by game id: once). A crash between the two transactions costs the players that 1 XP, nothing else.
  */
-export async function rewardPlayers(economy: EconomyService, live: Live, status: GameOutcome['status'], title: string, eligible: (userId: string) => Promise<boolean>): Promise<void> {
-  const all = [...live.players.values()];
-  const ok = await Promise.all(all.map((p) => eligible(p.userId)));
-  const players = all.filter((_, i) => ok[i]);
+export async function rewardPlayers(economy: EconomyService, live: Live, status: GameOutcome['status'], title: string, eligible: (userId: string) => boolean): Promise<void> {
+  const players = [...live.players.values()].filter((p) => eligible(p.userId));
   if (!players.length) return;
   const counted = status !== 'cancelled';
   await economy.transaction(async (tx, eco) => {

@@ -236,6 +236,31 @@ describe('economy: service', function () {
     expect((await eco.check()).ok).to.equal(true);
   });
 
+  it('awardWin: the account it returns is the one getAccount reads; once per key; an excluded account is not paid unless allowed', async () => {
+    await t.bot.users.ensure({ id: 'local:alice', login: 'alice', displayName: 'Alice' });
+    const first = await eco.awardWin('local:alice', { reason: 'won', source: 'minigames', key: 'game:1:win' });
+    expect(first.account).to.deep.equal(await eco.getAccount('local:alice'));
+    expect(first.account).to.include({ login: 'alice', displayName: 'Alice', tokens: 5, xp: 25, wins: 1 });
+    const again = await eco.awardWin('local:alice', { reason: 'won', source: 'minigames', key: 'game:1:win' });
+    expect(again).to.deep.include({ tokens: 5, xp: 25, entry: first.entry });
+    expect(again.account).to.include({ tokens: 5, wins: 1 });
+    // An account the win opens: no names known, and the same as getAccount's.
+    const fresh = await eco.awardWin('u9', { reason: 'won', tokens: 7, xp: 0 });
+    expect(fresh.account).to.deep.equal(await eco.getAccount('u9'));
+    expect(fresh.account).to.include({ login: 'u9', tokens: 7, xp: 0, wins: 1 });
+
+    await eco.setExcluded('local:alice', true);
+    expect(eco.isExcluded('local:alice')).to.equal(true);
+    const skipped = await eco.awardWin('local:alice', { reason: 'won', source: 'minigames', key: 'game:2:win' });
+    expect(skipped).to.deep.include({ tokens: 0, xp: 0, entry: null });
+    expect(skipped.account).to.include({ tokens: 5, wins: 1, excluded: true });
+    const allowed = await eco.awardWin('local:alice', { reason: 'won', source: 'minigames', key: 'game:3:win', allowExcluded: true });
+    expect(allowed.account).to.include({ tokens: 10, wins: 2 });
+    await eco.setExcluded('local:alice', false);
+    expect(eco.isExcluded('local:alice')).to.equal(false);
+    expect((await eco.check()).ok).to.equal(true);
+  });
+
   it('survives a hot reload: same books, commands and service work again', async () => {
     await eco.credit('u1', 9, { reason: 'x' });
     await t.host.reload('economy');
