@@ -7,6 +7,7 @@ import path from 'node:path';
 import { open, type Database } from 'sqlite';
 import sqlite3 from 'sqlite3';
 import { onlineBackup } from './backup.ts';
+import { KeptStatements } from './statements.ts';
 import { Checkpointer } from './checkpoint.ts';
 import { DatabaseError, damageReport, openError } from './db-health.ts';
 import type { Batch, BatchOptions, Logger, PluginDb, PreparedRead, Row, RunResult, SqlParams, SqlTx, SqlValue } from './types.ts';
@@ -32,6 +33,12 @@ interface Migration {
 // node-sqlite3 binds a BigInt as NULL without a word; refuse it. (Numbers beyond 32 bits, such as
 // millisecond timestamps, are bound as doubles: SQLite stores them as integers in INTEGER columns, but
 // arithmetic on a bound parameter is floating point — CAST(? AS INTEGER) where that matters.)
+/** The values as node-sqlite3 takes them from one argument: positional ones as an array, named ones as an object. */
+function values(params: SqlParams | undefined): unknown[] | Record<string, unknown> {
+  const args = bind(params);
+  return params === undefined || Array.isArray(params) ? args : (params as Record<string, unknown>);
+}
+
 function bind(params: SqlParams | undefined): unknown[] {
   if (params === undefined) return [];
   const values = Array.isArray(params) ? params : Object.values(params);
@@ -72,9 +79,7 @@ export class PreparedQuery<T> implements PreparedRead<T> {
 
   all(params?: SqlParams): Promise<T[]> {
     if (this.closed) return Promise.reject(new Error(`the prepared read "${this.sql}" is closed (its plugin unloaded)`));
-    const args = bind(params);
-    // node-sqlite3 takes positional values as an array and named ones as an object.
-    const values = params === undefined || Array.isArray(params) ? args : params;
+    const args = values(params);
     const s = this.pick();
     s.busy++;
     return s.ready.then(
@@ -82,7 +87,7 @@ export class PreparedQuery<T> implements PreparedRead<T> {
         new Promise<T[]>((resolve, reject) => {
           // all() steps to the end and resets: a prepared statement never holds a read snapshot between calls
           // (get() would, until the next call, and keep the WAL from being checkpointed).
-          s.stmt.all<T>(values, (err: Error | null, rows: T[]) => {
+          s.stmt.all<T>(args, (err: Error | null, rows: T[]) => {
             s.busy--;
             if (err) reject(/READONLY/.test(err.message) ? new Error(`${err.message}: "${this.sql}" (prepare() is for reads; write with run() or a transaction)`) : err);
             else resolve(rows);
@@ -151,7 +156,11 @@ export class Storage {
     private readonly log: Logger,
     private readonly stallWarningMs: number,
     private readonly checkpointer: Checkpointer | undefined,
-  ) {}
+  ) {
+    this.statements = new KeptStatements(writer.getDatabaseInstance());
+  }
+
+  private readonly statements: KeptStatements;
 
   static async open(file: string, log: Logger, options: { stallWarningMs?: number } = {}): Promise<Storage> {
     let writer: Database | undefined;
@@ -239,11 +248,8 @@ export class Storage {
   }
 
   run(sql: string, params?: SqlParams): Promise<RunResult> {
-    const args = bind(params);
-    return this.write('run', {}, async () => {
-      const r = await this.writer.run(sql, ...args);
-      return { changes: r.changes ?? 0, lastID: r.lastID ?? 0 };
-    });
+    const args = values(params);
+    return this.write('run', {}, () => this.runOnWriter(sql, args));
   }
 
   /**
@@ -323,18 +329,25 @@ export class Storage {
     }
   }
 
+  /** A write on the writer through its kept statements (one with RETURNING is prepared for the call). */
+  private async runOnWriter(sql: string, params: unknown[] | Record<string, unknown>): Promise<RunResult> {
+    if (/\breturning\b/i.test(sql)) {
+      const r = await this.writer.run(sql, params);
+      return { changes: r.changes ?? 0, lastID: r.lastID ?? 0 };
+    }
+    return this.statements.run(sql, params);
+  }
+
   private txApi(committed: (() => void)[]): SqlTx {
     const w = this.writer;
+    const kept = this.statements;
     return {
       afterCommit: (fn) => {
         committed.push(fn);
       },
-      get: <T = Row>(sql: string, params?: SqlParams) => w.get<T>(sql, ...bind(params)),
-      all: <T = Row>(sql: string, params?: SqlParams) => w.all<T[]>(sql, ...bind(params)),
-      run: async (sql, params) => {
-        const r = await w.run(sql, ...bind(params));
-        return { changes: r.changes ?? 0, lastID: r.lastID ?? 0 };
-      },
+      get: async <T = Row>(sql: string, params?: SqlParams) => (await kept.all<T>(sql, values(params)))[0],
+      all: <T = Row>(sql: string, params?: SqlParams) => kept.all<T>(sql, values(params)),
+      run: (sql, params) => this.runOnWriter(sql, values(params)),
       exec: (sql) => w.exec(sql),
       insertMany: async (table, columns, rows, options = {}) => {
         const { verb = 'INSERT', suffix = '' } = options;
@@ -345,7 +358,7 @@ export class Storage {
           // values one by one cost the event loop about 2 µs a chat-log row, a JSON text about a third of that.
           // (`WHERE true` lets an upsert clause follow a SELECT.)
           const picks = columns.map((_, i) => `value->>${i}`).join(',');
-          await w.run(`${verb} INTO ${table} (${columns.join(',')}) SELECT ${picks} FROM json_each(?) WHERE true ${suffix}`, [json]);
+          await this.runOnWriter(`${verb} INTO ${table} (${columns.join(',')}) SELECT ${picks} FROM json_each(?) WHERE true ${suffix}`, [json]);
           return;
         }
         const perRow = columns.length;
@@ -356,7 +369,7 @@ export class Storage {
           const values: SqlValue[] = [];
           for (const r of part) values.push(...r);
           // One array, not spread: thousands of values as separate arguments are copied several times over.
-          await w.run(`${verb} INTO ${table} (${columns.join(',')}) VALUES ${part.map(() => tuple).join(',')} ${suffix}`, values);
+          await this.runOnWriter(`${verb} INTO ${table} (${columns.join(',')}) VALUES ${part.map(() => tuple).join(',')} ${suffix}`, values);
         }
       },
     };
@@ -468,6 +481,7 @@ export class Storage {
     await this.lock.run(async () => {
       await this.writer.exec('PRAGMA optimize').catch(() => undefined);
       await this.checkpointer?.close().catch(() => undefined);
+      await this.statements.close();
       await this.reader.close();
       await this.writer.close();
     });
