@@ -52,7 +52,7 @@ describe('core: kept statements', () => {
     await exec(db, 'CREATE TABLE t (k TEXT PRIMARY KEY)');
     const prepared = countPrepares(db);
     const kept = new KeptStatements(db);
-    let err = await kept.all('SELEC nonsense', []).catch((e: Error) => e);
+    let err: unknown = await kept.all('SELEC nonsense', []).catch((e: Error) => e);
     expect((err as Error).message).to.match(/syntax error/);
     err = await kept.all('SELECT * FROM missing', []).catch((e: Error) => e);
     expect((err as Error).message).to.match(/no such table: missing/);
