@@ -28,7 +28,7 @@ const ROUNDS = smoke ? 1 : 3;
 const COMMAND_SPACING_MS = 350;
 const SIZES = smoke
   ? { ingest: 2000, latency: 10, gives: 30, reloadChatMs: 1500, scaleUsers: 20_000, scaleSamples: 10, chatRate: 200, eventsub: 60, gameSamples: 5 }
-  : { ingest: 40_000, latency: 100, gives: 3000, reloadChatMs: 4000, scaleUsers: 1_000_000, scaleSamples: 100, chatRate: 1000, eventsub: 5000, gameSamples: 30 };
+  : { ingest: 40_000, latency: 100, gives: 3000, reloadChatMs: 4000, scaleUsers: 1_000_000, scaleSamples: 100, chatRate: 1000, eventsub: 5000, gameSamples: 100 };
 
 interface Row {
   name: string;

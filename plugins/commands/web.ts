@@ -3,13 +3,17 @@
 // the API under /api/commands/. Database commands are saved through the service; commands and timers of the
 // config file are saved into plugins.commands of the config file (the plugin restarts with them).
 import path from 'node:path';
-import type { Ajv, ValidateFunction } from 'ajv';
-import type { Context } from 'koa';
 import type { PluginContext } from '../../core/types.ts';
-import type { DashboardService, SafeHtml } from '../dashboard/service.ts';
+import type { ApiRequest, ApiRoute, DashboardService, SafeHtml } from '../dashboard/service.ts';
 import { COMMAND_SCHEMA, PERMISSION_NAMES, TIMER_SCHEMA } from './schema.ts';
 import { isCommandsError, type CommandsService, type CustomCommand, type TimerView } from './service.ts';
 import { VARIABLES } from './variables.ts';
+
+interface TestBody {
+  readonly text?: string;
+  readonly login?: string;
+  readonly args?: string;
+}
 
 const TEST_SCHEMA = {
   type: 'object',
@@ -17,117 +21,84 @@ const TEST_SCHEMA = {
   properties: { text: { type: 'string', maxLength: 500 }, login: { type: 'string', maxLength: 40 }, args: { type: 'string', maxLength: 400 } },
 } as const;
 
-function answer(k: Context, status: number, body: unknown): void {
-  k.status = status;
-  k.body = body;
-}
-
-function actorOf(k: Context): string {
-  const user = (k.state as { user?: string }).user ?? 'dashboard';
-  return user === 'admin' ? 'dashboard' : user;
-}
-
 export function mountDashboard(ctx: PluginContext<object>, dashboard: DashboardService, service: CommandsService): void {
-  // ajv costs about 40 ms to load: imported on the first edit from the dashboard, not at every start.
-  let ajv: Promise<Ajv> | undefined;
-  const compiled = new Map<object, ValidateFunction>();
-  const valid = async (k: Context, schema: object): Promise<Record<string, unknown> | undefined> => {
-    let fn = compiled.get(schema);
-    if (!fn) compiled.set(schema, (fn = (await (ajv ??= import('ajv').then((m) => new m.Ajv({ allErrors: false, strict: false })))).compile(schema)));
-    const body: unknown = k.request.body ?? {};
-    if (fn(body)) return body as Record<string, unknown>;
-    const e = fn.errors?.[0];
-    const where = e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'body';
-    const extra = e?.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: unknown }).additionalProperty)}"` : '';
-    answer(k, 400, { error: `${where}: ${e?.message ?? 'is invalid'}${extra}`, code: 'INVALID_BODY' });
-    return undefined;
-  };
-  const failed = (k: Context, err: unknown) => {
-    if (!isCommandsError(err)) throw err;
-    answer(k, err.code === 'NOT_FOUND' ? 404 : err.code === 'INVALID' ? 400 : 409, { error: err.message, code: err.code });
+  /** The service's own errors as 4xx answers; anything else is the dashboard's 500. */
+  const answered = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isCommandsError(err)) throw err;
+      throw dashboard.httpError(err.code === 'NOT_FOUND' ? 404 : err.code === 'INVALID' ? 400 : 409, err.message, err.code);
+    }
   };
   /** Writes `plugins.commands.<section>` of the config file; the plugin restarts with it. */
-  const saveSection = async (k: Context, section: 'commands' | 'timers', change: (current: Record<string, unknown>) => void) => {
+  const saveSection = async (section: 'commands' | 'timers', change: (current: Record<string, unknown>) => void) => {
     const current = { ...(ctx.host.pluginConfig('commands') ?? {}) } as Record<string, unknown>;
     const part = { ...((current[section] as Record<string, unknown> | undefined) ?? {}) };
     change(part);
     const result = await ctx.host.saveConfig('commands', { ...current, [section]: part });
-    if (!result.ok) return answer(k, 400, { error: result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), code: 'INVALID_CONFIG', details: result.issues });
-    answer(k, 200, { ok: true });
+    if (!result.ok) throw dashboard.httpError(400, result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), 'INVALID_CONFIG', result.issues);
+    return { ok: true };
   };
+  const previewOptions = (b: TestBody) => ({ ...(b.login ? { login: b.login } : {}), ...(b.args !== undefined ? { args: b.args } : {}) });
+  const configCommand = async (name: string) => (await service.list()).find((c) => c.name === name);
 
-  const router = dashboard.router();
-  router.get('/api/commands/custom', async (k) => answer(k, 200, { commands: await service.list(), variables: VARIABLES }));
-
-  router.put('/api/commands/custom/:name', async (k) => {
-    const b = await valid(k, COMMAND_SCHEMA);
-    if (!b) return;
-    const name = (k.params.name ?? '').toLowerCase();
-    const existing = (await service.list()).find((c) => c.name === name);
-    if (existing?.source === 'config') return saveSection(k, 'commands', (part) => (part[name] = b));
-    try {
-      answer(k, existing ? 200 : 201, { command: await service.save(name, b as { response: string }, actorOf(k)) });
-    } catch (err) {
-      failed(k, err);
-    }
-  });
-
-  router.delete('/api/commands/custom/:name', async (k) => {
-    const name = (k.params.name ?? '').toLowerCase();
-    const existing = (await service.list()).find((c) => c.name === name);
-    if (existing?.source === 'config') return saveSection(k, 'commands', (part) => delete part[name]);
-    try {
-      await service.remove(name);
-      answer(k, 200, { ok: true });
-    } catch (err) {
-      failed(k, err);
-    }
-  });
-
-  router.post('/api/commands/custom/:name/test', async (k) => {
-    const b = await valid(k, TEST_SCHEMA);
-    if (!b) return;
-    try {
-      const opts = { ...(typeof b.login === 'string' && b.login ? { login: b.login } : {}), ...(typeof b.args === 'string' ? { args: b.args } : {}) };
-      answer(k, 200, { text: await service.preview(k.params.name ?? '', opts) });
-    } catch (err) {
-      failed(k, err);
-    }
-  });
-
-  router.post('/api/commands/render', async (k) => {
-    const b = await valid(k, TEST_SCHEMA);
-    if (!b) return;
-    if (typeof b.text !== 'string') return answer(k, 400, { error: 'text is required', code: 'INVALID_BODY' });
-    const opts = { ...(typeof b.login === 'string' && b.login ? { login: b.login } : {}), ...(typeof b.args === 'string' ? { args: b.args } : {}) };
-    answer(k, 200, await service.render(b.text, opts));
-  });
-
-  router.get('/api/commands/timers', (k) => answer(k, 200, { timers: service.timers() }));
-
-  router.put('/api/commands/timers/:name', async (k) => {
-    const b = await valid(k, TIMER_SCHEMA);
-    if (!b) return;
-    const name = (k.params.name ?? '').toLowerCase();
-    if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(name)) return answer(k, 400, { error: 'a timer name is 1-32 lower-case letters, digits, - or _', code: 'INVALID_BODY' });
-    await saveSection(k, 'timers', (part) => (part[name] = b));
-  });
-
-  router.delete('/api/commands/timers/:name', async (k) => {
-    const name = k.params.name ?? '';
-    if (!service.timers().some((t) => t.name === name)) return answer(k, 404, { error: `there is no timer "${name}"`, code: 'NOT_FOUND' });
-    await saveSection(k, 'timers', (part) => delete part[name]);
-  });
-
-  router.post('/api/commands/timers/:name/test', async (k) => {
-    try {
-      await service.fireTimer(k.params.name ?? '');
-      answer(k, 200, { ok: true });
-    } catch (err) {
-      failed(k, err);
-    }
-  });
-  dashboard.addApi(ctx, router);
+  const routes: ApiRoute[] = [
+    { method: 'GET', path: '/api/commands/custom', handler: async () => ({ commands: await service.list(), variables: VARIABLES }) },
+    {
+      method: 'PUT', path: '/api/commands/custom/:name', bodySchema: COMMAND_SCHEMA,
+      handler: async (r) => {
+        const name = (r.params.name ?? '').toLowerCase();
+        const existing = await configCommand(name);
+        if (existing?.source === 'config') return saveSection('commands', (part) => (part[name] = r.body));
+        const command = await answered(() => service.save(name, r.body as { response: string }, r.actor));
+        r.status(existing ? 200 : 201);
+        return { command };
+      },
+    },
+    {
+      method: 'DELETE', path: '/api/commands/custom/:name',
+      handler: async (r) => {
+        const name = (r.params.name ?? '').toLowerCase();
+        if ((await configCommand(name))?.source === 'config') return saveSection('commands', (part) => delete part[name]);
+        await answered(() => service.remove(name));
+        return { ok: true };
+      },
+    },
+    {
+      method: 'POST', path: '/api/commands/custom/:name/test', bodySchema: TEST_SCHEMA,
+      handler: async (r: ApiRequest<TestBody>) => ({ text: await answered(() => service.preview(r.params.name ?? '', previewOptions(r.body))) }),
+    },
+    {
+      method: 'POST', path: '/api/commands/render', bodySchema: { ...TEST_SCHEMA, required: ['text'] },
+      handler: (r: ApiRequest<TestBody>) => service.render(r.body.text ?? '', previewOptions(r.body)),
+    },
+    { method: 'GET', path: '/api/commands/timers', handler: () => ({ timers: service.timers() }) },
+    {
+      method: 'PUT', path: '/api/commands/timers/:name', bodySchema: TIMER_SCHEMA,
+      handler: (r) => {
+        const name = (r.params.name ?? '').toLowerCase();
+        if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(name)) throw dashboard.httpError(400, 'a timer name is 1-32 lower-case letters, digits, - or _', 'INVALID_BODY');
+        return saveSection('timers', (part) => (part[name] = r.body));
+      },
+    },
+    {
+      method: 'DELETE', path: '/api/commands/timers/:name',
+      handler: (r) => {
+        const name = r.params.name ?? '';
+        if (!service.timers().some((t) => t.name === name)) throw dashboard.httpError(404, `there is no timer "${name}"`, 'NOT_FOUND');
+        return saveSection('timers', (part) => delete part[name]);
+      },
+    },
+    {
+      method: 'POST', path: '/api/commands/timers/:name/test',
+      handler: async (r) => {
+        await answered(() => service.fireTimer(r.params.name ?? ''));
+        return { ok: true };
+      },
+    },
+  ];
+  dashboard.addApi(ctx, routes as readonly ApiRoute[]);
 
   const assets = dashboard.addAssets(ctx, path.join(ctx.dir, 'web'));
   dashboard.addPage(ctx, {

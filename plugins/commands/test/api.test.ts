@@ -38,6 +38,9 @@ describe('custom commands on the dashboard API', function () {
     expect(list.variables).to.have.keys('user', 'touser', 'args', 'arg1', 'count', 'random', 'tokens', 'uptime', 'channel', 'cost');
     r = await http.post('/api/commands/render', { text: '{user} rolls {random:3-3} {nope}', login: 'crumb' });
     expect(r.json()).to.deep.equal({ text: 'crumb rolls 3 {nope}', unknownVariables: ['{nope}'] });
+    r = await http.post('/api/commands/render', { login: 'crumb' });
+    expect(r.status).to.equal(400);
+    expect(r.json()).to.deep.include({ code: 'INVALID_BODY' });
     expect((await http.del('/api/commands/custom/socials')).status).to.equal(200);
     expect(await t.repliesTo('crumb', '!socials')).to.deep.equal([]);
   });
