@@ -329,9 +329,13 @@ export class Storage {
     }
   }
 
-  /** A write on the writer through its kept statements (one with RETURNING is prepared for the call). */
+  /**
+   * A write on the writer through its kept statements. Anything else given to run() (a RETURNING clause, a
+   * SELECT, a CTE) is prepared for the call and finalized: a kept statement stopped at its first row would
+   * stay open, holding up the COMMIT or an old snapshot.
+   */
   private async runOnWriter(sql: string, params: unknown[] | Record<string, unknown>): Promise<RunResult> {
-    if (/\breturning\b/i.test(sql)) {
+    if (!/^\s*(insert|update|delete|replace)\b/i.test(sql) || /\breturning\b/i.test(sql)) {
       const r = await this.writer.run(sql, params);
       return { changes: r.changes ?? 0, lastID: r.lastID ?? 0 };
     }

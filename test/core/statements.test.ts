@@ -95,9 +95,15 @@ describe('core: kept statements', () => {
       expect(await storage.get('SELECT n FROM acc WHERE id = ?', ['b'])).to.deep.equal({ n: 2 + i });
     }
     await storage.run('UPDATE acc SET n = 0 WHERE id = ? RETURNING n', ['a']); // run() with RETURNING: prepared for the call
+    // Rows through run(): a statement left open on its first row would lock its table (and pin a snapshot).
+    await storage.run('CREATE TABLE scratch (x)');
+    await storage.run('INSERT INTO scratch (x) VALUES (1), (2)');
+    await storage.transaction((tx) => tx.run('SELECT x FROM scratch'));
+    await storage.run('DROP TABLE scratch');
+    await storage.transaction((tx) => tx.run('UPDATE acc SET n = n + 1 WHERE id = ?', ['b']));
     await storage.close(); // fails with "unable to close due to unfinalized statements" if one were left
     const again = await Storage.open(file, new LogHub({ write: () => undefined }).logger('db'));
-    expect(await again.all('SELECT id, n FROM acc ORDER BY id')).to.deep.equal([{ id: 'a', n: 0 }, { id: 'b', n: 4 }]);
+    expect(await again.all('SELECT id, n FROM acc ORDER BY id')).to.deep.equal([{ id: 'a', n: 0 }, { id: 'b', n: 5 }]);
     await again.close();
   });
 });
