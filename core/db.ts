@@ -7,9 +7,9 @@ import path from 'node:path';
 import { open, type Database } from 'sqlite';
 import sqlite3 from 'sqlite3';
 import { onlineBackup } from './backup.ts';
-import { KeptStatements } from './statements.ts';
 import { Checkpointer } from './checkpoint.ts';
 import { DatabaseError, damageReport, openError } from './db-health.ts';
+import { KeptStatements } from './statements.ts';
 import type { Batch, BatchOptions, Logger, PluginDb, PreparedRead, Row, RunResult, SqlParams, SqlTx, SqlValue } from './types.ts';
 import { WriteQueue } from './serial.ts';
 
@@ -33,17 +33,17 @@ interface Migration {
 // node-sqlite3 binds a BigInt as NULL without a word; refuse it. (Numbers beyond 32 bits, such as
 // millisecond timestamps, are bound as doubles: SQLite stores them as integers in INTEGER columns, but
 // arithmetic on a bound parameter is floating point — CAST(? AS INTEGER) where that matters.)
-/** The values as node-sqlite3 takes them from one argument: positional ones as an array, named ones as an object. */
-function values(params: SqlParams | undefined): unknown[] | Record<string, unknown> {
-  const args = bind(params);
-  return params === undefined || Array.isArray(params) ? args : (params as Record<string, unknown>);
-}
-
 function bind(params: SqlParams | undefined): unknown[] {
   if (params === undefined) return [];
   const values = Array.isArray(params) ? params : Object.values(params);
   for (const v of values) if (typeof v === 'bigint') throw new TypeError('SQL parameters cannot be BigInt; pass a number or a string');
   return Array.isArray(params) ? [...params] : [params];
+}
+
+/** The values as node-sqlite3 takes them from one argument: positional ones as an array, named ones as an object. */
+function values(params: SqlParams | undefined): unknown[] | Record<string, unknown> {
+  const args = bind(params);
+  return params === undefined || Array.isArray(params) ? args : (params as Record<string, unknown>);
 }
 
 /**

@@ -134,6 +134,7 @@ export interface RunResult {
 
 /** Statements run inside one write transaction. */
 export interface SqlTx {
+  /** The first row. The statement runs to its end (a write's RETURNING rows, every row of a SELECT): add `LIMIT 1` to a query that may match many. */
   get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
   all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
   run(sql: string, params?: SqlParams): Promise<RunResult>;

@@ -98,8 +98,8 @@ export interface GameAnswer {
   readonly message: ChatMessage;
   reply(text: string): Promise<void>;
   /**
-   * Whether the viewer may win (not excluded by the economy, not banned). Answers reach the game before this
-   * is known, so busy chat costs no database read per message: check it before a right answer ends the game.
+   * Whether the viewer may win (not excluded by the economy, not banned) at this moment. Answers of viewers
+   * who were not eligible never reach the game; a ban while the answer waited in the game's queue shows here.
    * (The engine never pays an ineligible winner either way.)
    */
   eligible(): Promise<boolean>;
