@@ -355,7 +355,9 @@ export async function timeReplies(fake: FakeTwitch, n: number, spacingMs: number
   try {
     for (let i = 0; i < n; i++) {
       const { login, text } = command(i);
-      sentAt.set(fake.say(CHANNEL, { login, userId: login, text }), { at: performance.now(), login });
+      // The clock is read before the send: read after, a pause of this process inside say() would be missing.
+      const at = performance.now();
+      sentAt.set(fake.say(CHANNEL, { login, userId: login, text }), { at, login });
       await sleep(spacingMs);
     }
     await sleep(300); // the last reply
