@@ -339,9 +339,8 @@ async function scale(world: BenchWorld): Promise<void> {
  * background chat, `chatRate` msg/s), and a viewer types the right one; the round trip of the threaded
  * winner announcement, beside a `!balance` timed just before each game under the same chat. Each sample is a
  * word scramble started over the API (`POST /api/games/start`) with a known word. Interleaved, the two face
- * the same moments of the bot and the host, and their p99s are taken over the same number of samples (the
- * p99 of 90 samples is their maximum: against the p99 of 300 `!balance` replies, the third largest, one
- * stall of the host would decide the figure).
+ * the same moments of the bot and the host, and their p99s are taken over the same 300 samples (the 4th
+ * largest each: with 30 games a round, the win's p99 was its maximum, one stall of the host).
  */
 const WARM_UP_GAMES = 5;
 

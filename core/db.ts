@@ -9,7 +9,7 @@ import sqlite3 from 'sqlite3';
 import { onlineBackup } from './backup.ts';
 import { Checkpointer } from './checkpoint.ts';
 import { DatabaseError, damageReport, openError } from './db-health.ts';
-import { KeptStatements } from './statements.ts';
+import { finalize, KeptStatements, prepare } from './statements.ts';
 import type { Batch, BatchOptions, Logger, PluginDb, PreparedRead, Row, RunResult, SqlParams, SqlTx, SqlValue } from './types.ts';
 import { WriteQueue } from './serial.ts';
 
@@ -104,14 +104,9 @@ export class PreparedQuery<T> implements PreparedRead<T> {
     let best: (typeof this.pool)[number] | undefined;
     for (const p of this.pool) if (!best || p.busy < best.busy) best = p;
     if (best && (best.busy === 0 || this.pool.length >= STATEMENTS_PER_READ)) return best;
-    let stmt!: sqlite3.Statement;
-    // The callback is required: without it a failed prepare is an 'error' event, which crashes the process.
-    const ready = new Promise<void>((resolve, reject) => {
-      stmt = this.conn.prepare(this.sql, (err: Error | null) => (err ? reject(new Error(`could not prepare "${this.sql}": ${err.message}`)) : resolve()));
-    });
-    const entry = { stmt, ready, busy: 0 };
+    const entry = { ...prepare(this.conn, this.sql), busy: 0 };
     // A statement that could not be prepared leaves the pool; the next call tries again and gets the error.
-    ready.catch(() => {
+    entry.ready.catch(() => {
       const i = this.pool.indexOf(entry);
       if (i >= 0) this.pool.splice(i, 1);
     });
@@ -124,7 +119,7 @@ export class PreparedQuery<T> implements PreparedRead<T> {
     this.closed = true;
     this.onClose();
     const all = this.pool.splice(0);
-    return Promise.all(all.map((p) => p.ready.then(() => new Promise<void>((r) => p.stmt.finalize(() => r())), () => undefined))).then(() => undefined);
+    return Promise.all(all.map(finalize)).then(() => undefined);
   }
 }
 

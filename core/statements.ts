@@ -3,20 +3,37 @@
 // loop; a kept statement is one. Under busy chat each trip waits for threads to wake, and a game's payout is
 // ten statements: keeping them took a win's transaction from ~2 ms to ~1 ms (docs/benchmarks.md).
 import type sqlite3 from 'sqlite3';
+import type { RunResult } from './types.ts';
 
-export interface RunOutcome {
-  readonly changes: number;
-  readonly lastID: number;
-}
-
-interface Kept {
+/** A statement being prepared: `ready` resolves once it is, or rejects with why it cannot be. */
+export interface Prepared {
   readonly stmt: sqlite3.Statement;
   readonly ready: Promise<void>;
 }
 
+/**
+ * Prepares `sql` on `db`. The callback is required: without one, a failed prepare is an 'error' event (which
+ * ends the process) and the calls queued on the statement are never answered.
+ */
+export function prepare(db: sqlite3.Database, sql: string): Prepared {
+  let stmt!: sqlite3.Statement;
+  const ready = new Promise<void>((resolve, reject) => {
+    stmt = db.prepare(sql, (err: Error | null) => (err ? reject(Object.assign(new Error(`could not prepare "${sql}": ${err.message}`), { code: (err as { code?: string }).code })) : resolve()));
+  });
+  return { stmt, ready };
+}
+
+/** Finalizes a statement after the calls queued on it (nothing to do if it never was prepared). */
+export function finalize(p: Prepared): Promise<void> {
+  return p.ready.then(
+    () => new Promise<void>((resolve) => p.stmt.finalize(() => resolve())),
+    () => undefined,
+  );
+}
+
 export class KeptStatements {
   /** In order of last use (a Map keeps insertion order; a used entry is moved to the end). */
-  private readonly kept = new Map<string, Kept>();
+  private readonly kept = new Map<string, Prepared>();
 
   constructor(
     private readonly db: sqlite3.Database,
@@ -38,10 +55,10 @@ export class KeptStatements {
    * A write without RETURNING (its rows would leave the statement open: use all()). It steps once, which
    * runs the whole INSERT, UPDATE or DELETE.
    */
-  async run(sql: string, params: unknown[] | Record<string, unknown>): Promise<RunOutcome> {
+  async run(sql: string, params: unknown[] | Record<string, unknown>): Promise<RunResult> {
     const k = await this.statement(sql);
     const drop = (err: Error) => this.dropAfter(sql, k, err);
-    return new Promise<RunOutcome>((resolve, reject) => {
+    return new Promise<RunResult>((resolve, reject) => {
       k.stmt.run(params, function (this: sqlite3.RunResult, err: Error | null) {
         if (err) reject(drop(err));
         else resolve({ changes: this.changes, lastID: this.lastID });
@@ -53,51 +70,38 @@ export class KeptStatements {
   async close(): Promise<void> {
     const all = [...this.kept.values()];
     this.kept.clear();
-    await Promise.all(all.map((k) => this.finalize(k)));
+    await Promise.all(all.map(finalize));
   }
 
-  private statement(sql: string): Promise<Kept> {
+  private statement(sql: string): Promise<Prepared> {
     const hit = this.kept.get(sql);
     if (hit) {
       this.kept.delete(sql);
       this.kept.set(sql, hit);
       return hit.ready.then(() => hit);
     }
-    let stmt!: sqlite3.Statement;
-    // The callback is required: without one, a failed prepare is an 'error' event (which ends the process)
-    // and the calls queued on the statement are never answered.
-    const ready = new Promise<void>((resolve, reject) => {
-      stmt = this.db.prepare(sql, (err: Error | null) => (err ? reject(err) : resolve()));
-    });
-    const k: Kept = { stmt, ready };
-    ready.catch(() => {
+    const k = prepare(this.db, sql);
+    k.ready.catch(() => {
       if (this.kept.get(sql) === k) this.kept.delete(sql);
     });
     this.kept.set(sql, k);
     if (this.kept.size > this.max) {
-      const [oldest, entry] = this.kept.entries().next().value as [string, Kept];
+      const [oldest, entry] = this.kept.entries().next().value as [string, Prepared];
       this.kept.delete(oldest);
-      void this.finalize(entry);
+      void finalize(entry);
     }
-    return ready.then(() => k);
+    return k.ready.then(() => k);
   }
 
   /**
    * A statement that failed is prepared afresh next time (its table may have changed or gone); a refused
    * row (a UNIQUE key taken) says nothing about the statement.
    */
-  private dropAfter(sql: string, k: Kept, err: Error): Error {
+  private dropAfter(sql: string, k: Prepared, err: Error): Error {
     if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT' && this.kept.get(sql) === k) {
       this.kept.delete(sql);
-      void this.finalize(k);
+      void finalize(k);
     }
     return err;
-  }
-
-  private finalize(k: Kept): Promise<void> {
-    return k.ready.then(
-      () => new Promise<void>((resolve) => k.stmt.finalize(() => resolve())),
-      () => undefined,
-    );
   }
 }

@@ -98,7 +98,7 @@ export function mountDashboard(ctx: PluginContext<object>, dashboard: DashboardS
       },
     },
   ];
-  dashboard.addApi(ctx, routes as readonly ApiRoute[]);
+  dashboard.addApi(ctx, routes);
 
   const assets = dashboard.addAssets(ctx, path.join(ctx.dir, 'web'));
   dashboard.addPage(ctx, {
