@@ -299,7 +299,9 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
       run(async (b) => {
         const state = { open: true };
         try {
-          return await inTransaction.run(state, () => fn(b.tx, b));
+          const result = await inTransaction.run(state, () => fn(b.tx, b));
+          b.assertCommittable();
+          return result;
         } finally {
           state.open = false; // work the caller left running may transfer later, as anyone
         }

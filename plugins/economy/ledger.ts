@@ -1,10 +1,10 @@
 // The books: every operation that changes tokens or XP, bound to one open write transaction. A balance and
 // its ledger row are always written by the same statements of the same transaction, so they commit together
 // or not at all. The service runs each call in its own transaction; `economy.transaction(fn)` hands these
-// same operations to a dependent for its own transaction, each wrapped in a savepoint so a failed call
-// (caught by the caller) leaves nothing half-done behind.
+// same operations to a dependent for its own transaction, where a failed call leaves nothing half-done behind:
+// a refusal writes nothing, and a failure after writing fails the whole transaction (Books.op).
 import { randomUUID } from 'node:crypto';
-import type { SqlTx, SqlValue } from '../../core/types.ts';
+import type { Row, SqlParams, SqlTx, SqlValue } from '../../core/types.ts';
 import type { LevelInfo } from './levels.ts';
 import type {
   Account,
@@ -165,6 +165,30 @@ export function toEscrow(r: EscrowRow): EscrowHold {
   };
 }
 
+/** A call failed after writing inside a caller's transaction: the whole transaction rolls back (see `Books.op`). */
+function transactionFailed(cause: Error): EconomyFailure {
+  const err = new EconomyFailure('TRANSACTION_FAILED', `an economy call failed after it had written (${cause.message}), so the whole transaction is rolled back`);
+  err.cause = cause;
+  return err;
+}
+
+const READ_ONLY = /^\s*select\b/i;
+
+/** `tx`, counting each statement that may write (all but a plain SELECT). */
+function countingWrites(tx: SqlTx, wrote: () => void): SqlTx {
+  const counted = (sql: string) => {
+    if (!READ_ONLY.test(sql)) wrote();
+  };
+  return {
+    get: <T = Row>(sql: string, params?: SqlParams) => (counted(sql), tx.get<T>(sql, params)),
+    all: <T = Row>(sql: string, params?: SqlParams) => (counted(sql), tx.all<T>(sql, params)),
+    run: (sql, params) => (wrote(), tx.run(sql, params)),
+    exec: (sql) => (wrote(), tx.exec(sql)),
+    insertMany: (table, columns, rows, options) => (wrote(), tx.insertMany(table, columns, rows, options)),
+    afterCommit: (fn) => tx.afterCommit(fn),
+  };
+}
+
 function fail(code: EconomyErrorCode, message: string): never {
   throw new EconomyFailure(code, message);
 }
@@ -192,21 +216,33 @@ interface RowSpec {
 
 /**
  * The economy's operations inside one transaction. `nested` is true when the transaction belongs to a caller
- * (economy.transaction): each operation then runs in a savepoint and its events count only if it succeeded.
+ * (economy.transaction): a call that fails can then be caught, and its events count only if it succeeded.
  */
 export class Books implements EconomyTx {
   readonly events: EconomyEvent[] = [];
-  private savepoints = 0;
+  readonly tx: SqlTx;
+  /** Statements that may have written, so far (nested only): whether a failed call left something behind. */
+  private writes = 0;
+  /** Set when a call failed after writing: the caller's transaction must not commit (see `op`). */
+  private failedAfterWrite: Error | undefined;
 
   constructor(
-    readonly tx: SqlTx,
+    tx: SqlTx,
     private readonly env: BooksEnv,
     private readonly nested: boolean,
-  ) {}
+  ) {
+    this.tx = nested ? countingWrites(tx, () => this.writes++) : tx;
+  }
 
   // ------------------------------------------------------------------ plumbing
 
-  /** Runs one operation atomically; its events are kept only if it succeeds. */
+  /**
+   * Runs one operation; its events are kept only if it succeeds. In a caller's transaction, a call that fails
+   * before writing (every refusal: too few tokens, a settled escrow, an excluded viewer, a bad amount) leaves
+   * nothing behind and may be caught. One that fails after writing (the disk, a constraint) cannot be undone
+   * alone, so the whole transaction fails when it ends, caught or not. A savepoint per call would undo it
+   * alone, for two more statements (two trips to SQLite's thread) on every call, a game's payout included.
+   */
   private async op<R>(fn: (events: EconomyEvent[]) => Promise<R>): Promise<R> {
     const events: EconomyEvent[] = [];
     if (!this.nested) {
@@ -214,18 +250,21 @@ export class Books implements EconomyTx {
       this.events.push(...events);
       return r;
     }
-    const name = `economy_op_${++this.savepoints}`;
-    await this.tx.exec(`SAVEPOINT ${name}`);
+    if (this.failedAfterWrite) throw transactionFailed(this.failedAfterWrite);
+    const before = this.writes;
     try {
       const r = await fn(events);
-      await this.tx.exec(`RELEASE ${name}`);
       this.events.push(...events);
       return r;
     } catch (err) {
-      await this.tx.exec(`ROLLBACK TO ${name}`);
-      await this.tx.exec(`RELEASE ${name}`);
+      if (this.writes !== before) this.failedAfterWrite = err as Error;
       throw err;
     }
+  }
+
+  /** Throws if a call failed after writing (the caller's transaction then rolls back); see `op`. */
+  assertCommittable(): void {
+    if (this.failedAfterWrite) throw transactionFailed(this.failedAfterWrite);
   }
 
   private key(options: Partial<ChangeOptions>): string {

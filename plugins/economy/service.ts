@@ -360,7 +360,9 @@ export type EconomyErrorCode =
   | 'SAME_USER'
   | 'ACCOUNT_EXCLUDED'
   | 'ESCROW_NOT_FOUND'
-  | 'ESCROW_SETTLED';
+  | 'ESCROW_SETTLED'
+  /** Thrown by `transaction(fn)` (and by any call after it) when a call failed after writing: nothing commits. */
+  | 'TRANSACTION_FAILED';
 
 /** Every error the economy throws on purpose has a `code`; compare codes, not classes. */
 export interface EconomyError extends Error {

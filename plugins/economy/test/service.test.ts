@@ -186,6 +186,33 @@ describe('economy: service', function () {
     expect((await eco.check()).ok).to.equal(true);
   });
 
+  it('transaction(): a call that fails after writing fails the whole transaction, even when caught', async () => {
+    await eco.credit('buyer', 50, { reason: 'seed' });
+    // The ledger refuses one row after the balance has changed: the call fails half-way through its writes.
+    await t.storage.run("CREATE TRIGGER refuse_row BEFORE INSERT ON economy_ledger WHEN NEW.reason = 'refused' BEGIN SELECT RAISE(ABORT, 'the ledger refused it'); END");
+    const events: number[] = [];
+    const owner = fakeOwner();
+    eco.onTokensChanged(owner, (c) => void events.push(c.delta));
+    let caught: string | undefined;
+    let after: string | undefined;
+    const failed = await codeOf(
+      eco.transaction(async (_tx, e) => {
+        await e.credit('buyer', 7, { reason: 'kept if the transaction commits' });
+        caught = await codeOf(e.debit('buyer', 20, { reason: 'refused' }));
+        after = await codeOf(e.credit('buyer', 1, { reason: 'after the failure' })); // refused: nothing commits anyway
+      }),
+    );
+    expect(caught).to.equal('SQLITE_CONSTRAINT');
+    expect(after).to.equal('TRANSACTION_FAILED');
+    expect(failed).to.equal('TRANSACTION_FAILED');
+    // The balance moved by the failed call and the credit before it are both rolled back; no event fired.
+    expect(await eco.balance('buyer')).to.equal(50);
+    expect(await t.storage.all("SELECT * FROM economy_ledger WHERE user_id = 'buyer' AND reason <> 'seed'")).to.deep.equal([]);
+    expect(events).to.deep.equal([]);
+    expect((await eco.check()).ok).to.equal(true);
+    await owner.dispose();
+  });
+
   it('onTokensChanged / onLevelUp: after commit, removed when the owner unloads', async () => {
     const owner = fakeOwner();
     const changes: TokensChange[] = [];
