@@ -47,23 +47,17 @@ export async function finishGame(ctx: MinigamesContext, economy: EconomyService,
         ...(w.tokens !== undefined ? { tokens: w.tokens } : {}), ...(w.xp !== undefined ? { xp: w.xp } : {}),
       });
       paid.set(w.userId, win.tokens + (w.prize ?? 0));
-      await recordPlayer(tx, live, w, { won: true, tokens: win.tokens + (w.prize ?? 0), counted: outcome.status !== 'cancelled' });
+      await recordPlayer(tx, live, w, { won: true, tokens: win.tokens + (w.prize ?? 0) });
     }
     // Members of a wager game are players whatever happened to the game.
-    for (const e of entries) if (!paid.has(e.userId)) await recordPlayer(tx, live, e, { won: false, tokens: 0, counted: outcome.status !== 'cancelled' });
+    for (const e of entries) if (!paid.has(e.userId)) await recordPlayer(tx, live, e, { won: false, tokens: 0 });
     return true;
   });
 }
 
-/** A player's row of the game and their stats for its type (INSERT OR IGNORE: once per game). */
-async function recordPlayer(tx: SqlTx, live: Live, p: GamePlayer, r: { won: boolean; tokens: number; counted: boolean }): Promise<void> {
-  const { changes } = await tx.run('INSERT OR IGNORE INTO minigames_players (game_id, user_id, login, won, tokens) VALUES (?, ?, ?, ?, ?)', [live.id, p.userId, p.login, r.won ? 1 : 0, r.tokens]);
-  if (!changes || !r.counted) return;
-  await tx.run(
-    `INSERT INTO minigames_stats (user_id, type, plays, wins, tokens_won) VALUES (?, ?, 1, ?, ?)
-     ON CONFLICT (user_id, type) DO UPDATE SET plays = plays + 1, wins = wins + excluded.wins, tokens_won = tokens_won + excluded.tokens_won`,
-    [p.userId, live.type, r.won ? 1 : 0, r.tokens],
-  );
+/** A player's row of the game, once per game (INSERT OR IGNORE); its trigger adds it to their stats (migration 002). */
+async function recordPlayer(tx: SqlTx, live: Live, p: GamePlayer, r: { won: boolean; tokens: number }): Promise<void> {
+  await tx.run('INSERT OR IGNORE INTO minigames_players (game_id, user_id, login, won, tokens) VALUES (?, ?, ?, ?, ?)', [live.id, p.userId, p.login, r.won ? 1 : 0, r.tokens]);
 }
 
 /**
@@ -76,7 +70,7 @@ export async function rewardPlayers(economy: EconomyService, live: Live, status:
   const counted = status !== 'cancelled';
   await economy.transaction(async (tx, eco) => {
     for (const p of players) {
-      await recordPlayer(tx, live, p, { won: false, tokens: 0, counted });
+      await recordPlayer(tx, live, p, { won: false, tokens: 0 });
       if (counted && PARTICIPATION_XP > 0) {
         await eco.addXp(p.userId, PARTICIPATION_XP, { reason: `played ${title} #${live.id}`, source: 'minigames', key: `minigames:game:${live.id}:xp:${p.userId}`, actor: 'minigames' });
       }

@@ -72,10 +72,15 @@ describe('minigames: the built-in games', function () {
       t.say(MOD, '!trivia');
       await said(t, /^Trivia,/);
       expect(await t.ask(MOD, '!scramble')).to.equal('a game of Trivia is already running.');
+      t.say('erin', 'surely not this');
       t.say(MOD, '!stopgame');
       expect(await said(t, /stopped/)).to.equal('Trivia was stopped by amod.');
+      await t.idle(); // the players' rows follow the announcement
       const [game] = await t.service('minigames').history(1);
       expect(game!.status).to.equal('cancelled');
+      // A player of a cancelled game is in its history, and not in their stats.
+      expect(game!.players).to.equal(1);
+      expect(await t.service('minigames').stats('local:erin')).to.deep.include({ plays: 0, wins: 0 });
       expect(await t.ask(MOD, '!stopgame')).to.equal('no game is running.');
       expect(await t.ask(MOD, '!trivia 99')).to.equal('Usage: !trivia [rounds] [category] [easy|medium|hard] (rounds must be from 1 to 10)');
       expect(await t.ask(MOD, '!trivia pastries')).to.match(/^Usage: .*"pastries" is not a category \(categories: bread, numbers\)/);
