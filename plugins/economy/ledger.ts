@@ -101,6 +101,9 @@ export interface EscrowRow {
   settled_at: number | null;
 }
 
+/** An account's names from the user directory, for a RETURNING clause of a write to economy_accounts. */
+const NAMES_OF_ACCOUNT = ['login', 'display_name', 'last_seen'].map((c) => `(SELECT ${c} FROM users WHERE users.id = economy_accounts.user_id) AS ${c}`).join(', ');
+
 export const ACCOUNT_SELECT = `SELECT a.*, u.login AS login, u.display_name AS display_name, u.last_seen AS last_seen
   FROM economy_accounts a LEFT JOIN users u ON u.id = a.user_id`;
 
@@ -292,8 +295,11 @@ export class Books implements EconomyTx {
   }
 
   private async ensure(userId: string): Promise<AccountRow> {
-    const found = await this.row(userId);
-    if (found) return found;
+    return (await this.row(userId)) ?? this.openAccount(userId);
+  }
+
+  /** Opens an account. Called after the call's checks: a refusal must write nothing (see `op`). */
+  private async openAccount(userId: string): Promise<AccountRow> {
     const now = this.env.now();
     await this.tx.run('INSERT INTO economy_accounts (user_id, created_at, updated_at) VALUES (?, ?, ?)', [userId, now, now]);
     return { ...emptyAccountRow(userId), created_at: now, updated_at: now };
@@ -406,8 +412,10 @@ export class Books implements EconomyTx {
       const key = this.key(options);
       const done = options.key !== undefined ? await this.byKey(key) : undefined;
       if (done) return toEntry(done);
-      const acc = await this.ensure(userId);
-      if (acc.tokens + delta < 0) throw new InsufficientFundsError(userId, acc.tokens, -delta);
+      const found = await this.row(userId);
+      const have = found?.tokens ?? 0;
+      if (have + delta < 0) throw new InsufficientFundsError(userId, have, -delta);
+      if (!found) await this.openAccount(userId);
       return this.move({ userId, kind: 'admin', delta, key, options }, events);
     });
   }
@@ -454,9 +462,10 @@ export class Books implements EconomyTx {
       const key = this.key(options);
       const done = options.key !== undefined ? await this.byKey(key) : undefined;
       if (!done) {
-        const acc = await this.ensure(userId);
-        const next = target(acc.xp);
+        const found = await this.row(userId);
+        const next = target(found?.xp ?? 0);
         if (!Number.isSafeInteger(next) || next < 0 || next > MAX_AMOUNT) fail('INVALID_AMOUNT', `XP must be a whole number from 0 to ${MAX_AMOUNT}`);
+        const acc = found ?? (await this.openAccount(userId));
         const delta = next - acc.xp;
         if (delta !== 0) {
           await this.tx.run('UPDATE economy_accounts SET xp = ?, updated_at = ? WHERE user_id = ?', [next, this.env.now(), userId]);
@@ -477,9 +486,8 @@ export class Books implements EconomyTx {
     return this.xpChange(userId, () => xp, options);
   }
 
-  // A win is on the path of a game's announcement, so it takes three statements: one read (an earlier win
-  // under the key, the viewer's names), an upsert that opens the account if needed and pays it unless it is
-  // excluded, and the ledger row.
+  // A win is on the path of a game's announcement, so it takes two statements: an upsert that pays (below)
+  // and the ledger row. Only a win refused (paid before under the key, or an excluded viewer) reads more.
   awardWin(userId: string, options: ChangeOptions & { tokens?: number; xp?: number }): Promise<WinResult> {
     return this.op(async (events) => {
       checkUserId(userId);
@@ -488,34 +496,26 @@ export class Books implements EconomyTx {
       if (tokens !== 0) checkAmount(tokens, 'tokens');
       if (xp !== 0) checkAmount(xp, 'XP');
       const key = this.key(options);
-      const { done, names } = await this.priorAndNames(options.key !== undefined ? key : null, userId);
-      if (done) return { account: (await this.getAccount(userId)) as Account, tokens: done.delta, xp: done.xp_delta, entry: toEntry(done) };
       const now = this.env.now();
+      // One statement pays a viewer who was not paid under this key before, opening the account if needed,
+      // unless it is excluded, and returns the account with its names. Nothing back means one of those two.
       const paid = await this.tx.get<AccountRow>(
-        `INSERT INTO economy_accounts (user_id, tokens, xp, wins, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)
+        `INSERT INTO economy_accounts (user_id, tokens, xp, wins, created_at, updated_at)
+         SELECT ?, ?, ?, 1, ?, ? WHERE NOT EXISTS (SELECT 1 FROM economy_ledger WHERE key = ?)
          ON CONFLICT (user_id) DO UPDATE SET tokens = tokens + excluded.tokens, xp = xp + excluded.xp, wins = wins + 1, updated_at = excluded.updated_at
          WHERE economy_accounts.is_excluded = 0 OR ?
-         RETURNING *`,
-        [userId, tokens, xp, now, now, options.allowExcluded ? 1 : 0],
+         RETURNING *, ${NAMES_OF_ACCOUNT}`,
+        [userId, tokens, xp, now, now, key, options.allowExcluded ? 1 : 0],
       );
-      if (!paid) return { account: (await this.getAccount(userId)) as Account, tokens: 0, xp: 0, entry: null }; // excluded
+      if (!paid) {
+        const account = (await this.getAccount(userId)) as Account;
+        const done = options.key !== undefined ? await this.byKey(key) : undefined;
+        return done ? { account, tokens: done.delta, xp: done.xp_delta, entry: toEntry(done) } : { account, tokens: 0, xp: 0, entry: null }; // excluded
+      }
       if (xp) this.levelEvent(userId, paid.xp - xp, paid.xp, events);
       const entry = await this.insertRow({ userId, kind: 'credit', delta: tokens, balanceAfter: paid.tokens, xpDelta: xp, key, options }, events);
-      return { account: toAccount({ ...paid, ...names }, this.env.levelOf), tokens, xp, entry };
+      return { account: toAccount(paid, this.env.levelOf), tokens, xp, entry };
     });
-  }
-
-  /** The ledger row written under `key` (null: none asked) and the user's names, in one read. */
-  private async priorAndNames(key: string | null, userId: string): Promise<{ done: LedgerRow | undefined; names: Pick<AccountRow, 'login' | 'display_name' | 'last_seen'> }> {
-    const r = await this.tx.get<LedgerRow & { u_login: string | null; u_display_name: string | null; u_last_seen: number | null }>(
-      `SELECT u.login AS u_login, u.display_name AS u_display_name, u.last_seen AS u_last_seen, l.*
-       FROM (SELECT ? AS uid, ? AS k) q LEFT JOIN users u ON u.id = q.uid LEFT JOIN economy_ledger l ON l.key = q.k`,
-      [userId, key],
-    );
-    const names = { login: r?.u_login ?? null, display_name: r?.u_display_name ?? null, last_seen: r?.u_last_seen ?? null };
-    if (!r || r.id === null) return { done: undefined, names };
-    const { u_login: _l, u_display_name: _d, u_last_seen: _s, ...done } = r;
-    return { done, names };
   }
 
   // ------------------------------------------------------------------ escrow

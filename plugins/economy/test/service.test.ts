@@ -177,9 +177,13 @@ describe('economy: service', function () {
     // A caught economy error inside leaves nothing half done, and the rest commits.
     const r = await eco.transaction(async (tx, e) => {
       const err = await codeOf(e.transfer('buyer', 'friend', 31, { reason: 'too much' }));
+      // Refusals for a viewer without an account open none (they write nothing, so they can be caught).
+      expect(await codeOf(e.adjust('newcomer', -5, { reason: 'fine' }))).to.equal('INSUFFICIENT_FUNDS');
+      expect(await codeOf(e.setXp('newcomer', -1, { reason: 'bad' }))).to.equal('INVALID_AMOUNT');
       await e.credit('buyer', 1, { reason: 'consolation' });
       return err;
     });
+    expect(await eco.getAccount('newcomer')).to.equal(undefined);
     expect(r).to.equal('INSUFFICIENT_FUNDS');
     expect(await eco.balance('buyer')).to.equal(31);
     expect(await eco.getAccount('friend')).to.equal(undefined);
