@@ -197,32 +197,40 @@ function jsonSafe(v: unknown): boolean {
 }
 
 /**
- * The data of the config text the bot read last, kept in `.build/config.json` under the text's hash: parsing
- * the commented example (18 KB) with positions costs about 30 ms of every start. The positions are parsed only
+ * The data of the last config texts the bot read (a few: a streamer's test config beside the live one, a
+ * benchmark's variants), kept in `.build/config.json` under each text's hash: parsing the commented example
+ * (18 KB) with positions costs about 30 ms of a start, 70-80 ms on a slow host. The positions are parsed only
  * when needed (an issue's line number, a save that keeps the comments).
  */
 class ParsedConfigCache {
+  static readonly KEPT = 4;
+
   constructor(private readonly dir: string) {}
 
   private get file(): string {
     return path.join(this.dir, 'config.json');
   }
 
-  read(hash: string): unknown {
+  private entries(): { hash: string; data: unknown }[] {
     try {
-      const cached = JSON.parse(readFileSync(this.file, 'utf8')) as { hash?: string; data?: unknown };
-      return cached.hash === hash ? cached.data : undefined;
+      const kept = JSON.parse(readFileSync(this.file, 'utf8')) as { entries?: unknown };
+      return Array.isArray(kept.entries) ? (kept.entries as { hash: string; data: unknown }[]) : [];
     } catch {
-      return undefined;
+      return [];
     }
+  }
+
+  read(hash: string): unknown {
+    return this.entries().find((e) => e.hash === hash)?.data;
   }
 
   write(hash: string, data: unknown): void {
     if (!jsonSafe(data)) return;
     try {
+      const entries = [{ hash, data }, ...this.entries().filter((e) => e.hash !== hash)].slice(0, ParsedConfigCache.KEPT);
       mkdirSync(this.dir, { recursive: true });
       const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ hash, data }));
+      writeFileSync(tmp, JSON.stringify({ entries }));
       renameSync(tmp, this.file);
     } catch {
       // A folder the bot may not write to: the file is parsed at each start.

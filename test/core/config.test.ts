@@ -91,10 +91,24 @@ describe('core: config', () => {
     expect(issueOf()).to.match(/bakebot\.yaml:5 extra: unknown section/);
     writeFileSync(file, 'bot:\n  prefix: "?"\nplugins:\n  shop: { enabled: false }\n');
     expect(readConfig(file, {}, { cacheDir }).data).to.deep.equal({ bot: { prefix: '?' }, plugins: { shop: { enabled: false } } });
-    const kept = JSON.parse(readFileSync(path.join(cacheDir, 'config.json'), 'utf8')) as { hash: string; data: { bot: { prefix: string } } };
-    kept.data.bot.prefix = 'kept';
-    writeFileSync(path.join(cacheDir, 'config.json'), JSON.stringify(kept));
+    const keptFile = path.join(cacheDir, 'config.json');
+    type Kept = { entries: { hash: string; data: { bot: { prefix: string } } }[] };
+    const kept = JSON.parse(readFileSync(keptFile, 'utf8')) as Kept;
+    expect(kept.entries).to.have.length(2); // the first text's data stays
+    kept.entries[0]!.data.bot.prefix = 'kept';
+    kept.entries[1]!.data.bot.prefix = 'kept too';
+    writeFileSync(keptFile, JSON.stringify(kept));
     expect(readConfig(file, {}, { cacheDir }).data.bot.prefix, 'the same text is not parsed again').to.equal('kept');
+    // Back to the first text: its data is still kept (a test config beside the live one, read in turns).
+    writeFileSync(file, '# a comment\nbot:\n  prefix: "!"\nplugins: {}\nextra: true\n');
+    expect((JSON.parse(readFileSync(keptFile, 'utf8')) as Kept).entries.map((e) => e.data.bot.prefix)).to.deep.equal(['kept', 'kept too']);
+    expect(issueOf()).to.match(/bakebot\.yaml:5 extra: unknown section/);
+    // At most four texts are kept, the latest first.
+    for (let i = 0; i < 5; i++) {
+      writeFileSync(file, `bot:\n  prefix: "${i}"\nplugins: {}\n`);
+      readConfig(file, {}, { cacheDir });
+    }
+    expect((JSON.parse(readFileSync(keptFile, 'utf8')) as Kept).entries.map((e) => e.data.bot.prefix)).to.deep.equal(['4', '3', '2', '1']);
     // What JSON cannot hold exactly (.inf) is not kept: parsed at every read.
     writeFileSync(file, 'bot:\n  commandCooldown: .inf\nplugins: {}\n');
     expect(readConfig(file, {}, { cacheDir }).data.bot.commandCooldown).to.equal(Infinity);
