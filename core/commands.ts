@@ -6,8 +6,8 @@ import type { CoreHooks, TapOwner } from './hooks.ts';
 import { CooldownTable, SlidingWindow } from './limits.ts';
 
 export type { CommandInfo } from './types.ts';
-import { PERMISSIONS } from './define.ts';
-import type { ChatMessage, CommandInfo, ChatUser, Clock, CommandCall, CommandSpec, Logger, Permission, SqlTx } from './types.ts';
+import { allows, parseArgs, permissionOf } from './define.ts';
+import type { ChatMessage, CommandInfo, Clock, CommandCall, CommandSpec, Logger, SqlTx } from './types.ts';
 
 interface Entry {
   readonly spec: CommandSpec;
@@ -25,31 +25,6 @@ export interface RouterDeps {
   readonly say: (to: ChatMessage, text: string, from: string) => Promise<void>;
   /** A reply stored in the change's transaction (ChatHub.confirm); without it, sent after the commit. */
   readonly confirm?: (tx: SqlTx, to: ChatMessage, text: string, from: string) => Promise<void>;
-}
-
-/** Highest permission level a user has, from their roles. */
-export function permissionOf(user: ChatUser): Permission {
-  const roles = user.roles;
-  if (roles.includes('broadcaster')) return 'broadcaster';
-  if (roles.includes('moderator')) return 'moderator';
-  if (roles.includes('vip')) return 'vip';
-  if (roles.includes('subscriber') || roles.includes('founder')) return 'subscriber';
-  return 'everyone';
-}
-
-export function allows(has: Permission, needs: Permission): boolean {
-  return PERMISSIONS.indexOf(has) >= PERMISSIONS.indexOf(needs);
-}
-
-/** Splits arguments on white space; "double quotes" (straight or curly) group words; @mentions become logins. */
-export function parseArgs(rest: string): string[] {
-  const out: string[] = [];
-  const re = /["“”]([^"“”]*)["“”]?|(\S+)/g;
-  for (const m of rest.matchAll(re)) {
-    if (m[1] !== undefined) out.push(m[1]);
-    else if (m[2] !== undefined) out.push(/^@\w+$/.test(m[2]) ? m[2].slice(1).toLowerCase() : m[2]);
-  }
-  return out;
 }
 
 export class CommandRouter {
@@ -149,7 +124,7 @@ export class CommandRouter {
     if (this.deps.isBanned(message.user.id)) return false;
     const info = this.info(entry);
     if (!info.enabled) return false;
-    const has = permissionOf(message.user);
+    const has = permissionOf(message.user.roles);
     if (!allows(has, info.permission)) {
       this.deps.log.debug(`!${name} refused for ${message.user.login}: needs ${info.permission}`);
       return false;
@@ -218,7 +193,7 @@ export class CommandRouter {
       cooldown: 5,
       run: async (call) => {
         const bot = this.deps.bot();
-        const has = permissionOf(call.user);
+        const has = permissionOf(call.user.roles);
         const want = call.args[0]?.toLowerCase().replace(bot.prefix, '');
         if (want) {
           const name = this.lookup.get(want);

@@ -2,7 +2,7 @@
 // (everyone: the custom commands they may use). Options come before the response, Nightbot-style:
 //   !addcom -ul=subscriber -cd=30 -gcd=5 -cost=10 -a=dc,disc !discord Join us: https://discord.gg/…
 import type { CommandCall, Permission, PluginContext } from '../../core/types.ts';
-import { allows, permissionOfRoles } from './runner.ts';
+import { allows, permissionOf } from '../../core/define.ts';
 import { PERMISSION_NAMES } from './schema.ts';
 import type { CustomCommandSettings } from './service.ts';
 import { CommandsError, normalName, type CommandTable } from './table.ts';
@@ -125,7 +125,7 @@ export function registerManagement(ctx: PluginContext<{ managePermission: Permis
     description: 'Lists the custom commands you can use.',
     cooldown: 5,
     async run(call) {
-      const has = permissionOfRoles(call.user.roles);
+      const has = permissionOf(call.user.roles);
       const names = table
         .all()
         .filter((e) => e.enabled && allows(has, e.permission) && !table.problemOf(e))

@@ -2,35 +2,11 @@
 // unregistering, which ctx.commands does not offer), so this tap does what the router does for them: the
 // prefix and case, a plugin's command always winning, bans, permissions, the flood limit, per-viewer and
 // global cooldowns (moderators skip them), then the optional token cost, the use counter and the reply.
-import type { ChatMessage, Permission, PluginContext, Role } from '../../core/types.ts';
+import { allows, parseArgs, permissionOf } from '../../core/define.ts';
+import type { ChatMessage, PluginContext } from '../../core/types.ts';
 import { isEconomyError } from '../economy/service.ts';
 import { countUse, type CommandTable, type Entry } from './table.ts';
 import { render, type VariableValues } from './variables.ts';
-
-const LEVELS: readonly Permission[] = ['everyone', 'subscriber', 'vip', 'moderator', 'broadcaster'];
-
-/** Highest permission a viewer's roles give (core's rule: founders count as subscribers). */
-export function permissionOfRoles(roles: readonly Role[]): Permission {
-  if (roles.includes('broadcaster')) return 'broadcaster';
-  if (roles.includes('moderator')) return 'moderator';
-  if (roles.includes('vip')) return 'vip';
-  if (roles.includes('subscriber') || roles.includes('founder')) return 'subscriber';
-  return 'everyone';
-}
-
-export function allows(has: Permission, needs: Permission): boolean {
-  return LEVELS.indexOf(has) >= LEVELS.indexOf(needs);
-}
-
-/** Splits what follows a command like core does: quotes group words, `@name` becomes `name`. */
-export function splitArgs(rest: string): string[] {
-  const out: string[] = [];
-  for (const m of rest.matchAll(/["“”]([^"“”]*)["“”]?|(\S+)/g)) {
-    if (m[1] !== undefined) out.push(m[1]);
-    else if (m[2] !== undefined) out.push(/^@\w+$/.test(m[2]) ? m[2].slice(1) : m[2]);
-  }
-  return out;
-}
 
 export interface Invocation {
   readonly entry: Entry;
@@ -57,7 +33,7 @@ export function createRunner(ctx: PluginContext<object>, table: CommandTable) {
 
   /** Values for the variables `response` uses (the balance is read only when asked for). */
   async function values(user: { id: string; displayName: string }, channel: string, rest: string, count: number | undefined, entry: Entry, response: string): Promise<VariableValues> {
-    const args = splitArgs(rest);
+    const args = parseArgs(rest, { mentionsAsTyped: true });
     const economy = ctx.optionalService('economy');
     const tokens = economy && /\{tokens\}/i.test(response) ? await economy.balance(user.id).catch(() => 0) : undefined;
     const cost = entry.cost > 0 ? (economy ? economy.format(entry.cost) : `${entry.cost} tokens`) : 'free';
@@ -103,7 +79,7 @@ export function createRunner(ctx: PluginContext<object>, table: CommandTable) {
     if (!call) return;
     const { entry } = call;
     if (ctx.users.isBanned(m.user.id)) return;
-    const has = permissionOfRoles(m.user.roles);
+    const has = permissionOf(m.user.roles);
     if (!allows(has, entry.permission)) return;
     const privileged = has === 'moderator' || has === 'broadcaster';
     if (!privileged && !flood.take(m.user.id)) return;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cleanOutgoing, splitMessage } from '../../core/chat.ts';
-import { parseArgs } from '../../core/commands.ts';
+import { parseArgs } from '../../core/define.ts';
 import type { ChatLogService } from '../../plugins/chatlog/index.ts';
 import { eventually, FakeClock, settle, startTestBot, type TestBot } from '../support/kit.ts';
 
@@ -265,5 +265,6 @@ describe('chat text rules', () => {
 
   it('parses arguments', () => {
     expect(parseArgs('@Alice 50 “two words” "open')).to.deep.equal(['alice', '50', 'two words', 'open']);
+    expect(parseArgs('@Alice "@Bob" x@y', { mentionsAsTyped: true })).to.deep.equal(['Alice', '@Bob', 'x@y']);
   });
 });
