@@ -3,7 +3,7 @@
 // bundled into each plugin, so it must stay free of state and of other imports (PERMISSIONS is a frozen
 // constant that schemas and core share, so the list of levels is written once).
 import type { JSONSchema } from 'json-schema-to-ts';
-import type { PluginDefinition } from './types.ts';
+import type { Permission, PluginDefinition, Role } from './types.ts';
 
 export type * from './types.ts';
 
@@ -11,7 +11,7 @@ export type * from './types.ts';
 export const PERMISSIONS = Object.freeze(['everyone', 'subscriber', 'vip', 'moderator', 'broadcaster'] as const);
 
 /** The highest permission level a viewer's roles give (founders count as subscribers). */
-export function permissionOf(roles: readonly string[]): (typeof PERMISSIONS)[number] {
+export function permissionOf(roles: readonly Role[]): Permission {
   if (roles.includes('broadcaster')) return 'broadcaster';
   if (roles.includes('moderator')) return 'moderator';
   if (roles.includes('vip')) return 'vip';
@@ -20,7 +20,7 @@ export function permissionOf(roles: readonly string[]): (typeof PERMISSIONS)[num
 }
 
 /** Whether a viewer at level `has` may use what needs level `needs`. */
-export function allows(has: (typeof PERMISSIONS)[number], needs: (typeof PERMISSIONS)[number]): boolean {
+export function allows(has: Permission, needs: Permission): boolean {
   return PERMISSIONS.indexOf(has) >= PERMISSIONS.indexOf(needs);
 }
 

@@ -47,17 +47,17 @@ export async function finishGame(ctx: MinigamesContext, economy: EconomyService,
         ...(w.tokens !== undefined ? { tokens: w.tokens } : {}), ...(w.xp !== undefined ? { xp: w.xp } : {}),
       });
       paid.set(w.userId, win.tokens + (w.prize ?? 0));
-      await recordPlayer(tx, live, w, { won: true, tokens: win.tokens + (w.prize ?? 0) });
+      await recordPlayer(tx, id, w, { won: true, tokens: win.tokens + (w.prize ?? 0) });
     }
     // Members of a wager game are players whatever happened to the game.
-    for (const e of entries) if (!paid.has(e.userId)) await recordPlayer(tx, live, e, { won: false, tokens: 0 });
+    for (const e of entries) if (!paid.has(e.userId)) await recordPlayer(tx, id, e, { won: false, tokens: 0 });
     return true;
   });
 }
 
 /** A player's row of the game, once per game (INSERT OR IGNORE); its trigger adds it to their stats (migration 002). */
-async function recordPlayer(tx: SqlTx, live: Live, p: GamePlayer, r: { won: boolean; tokens: number }): Promise<void> {
-  await tx.run('INSERT OR IGNORE INTO minigames_players (game_id, user_id, login, won, tokens) VALUES (?, ?, ?, ?, ?)', [live.id, p.userId, p.login, r.won ? 1 : 0, r.tokens]);
+async function recordPlayer(tx: SqlTx, gameId: number, p: GamePlayer, r: { won: boolean; tokens: number }): Promise<void> {
+  await tx.run('INSERT OR IGNORE INTO minigames_players (game_id, user_id, login, won, tokens) VALUES (?, ?, ?, ?, ?)', [gameId, p.userId, p.login, r.won ? 1 : 0, r.tokens]);
 }
 
 /**
@@ -70,7 +70,7 @@ export async function rewardPlayers(economy: EconomyService, live: Live, status:
   const counted = status !== 'cancelled';
   await economy.transaction(async (tx, eco) => {
     for (const p of players) {
-      await recordPlayer(tx, live, p, { won: false, tokens: 0 });
+      await recordPlayer(tx, live.id, p, { won: false, tokens: 0 });
       if (counted && PARTICIPATION_XP > 0) {
         await eco.addXp(p.userId, PARTICIPATION_XP, { reason: `played ${title} #${live.id}`, source: 'minigames', key: `minigames:game:${live.id}:xp:${p.userId}`, actor: 'minigames' });
       }
