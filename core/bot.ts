@@ -21,6 +21,8 @@ import { Users } from './users.ts';
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** How often the bot looks whether today's backup is due. */
 const HOUR = 3_600_000;
+/** How long after the start the whole database is checked, when the check before `ready` left history tables out. */
+const LATE_CHECK_MS = 60_000;
 
 /**
  * Node flags of the bot process, as `npm start` passes them (package.json; a test keeps the two equal).
@@ -171,13 +173,14 @@ export class Bot {
       if (this.options.twitch !== false && this.twitchToken()) await this.startTwitch();
       else this.log.info(this.localModeNotice());
       step('chat');
-      await this.storage.healthy();
+      const { deferred } = await this.storage.healthy();
       step('database check');
       // Confirmations a crash or stop kept from being sent go out first (the transports queue them until they can send).
       await this.chat.sendStored(await this.chat.storedUnsent(this.settings.unsentReplyMaxAge * 1000));
       resume();
       await this.hooks.ready.promise();
       this.scheduleBackups();
+      this.checkLater(deferred);
       step('ready hooks');
       this.log.info(`ready: ${this.host.plugins().filter((p) => p.state === 'enabled').map((p) => p.name).join(', ') || 'no plugins enabled'}`, { ms: Math.round(lap - began), steps: steps.join(', ') });
       for (const run of this.afterStartRuns ?? []) setImmediate(run);
@@ -194,6 +197,25 @@ export class Bot {
 
   get backupFolder(): string {
     return path.join(this.dataDir, 'backups');
+  }
+
+  private lateCheckTimer: unknown;
+  private historyRecorded: Promise<unknown> = Promise.resolve();
+
+  /**
+   * The history tables are recorded for the next start's check, and when this start's check left some out, the
+   * whole file is checked a minute later, once the start's own work (and its first burst of chat) is done.
+   */
+  private checkLater(deferred: readonly string[]): void {
+    this.historyRecorded = this.storage.recordHistory(this.host.historyTables()).catch((err: unknown) => this.log.warn(`could not record the history tables: ${(err as Error).message}`));
+    if (!deferred.length) return;
+    this.lateCheckTimer = this.clock.setTimeout(() => {
+      this.lateCheckTimer = undefined;
+      void this.storage.checkWholeFile().then((damage) => {
+        if (damage) this.log.error(`the check of the whole database after the start (history tables ${deferred.join(', ')} included) found damage: ${damage.message}`, { code: damage.code });
+        else this.log.info('the whole database checked: sound');
+      });
+    }, LATE_CHECK_MS);
   }
 
   private backupTimer: unknown;
@@ -324,6 +346,8 @@ export class Bot {
     this.running = false;
     this.log.info('shutting down');
     this.clock.clearTimeout(this.backupTimer);
+    this.clock.clearTimeout(this.lateCheckTimer);
+    await this.historyRecorded;
     await this.backupRunning;
     await this.chat.stop();
     await this.hooks.shutdown.promise().catch((err: unknown) => this.log.error(`shutdown hook failed: ${(err as Error).message}`));

@@ -59,10 +59,13 @@ function readableAndWritable(p: string): boolean {
   }
 }
 
-/** The rows of `PRAGMA quick_check` or `integrity_check`: `['ok']` when the file is sound. */
+/**
+ * The rows of `PRAGMA quick_check` or `integrity_check` (one `ok` when the file is sound; one per table when
+ * the tables are checked one by one): undefined when every row says `ok`.
+ */
 export function damageReport(file: string, rows: readonly { [column: string]: unknown }[]): DatabaseError | undefined {
-  const lines = rows.map((r) => String(Object.values(r)[0]));
-  if (lines.length === 1 && lines[0] === 'ok') return undefined;
+  const lines = rows.map((r) => String(Object.values(r)[0])).filter((l) => l !== 'ok');
+  if (!lines.length) return undefined;
   const shown = lines.slice(0, 5).join('; ') + (lines.length > 5 ? `; and ${lines.length - 5} more` : '');
   return new DatabaseError('DB_DAMAGED', file, `the database ${file} is damaged: ${shown}. ${RECOVERY_HINT}`);
 }

@@ -124,13 +124,42 @@ export class PreparedQuery<T> implements PreparedRead<T> {
 }
 
 
-async function quickCheck(file: string): Promise<void> {
-  const db = await open({ filename: file, driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY }).catch((err: unknown) => {
+/** core_meta's key for the tables plugins declared as history (`historyTables`): checked after `ready`. */
+const HISTORY_KEY = 'history_tables';
+
+async function openForCheck(file: string): Promise<Database> {
+  return open({ filename: file, driver: sqlite3.Database, mode: sqlite3.OPEN_READONLY }).catch((err: unknown) => {
     throw openError(file, err);
   });
+}
+
+/** The history tables the last run recorded; none on a new file. */
+async function recordedHistory(db: Database): Promise<string[]> {
   try {
-    const damage = damageReport(file, await db.all('PRAGMA quick_check'));
+    const row = await db.get<{ value: string }>('SELECT value FROM core_meta WHERE key = ?', HISTORY_KEY);
+    const names: unknown = row ? JSON.parse(row.value) : [];
+    return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
+  } catch (err) {
+    if (/no such table/.test((err as Error).message)) return [];
+    throw err;
+  }
+}
+
+/**
+ * SQLite's quick check of what the bot needs to answer right, before `ready`. History tables (a chat log grows
+ * to most of the file: a second of checking per 150 MB) are left out, table by table, and the whole file is
+ * checked after the start (`checkWholeFile`). With no history recorded, the whole file at once.
+ */
+async function quickCheck(file: string): Promise<{ deferred: string[] }> {
+  const db = await openForCheck(file);
+  try {
+    const history = await recordedHistory(db);
+    const rows = history.length
+      ? await db.all("SELECT q.quick_check FROM sqlite_schema s, pragma_quick_check(s.name) q WHERE s.type = 'table' AND s.name NOT IN (SELECT value FROM json_each(?))", JSON.stringify(history))
+      : await db.all('PRAGMA quick_check');
+    const damage = damageReport(file, rows);
     if (damage) throw damage;
+    return { deferred: history };
   } catch (err) {
     throw err instanceof DatabaseError ? err : openError(file, err);
   } finally {
@@ -188,16 +217,54 @@ export class Storage {
     return storage;
   }
 
-  private health: Promise<void> = Promise.resolve();
+  private health: Promise<{ deferred: string[] }> = Promise.resolve({ deferred: [] });
 
   /**
-   * Resolves when SQLite's quick check of the whole file passed; rejects with a DatabaseError naming the file
-   * and what to do. It runs on its own connection from open() on (about a second per 150 MB), so the bot sets
-   * its plugins up meanwhile and waits for it only before chat flows: a damaged file must stop the start, since
-   * a bot that says `ready` on it answers wrong balances.
+   * Resolves when SQLite's quick check passed (of every table but the recorded history tables, which it
+   * returns as `deferred` for `checkWholeFile()`); rejects with a DatabaseError naming the file and what to do.
+   * It runs on its own connection from open() on (about a second per 150 MB), so the bot sets its plugins up
+   * meanwhile and waits for it only before chat flows: a damaged file must stop the start, since a bot that
+   * says `ready` on it answers wrong balances.
    */
-  healthy(): Promise<void> {
+  healthy(): Promise<{ readonly deferred: readonly string[] }> {
     return this.health;
+  }
+
+  /**
+   * SQLite's quick check of the whole file, history tables included: the part of the start-up check that waits
+   * until the bot runs. Resolves to the damage found (a DatabaseError naming the file and what to do), or
+   * undefined. `close()` interrupts it.
+   */
+  checkWholeFile(): Promise<DatabaseError | undefined> {
+    if (this.stopping) return Promise.resolve(undefined);
+    const run = (async () => {
+      const db = await openForCheck(this.file);
+      this.lateCheck = db;
+      try {
+        if (this.stopping) return undefined;
+        return damageReport(this.file, await db.all('PRAGMA quick_check'));
+      } catch (err) {
+        if (this.stopping) return undefined; // interrupted by close()
+        return openError(this.file, err);
+      } finally {
+        this.lateCheck = undefined;
+        await db.close().catch(() => undefined);
+      }
+    })();
+    this.lateRun = run.catch(() => undefined);
+    return run;
+  }
+
+  private lateCheck: Database | undefined;
+  private lateRun: Promise<unknown> = Promise.resolve();
+  private stopping = false;
+
+  /** Records the tables plugins declare as history (those that are tables of the file), for the next start's check. */
+  async recordHistory(names: readonly string[]): Promise<void> {
+    const rows = names.length ? await this.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (SELECT value FROM json_each(?)) ORDER BY name", [JSON.stringify(names)]) : [];
+    const value = JSON.stringify(rows.map((r) => r.name));
+    const before = await this.get<{ value: string }>('SELECT value FROM core_meta WHERE key = ?', [HISTORY_KEY]);
+    if (before?.value !== value) await this.run('INSERT INTO core_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [HISTORY_KEY, value]);
   }
 
   /**
@@ -476,6 +543,9 @@ export class Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.health.catch(() => undefined);
+    this.stopping = true;
+    this.lateCheck?.getDatabaseInstance().interrupt();
+    await this.lateRun;
     await Promise.all([...this.batches].map((b) => b.close()));
     this.closed = true;
     await Promise.all([...this.prepared].map((q) => q.close()));

@@ -582,6 +582,11 @@ export class Host implements HostControl {
 
   // ---------------------------------------------------------------- HostControl
 
+  /** The history tables every installed plugin declares (a switched-off plugin's tables stay in the file). */
+  historyTables(): string[] {
+    return [...this.records.values()].flatMap((r) => [...(def(r).historyTables ?? [])]);
+  }
+
   plugins(): PluginInfo[] {
     const broken: PluginInfo[] = [...this.broken.values()].map(({ source, error }) => ({
       name: sourceName(source),

@@ -502,6 +502,10 @@ export function checkDefinition(value: unknown, where: string): AnyPluginDefinit
     }
   }
   if (d.migrations !== undefined && typeof d.migrations !== 'string') fail('migrations must be a folder name relative to the plugin, e.g. "migrations"');
+  const own = `${String(d.name)}_`;
+  if (d.historyTables !== undefined && (!Array.isArray(d.historyTables) || d.historyTables.some((t) => typeof t !== 'string' || !t.startsWith(own) || !/^[a-z0-9_]+$/.test(t)))) {
+    fail(`historyTables must list tables of its own, named ${own}…, e.g. ["${own}log"]`);
+  }
   const api = d.apiVersion ?? HOST_API_VERSION;
   if (api !== HOST_API_VERSION) fail(`was written for plugin API ${String(api)}, this BakeBot offers ${HOST_API_VERSION}`);
   return value as AnyPluginDefinition;

@@ -594,6 +594,12 @@ export interface PluginDefinition<S extends JSONSchema = JSONSchema, Service = u
   /** Migrations folder, relative to the plugin's folder (files `NNN-name.sql` with `-- Up` / `-- Down`). */
   readonly migrations?: string;
   /**
+   * Its tables that only keep a record, grow large and are not needed to answer right (a chat log), e.g.
+   * `['chatlog_messages']`: the database check before `ready` leaves them out, and the whole file is checked
+   * a minute after the start (damage found then is logged as an error). Only its own tables (`<name>_…`).
+   */
+  readonly historyTables?: readonly string[];
+  /**
    * Checks what the schema cannot (a real time zone, a minimum below its maximum) on settings that passed
    * the schema. The host runs it wherever the schema runs: at start and on an edit of the file (an issue there is a
    * config error with its line), and before a save from the dashboard is written (`ctx.host.saveConfig`): a

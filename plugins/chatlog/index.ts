@@ -68,6 +68,8 @@ export default definePlugin({
     },
   },
   migrations: 'migrations',
+  // Most of the file after a few weeks; the check before `ready` leaves it out (checked a minute later).
+  historyTables: ['chatlog_messages'],
 
   setup(ctx) {
     const { retentionDays } = ctx.config;

@@ -21,12 +21,14 @@ describe('core: broken plugins', () => {
     folder.write('nosetup', `export default { name: 'nosetup', version: '1.0.0' };\n`);
     folder.write('badname', `export default { name: 'Bad-Name', version: '1.0.0', setup() {} };\n`);
     folder.write('noexport', `export const name = 'noexport';\n`);
+    // A plugin may only spare its own tables from the check before ready.
+    folder.write('grabby', `export default { name: 'grabby', version: '1.0.0', historyTables: ['economy_ledger'], setup() {} };\n`);
     folder.write('twin', `export default { name: 'fine', version: '9.9.9', setup() { globalThis.__probe.push('twin ran'); } };\n`);
     const t = await startCoreBot({ folder });
 
     // Plugins that could not load are listed by folder, so the dashboard shows them too.
     expect(t.host.plugins().map((p) => `${p.name}:${p.state}`)).to.have.members([
-      'fine:enabled', 'throwing:failed', 'future:failed', 'onimport:failed', 'nosetup:failed', 'badname:failed', 'noexport:failed',
+      'fine:enabled', 'throwing:failed', 'future:failed', 'onimport:failed', 'nosetup:failed', 'badname:failed', 'noexport:failed', 'grabby:failed',
     ]);
     expect(t.host.plugins().find((p) => p.name === 'onimport')?.error).to.match(/could not be loaded: .*exploded at import/);
     expect(t.host.plugin('throwing')?.error).to.equal('setup exploded');
@@ -39,6 +41,7 @@ describe('core: broken plugins', () => {
     expect(errors).to.match(/plugin skipped: .*nosetup.index\.mjs: setup\(ctx\) is missing/);
     expect(errors).to.match(/plugin skipped: .*badname.index\.mjs: name must be lower case/);
     expect(errors).to.match(/plugin skipped: .*noexport.index\.mjs: must `export default definePlugin/);
+    expect(errors).to.match(/plugin skipped: .*grabby.index\.mjs: historyTables must list tables of its own, named grabby_…/);
     expect(errors).to.match(/plugin skipped: .*future.index\.mjs: was written for plugin API 2, this BakeBot offers 1/);
     expect(errors).to.match(/two plugins are named "fine": .*fine.index\.mjs and .*twin.index\.mjs; the second is skipped/);
     expect(errors).to.include('plugin throwing could not start: setup exploded');

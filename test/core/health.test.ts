@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from '../../core/bot.ts';
 import { Storage } from '../../core/db.ts';
 import { LogHub } from '../../core/log.ts';
 import { salvage } from '../../core/recover.ts';
-import { startTestBot } from '../support/kit.ts';
+import { FakeClock, startTestBot } from '../support/kit.ts';
 import { cleanup, onCleanup, tempDir } from './helpers.ts';
 
 const quiet = (): ReturnType<LogHub['logger']> => new LogHub({ write: () => undefined }).logger('db');
@@ -95,6 +95,48 @@ describe('core: database health', () => {
     );
     expect(err?.code).to.equal('DB_DAMAGED');
     expect(err?.message).to.contain(file).and.contain('npm run db:recover').and.contain('backup');
+  });
+
+  it('history tables (the chat log) wait for the check of the whole file a minute after ready: damage there is logged, the bot runs; damage elsewhere still stops the start', async () => {
+    const t = await startTestBot({ plugins: ['economy', 'chatlog'] });
+    await t.service('economy').credit('u1', 500, { reason: 'seed' });
+    await t.storage.transaction(async (tx) => {
+      for (let i = 0; i < 400; i++) {
+        await tx.run('INSERT INTO chatlog_messages (message_id, user_id, username, display_name, message, timestamp, channel) VALUES (?, ?, ?, ?, ?, ?, ?)', [`m${i}`, 'u1', 'ann', 'Ann', `line ${i} ${'z'.repeat(80)}`, i, 'bakery']);
+      }
+    });
+    await t.stop({ keepDir: true });
+    onCleanup(() => rmSync(t.dir, { recursive: true, force: true }));
+    const file = path.join(t.dir, 'data', 'bakebot.sqlite3');
+    const db = await rawDb(file);
+    expect((await db.get<{ value: string }>("SELECT value FROM core_meta WHERE key = 'history_tables'"))?.value).to.equal('["chatlog_messages"]');
+    await db.close();
+    const logRoot = await rootPage(file, 'chatlog_messages');
+    expect(page(file, logRoot)[0], 'the chat log spans pages (its root is an interior page)').to.equal(0x05);
+    poke(file, (logRoot - 1) * PAGE + 8, Buffer.alloc(4, 0xff)); // its right-most child: a page beyond the file
+
+    const clock = new FakeClock();
+    const again = await startTestBot({ plugins: ['economy', 'chatlog'], dir: t.dir, keepConfig: true, clock });
+    expect(await again.service('economy').balance('u1')).to.equal(500);
+    const damage = () => again.bot.logs.recent().find((e) => e.level === 'error' && /check of the whole database/.test(e.msg));
+    expect(damage(), 'nothing said before the minute is up').to.equal(undefined);
+    await clock.advance(60_000);
+    const { eventually } = await import('./helpers.ts');
+    await eventually(() => damage() !== undefined, { timeout: 5000, what: 'the damage to be logged' });
+    expect(damage()?.msg).to.contain('chatlog_messages').and.contain(file).and.contain('npm run db:recover');
+    await again.stop({ keepDir: true });
+
+    // With history recorded the tables are checked one by one before ready: the ledger's damage stops the start.
+    const ledgerRoot = await rootPage(file, 'economy_ledger');
+    poke(file, (ledgerRoot - 1) * PAGE, Buffer.alloc(64, 0xa5));
+    const err = await startTestBot({ plugins: ['economy', 'chatlog'], dir: t.dir, keepConfig: true }).then(
+      async (third) => {
+        await third.stop();
+        return undefined;
+      },
+      (e: unknown) => e as Error & { code: string },
+    );
+    expect(err?.code).to.equal('DB_DAMAGED');
   });
 
   it('a path it cannot open is named with the reason in words', async () => {
