@@ -1,9 +1,12 @@
 // One SQLite file, two connections: a reader that only ever sees committed data, and a writer whose
 // statements are serialized, so one plugin's transaction never swallows another plugin's writes
 // (with a single shared connection, any statement issued during a BEGIN joins that transaction).
+import { execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { constants, setPriority } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { open, type Database } from 'sqlite';
 import sqlite3 from 'sqlite3';
 import { onlineBackup } from './backup.ts';
@@ -124,6 +127,9 @@ export class PreparedQuery<T> implements PreparedRead<T> {
 }
 
 
+/** The whole-file check's own process (this file is core/db.ts, or .build/main.mjs when built: both one below the root). */
+const CHECK_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'core', 'db-check.mjs');
+
 /** core_meta's key for the tables plugins declared as history (`historyTables`): checked after `ready`. */
 const HISTORY_KEY = 'history_tables';
 
@@ -232,30 +238,42 @@ export class Storage {
 
   /**
    * SQLite's quick check of the whole file, history tables included: the part of the start-up check that waits
-   * until the bot runs. Resolves to the damage found (a DatabaseError naming the file and what to do), or
-   * undefined. `close()` interrupts it.
+   * until the bot runs. It runs in a process of its own at the lowest CPU priority (core/db-check.mjs), so on a
+   * busy machine (a stream encoding beside the bot) it takes only spare CPU. Resolves to the damage found (a
+   * DatabaseError naming the file and what to do), or undefined; `close()` stops it.
    */
   checkWholeFile(): Promise<DatabaseError | undefined> {
     if (this.stopping) return Promise.resolve(undefined);
-    const run = (async () => {
-      const db = await openForCheck(this.file);
-      this.lateCheck = db;
-      try {
-        if (this.stopping) return undefined;
-        return damageReport(this.file, await db.all('PRAGMA quick_check'));
-      } catch (err) {
-        if (this.stopping) return undefined; // interrupted by close()
-        return openError(this.file, err);
-      } finally {
+    const run = new Promise<DatabaseError | undefined>((resolve) => {
+      const child = execFile(process.execPath, [CHECK_SCRIPT, this.file], { maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout) => {
         this.lateCheck = undefined;
-        await db.close().catch(() => undefined);
+        if (this.stopping) return resolve(undefined);
+        let out: { rows?: Row[]; error?: { message: string; code?: string } } | undefined;
+        try {
+          out = JSON.parse(stdout) as typeof out;
+        } catch {
+          out = undefined;
+        }
+        if (out?.rows) return resolve(damageReport(this.file, out.rows));
+        if (out?.error) return resolve(openError(this.file, Object.assign(new Error(out.error.message), { code: out.error.code })));
+        // The checker itself failed (not the file): say so, without calling the file damaged.
+        this.log.warn(`the check of the whole database could not run: ${err?.message ?? 'no answer'}`);
+        resolve(undefined);
+      });
+      this.lateCheck = child;
+      if (child.pid !== undefined) {
+        try {
+          setPriority(child.pid, constants.priority.PRIORITY_LOW);
+        } catch {
+          // Not allowed here: it runs at normal priority.
+        }
       }
-    })();
+    });
     this.lateRun = run.catch(() => undefined);
     return run;
   }
 
-  private lateCheck: Database | undefined;
+  private lateCheck: ChildProcess | undefined;
   private lateRun: Promise<unknown> = Promise.resolve();
   private stopping = false;
 
@@ -544,7 +562,7 @@ export class Storage {
     if (this.closed) return;
     await this.health.catch(() => undefined);
     this.stopping = true;
-    this.lateCheck?.getDatabaseInstance().interrupt();
+    this.lateCheck?.kill();
     await this.lateRun;
     await Promise.all([...this.batches].map((b) => b.close()));
     this.closed = true;

@@ -139,6 +139,15 @@ describe('core: database health', () => {
     expect(err?.code).to.equal('DB_DAMAGED');
   });
 
+  it('the whole-file check (its own process) finds a sound file sound, and one still running when the storage closes ends without a report', async () => {
+    const s = await Storage.open(path.join(tempDir(), 'bakebot.sqlite3'), quiet());
+    await s.run('CREATE TABLE items (v TEXT NOT NULL)');
+    expect(await s.checkWholeFile()).to.equal(undefined);
+    const running = s.checkWholeFile();
+    await s.close();
+    expect(await running).to.equal(undefined);
+  });
+
   it('a path it cannot open is named with the reason in words', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'bakebot.sqlite3');
