@@ -580,12 +580,12 @@ export class Host implements HostControl {
     this.log.error(`plugin ${r.name}: ${r.lastError}${whereOf(err)}`);
   }
 
-  // ---------------------------------------------------------------- HostControl
-
   /** The history tables every installed plugin declares (a switched-off plugin's tables stay in the file). */
   historyTables(): string[] {
     return [...this.records.values()].flatMap((r) => [...(def(r).historyTables ?? [])]);
   }
+
+  // ---------------------------------------------------------------- HostControl
 
   plugins(): PluginInfo[] {
     const broken: PluginInfo[] = [...this.broken.values()].map(({ source, error }) => ({
