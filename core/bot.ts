@@ -137,7 +137,7 @@ export class Bot {
         router: this.router,
         limits: this.options.chatLimits,
         sendTimes: sendTimesFile(path.join(this.dataDir, 'chat-sends.json'), chatLog, { uncleanStop, now: () => this.clock.now() }),
-        stored: new StoredReplies(this.storage, chatLog, this.clock),
+        stored: (this.storedReplies = new StoredReplies(this.storage, chatLog, this.clock)),
       });
       this.host = new Host({
         root: this.root,
@@ -199,6 +199,7 @@ export class Bot {
     return path.join(this.dataDir, 'backups');
   }
 
+  private storedReplies: StoredReplies | undefined;
   private lateCheckTimer: unknown;
   private historyRecorded: Promise<unknown> = Promise.resolve();
 
@@ -348,6 +349,7 @@ export class Bot {
     this.clock.clearTimeout(this.backupTimer);
     this.clock.clearTimeout(this.lateCheckTimer);
     await this.historyRecorded;
+    await this.storedReplies?.settled();
     await this.backupRunning;
     await this.chat.stop();
     await this.hooks.shutdown.promise().catch((err: unknown) => this.log.error(`shutdown hook failed: ${(err as Error).message}`));

@@ -65,25 +65,38 @@ export class StoredReplies {
 
   /**
    * The confirmations a previous run stored and did not send. Those younger than `maxAgeMs` are returned to
-   * be sent now; older ones are logged as given up (with their text) and deleted.
+   * be sent now; older ones are logged as given up (with their text) and deleted, beside the start (`settled()`).
    */
   async unsent(maxAgeMs: number): Promise<StoredReply[]> {
-    const rows = await this.storage.all<OutboxRow>('SELECT * FROM core_outbox ORDER BY id');
     const now = this.clock.now();
-    const fresh: StoredReply[] = [];
-    const stale: number[] = [];
-    for (const r of rows) {
-      const message: OutgoingMessage = { channel: r.channel, text: r.text, replyTo: r.reply_to ?? undefined, from: r.plugin };
-      const age = Math.round((now - r.created_at) / 1000);
-      if (now - r.created_at <= maxAgeMs) {
-        fresh.push({ id: r.id, message, via: r.via === 'twitch' || r.via === 'local' ? r.via : undefined });
-        continue;
-      }
-      this.log.warn(`gave up a confirmation the last run could not send: it is ${age} s old (bot.unsentReplyMaxAge is ${maxAgeMs / 1000} s)`, { channel: r.channel, from: r.plugin, text: r.text });
-      stale.push(r.id);
-    }
-    if (stale.length) await this.storage.run(`DELETE FROM core_outbox WHERE id IN (${stale.map(() => '?').join(',')})`, stale);
+    const cutoff = now - maxAgeMs;
+    const rows = await this.storage.all<OutboxRow>('SELECT * FROM core_outbox WHERE created_at >= ? ORDER BY id', [cutoff]);
+    const fresh = rows.map((r): StoredReply => ({
+      id: r.id,
+      message: { channel: r.channel, text: r.text, replyTo: r.reply_to ?? undefined, from: r.plugin },
+      via: r.via === 'twitch' || r.via === 'local' ? r.via : undefined,
+    }));
     if (fresh.length) this.log.info(`sending ${fresh.length} confirmation(s) the last run could not send`);
+    // The stale ones are logged and deleted beside the start, not before `ready`: after a crash in a burst they
+    // can be thousands of log lines. Deleted by age, in one statement, whatever their number.
+    this.givingUp = this.giveUp(now, cutoff, maxAgeMs).catch((err: unknown) => this.log.warn(`could not clear the confirmations the last run could not send: ${(err as Error).message}`));
     return fresh;
+  }
+
+  /** Resolves once the confirmations `unsent()` found too old are logged and deleted. */
+  settled(): Promise<void> {
+    return this.givingUp;
+  }
+
+  private givingUp: Promise<void> = Promise.resolve();
+
+  private async giveUp(now: number, cutoff: number, maxAgeMs: number): Promise<void> {
+    const stale = await this.storage.all<OutboxRow>('SELECT * FROM core_outbox WHERE created_at < ? ORDER BY id', [cutoff]);
+    if (!stale.length) return;
+    for (const r of stale) {
+      const age = Math.round((now - r.created_at) / 1000);
+      this.log.warn(`gave up a confirmation the last run could not send: it is ${age} s old (bot.unsentReplyMaxAge is ${maxAgeMs / 1000} s)`, { channel: r.channel, from: r.plugin, text: r.text });
+    }
+    await this.storage.run('DELETE FROM core_outbox WHERE created_at < ?', [cutoff]);
   }
 }

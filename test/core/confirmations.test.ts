@@ -45,8 +45,25 @@ describe('core: confirmations stored with their change', () => {
     const sent = await t.waitFor((o) => o.replyTo === 'm7', 3000, 'the fresh confirmation');
     expect(sent.text).to.equal('counted 7');
     expect(t.outputs.filter((o) => o.replyTo === 'm8')).to.have.length(0);
+    await eventually(async () => (await t.storage.get<{ n: number }>('SELECT count(*) AS n FROM core_outbox'))?.n === 0, { timeout: 3000, what: 'the rows to go' });
     expect(logLines(t, 'warn').join('\n')).to.match(/gave up a confirmation the last run could not send: it is 600 s old/);
     expect(JSON.stringify(t.bot.logs.recent().filter((e) => /gave up a confirmation/.test(e.msg)))).to.include('counted 8');
-    await eventually(async () => (await t.storage.get<{ n: number }>('SELECT count(*) AS n FROM core_outbox'))?.n === 0, { timeout: 3000, what: 'the rows to go' });
+  });
+
+  it('gives up any number of stale confirmations beside the start (more than one statement can bind)', async () => {
+    const dir = tempDir('bakebot-bot-');
+    const clock = new FakeClock('2026-01-15T12:00:00Z');
+    const folder = pluginFolder({ name: 'counter', setup: SETUP });
+    const first = await startCoreBot({ folder, dir, clock, config: { bot: { unsentReplyMaxAge: 120 } } });
+    // 33,000 rows left by a crash in a long burst: more than SQLite's 32,766 bound values of one statement.
+    await first.storage.run(
+      "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < 32999) INSERT INTO core_outbox (plugin, channel, text, reply_to, via, created_at) SELECT 'counter', 'local', 'old ' || i, 'r' || i, 'local', ? FROM s",
+      [clock.now() - 3_600_000],
+    );
+    await first.bot.stop();
+    const t = await startCoreBot({ folder, dir, clock });
+    await eventually(async () => (await t.storage.get<{ n: number }>('SELECT count(*) AS n FROM core_outbox'))?.n === 0, { timeout: 10_000, what: 'the stale rows to go' });
+    expect(t.outputs.filter((o) => /^old /.test(o.text))).to.have.length(0);
+    expect(t.bot.logs.recent().filter((e) => /gave up a confirmation the last run could not send/.test(e.msg)).length).to.be.greaterThan(0);
   });
 });
