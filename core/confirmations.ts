@@ -79,7 +79,7 @@ export class StoredReplies {
     if (fresh.length) this.log.info(`sending ${fresh.length} confirmation(s) the last run could not send`);
     // The stale ones are logged and deleted beside the start, not before `ready`: after a crash in a burst they
     // can be thousands of log lines. Deleted by age, in one statement, whatever their number.
-    this.givingUp = this.giveUp(now, cutoff, maxAgeMs).catch((err: unknown) => this.log.warn(`could not clear the confirmations the last run could not send: ${(err as Error).message}`));
+    this.givingUp = this.giveUp(now, maxAgeMs).catch((err: unknown) => this.log.warn(`could not clear the confirmations the last run could not send: ${(err as Error).message}`));
     return fresh;
   }
 
@@ -90,7 +90,8 @@ export class StoredReplies {
 
   private givingUp: Promise<void> = Promise.resolve();
 
-  private async giveUp(now: number, cutoff: number, maxAgeMs: number): Promise<void> {
+  private async giveUp(now: number, maxAgeMs: number): Promise<void> {
+    const cutoff = now - maxAgeMs;
     const stale = await this.storage.all<OutboxRow>('SELECT * FROM core_outbox WHERE created_at < ? ORDER BY id', [cutoff]);
     if (!stale.length) return;
     for (const r of stale) {
