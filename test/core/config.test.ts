@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
-import { ConfigError, formatIssue, readConfig } from '../../core/config.ts';
+import { ConfigError, ConfigValidator, formatIssue, readConfig, type SchemaOwner } from '../../core/config.ts';
 import { builtinPlugins } from '../support/kit.ts';
 import { cleanup, newProbe, pluginFolder, spawnMain, startCoreBot, tempDir, waitForLog, type PluginFolder, type Probe } from './helpers.ts';
 
@@ -113,6 +113,40 @@ describe('core: config', () => {
     writeFileSync(file, 'bot:\n  commandCooldown: .inf\nplugins: {}\n');
     expect(readConfig(file, {}, { cacheDir }).data.bot.commandCooldown).to.equal(Infinity);
     expect(readConfig(file, {}, { cacheDir }).data.bot.commandCooldown).to.equal(Infinity);
+  });
+
+  it('does not parse a kept file again when a variable sets a plugin setting, and still names lines', () => {
+    const dir = tempDir('bakebot-conf-');
+    const file = path.join(dir, 'bakebot.yaml');
+    const cacheDir = path.join(dir, '.build');
+    // Kept first, so that the bad case below is read from what was kept too.
+    writeFileSync(file, 'bot:\n  prefix: "!"\nplugins:\n  web:\n    title: 7\n');
+    readConfig(file, {}, { cacheDir });
+    const owner: SchemaOwner = {
+      name: 'web',
+      schema: { type: 'object', additionalProperties: false, properties: { port: { type: 'integer' }, title: { type: 'string' } } },
+      env: { WEB_PORT: 'port' },
+    };
+    const validator = new ConfigValidator();
+    // Counts the reads of the parsed YAML that a validation makes.
+    const counted = (env: Record<string, string>) => {
+      const loaded = readConfig(file, env, { cacheDir });
+      const doc = Object.getOwnPropertyDescriptor(loaded, 'doc')!;
+      let reads = 0;
+      Object.defineProperty(loaded, 'doc', { ...doc, get: () => (reads++, doc.get!.call(loaded)) });
+      return { loaded, reads: () => reads };
+    };
+    writeFileSync(file, 'bot:\n  prefix: "!"\nplugins:\n  web:\n    title: home\n');
+    readConfig(file, {}, { cacheDir });
+    const sound = counted({ WEB_PORT: '5001' });
+    const ok = validator.validatePlugin(sound.loaded, owner);
+    expect(ok.issues).to.deep.equal([]);
+    expect(ok.section.settings).to.deep.equal({ port: 5001, title: 'home' });
+    expect(sound.reads(), 'a sound section with a variable needs no line numbers').to.equal(0);
+    // A problem in the file is still placed on its line; one in the variable is named as the variable's.
+    writeFileSync(file, 'bot:\n  prefix: "!"\nplugins:\n  web:\n    title: 7\n');
+    const bad = validator.validatePlugin(counted({ WEB_PORT: 'x' }).loaded, owner);
+    expect(bad.issues.map(formatIssue).join('\n')).to.match(/bakebot\.yaml:5 plugins\.web\.title: must be string/).and.match(/environment.*plugins\.web\.port.*WEB_PORT/);
   });
 
   it('names a key that breaks propertyNames (an id with spaces), with its line', async () => {
