@@ -401,13 +401,33 @@ async function importExternals(source: PluginSource, specifiers: readonly string
   for (const spec of rest) {
     let ns: unknown;
     try {
-      ns = spec === 'bakebot' || spec.startsWith('bakebot/') ? await bot(spec) : await own(spec).catch((err: unknown) => (isNotFound(err) ? bot(spec) : Promise.reject(err)));
+      const held = CORE_PACKAGES[spec];
+      if (held && sameFile(own, bot, spec)) ns = await held();
+      else ns = spec === 'bakebot' || spec.startsWith('bakebot/') ? await bot(spec) : await own(spec).catch((err: unknown) => (isNotFound(err) ? bot(spec) : Promise.reject(err)));
     } catch (err) {
       throw new PluginLoadError(`${path.relative(process.cwd(), source.entry)} imports '${spec}', which cannot be loaded: ${(err as Error).message}`);
     }
     found.set(spec, asRequired(ns as Record<string, unknown>));
   }
   return found;
+}
+
+/**
+ * Packages built into core's own file when it runs compiled (core/start.mjs, `inBuild`): a plugin that would
+ * import the bot's copy gets core's instead of loading the package a second time before the ready line.
+ */
+const CORE_PACKAGES: Partial<Record<string, () => Promise<unknown>>> = {
+  sqlite: () => import('sqlite'),
+  sqlite3: () => import('sqlite3'),
+};
+
+/** The plugin's folder and the bot's resolve `spec` to the same file (the plugin has no copy of its own). */
+function sameFile(own: Importer, bot: Importer, spec: string): boolean {
+  try {
+    return own === bot || own.resolve(spec) === bot.resolve(spec);
+  } catch {
+    return false;
+  }
 }
 
 function isNotFound(err: unknown): boolean {

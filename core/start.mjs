@@ -4,6 +4,7 @@
 // slower; plugins never needed it (the loader bundles each with esbuild). Plain JavaScript, so it needs nothing
 // compiled to run. Tests and the command-line tools still run the sources with tsx.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mapStacks } from './stack-map.mjs';
@@ -28,6 +29,34 @@ function current() {
   }
 }
 
+// Packages built into core's file instead of imported at each start: Node resolved, read and compiled their
+// two dozen CommonJS files one by one, 35-45 ms of every start on a slow disk. Only plain JavaScript belongs
+// here; the rest (Twitch's client, the dashboard's, esbuild, chokidar) stays a package of its own. A plugin
+// importing one of them gets core's copy (CORE_PACKAGES in core/loader.ts).
+const inBuild = new Set(['tapable', 'sqlite', 'sqlite3']);
+
+/**
+ * Bare imports outside `inBuild` stay external. sqlite3 finds its native part through `bindings`, which tries
+ * a dozen places at run time: the place it finds now is written into the build instead (sqlite3's own files
+ * are inputs of the build, so reinstalling it builds core again).
+ */
+const packagesPlugin = {
+  name: 'bakebot-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      return inBuild.has(name) ? undefined : { path: args.path, external: true };
+    });
+    b.onResolve({ filter: /\.node$/ }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /[\\/]sqlite3[\\/]lib[\\/]sqlite3-binding\.js$/ }, (args) => {
+      const sqlite3 = path.resolve(path.dirname(args.path), '..');
+      const found = createRequire(path.join(sqlite3, 'package.json'))('bindings')({ bindings: 'node_sqlite3.node', module_root: sqlite3, path: true });
+      const relative = path.relative(out, found).split(path.sep).join('/');
+      return { contents: `module.exports = require(${JSON.stringify(relative.startsWith('.') ? relative : `./${relative}`)});`, loader: 'js' };
+    });
+  },
+};
+
 /** Written whole and renamed into place: a bot starting beside this one loads the old build or the new one. */
 async function rebuild() {
   const { build } = await import('esbuild');
@@ -36,7 +65,9 @@ async function rebuild() {
     outdir: out,
     outExtension: { '.js': '.mjs' },
     bundle: true,
-    packages: 'external',
+    plugins: [packagesPlugin],
+    // A bundled CommonJS package's `require` of Node's modules and of sqlite3's native part.
+    banner: { js: "import { createRequire as __bakebotRequire } from 'node:module'; const require = __bakebotRequire(import.meta.url);" },
     format: 'esm',
     platform: 'node',
     target: 'node20',

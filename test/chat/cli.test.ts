@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { BOT_NODE_FLAGS, PROJECT_ROOT } from '../../core/bot.ts';
 
-function run(script: string, dir: string): ChildProcess & { output: () => string } {
+function run(script: string, dir: string, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess & { output: () => string } {
   const env: NodeJS.ProcessEnv = {
+    ...extraEnv,
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     BAKEBOT_CONFIG: path.join(dir, 'bakebot.yaml'),
@@ -88,6 +89,20 @@ describe('command line', function () {
     expect(await exited(p)).to.equal(0);
     expect(statSync(bundle).mtimeMs).to.be.greaterThan(built);
     expect((JSON.parse(readFileSync(stamp, 'utf8')) as Record<string, [number, number]>)['core/host.ts']![1]).to.not.equal(1);
+  });
+
+  it('npm start runs sqlite3, sqlite and tapable from its own build, and plugins importing them get that copy', async () => {
+    // Node's loader names every CommonJS file it loads: none of those packages' files may be read at a start.
+    const p = run('start.mjs', dir, { NODE_DEBUG: 'module' });
+    await waitForOutput(p, /ready:/);
+    p.kill('SIGTERM');
+    await exited(p);
+    const loads = p.output().split('\n').filter((l) => /^MODULE \d+: load /.test(l));
+    expect(loads.length, 'the debug output lists loads').to.be.greaterThan(0);
+    expect(loads.filter((l) => /node_modules[\\/](sqlite3?|tapable)[\\/]/.test(l) && !l.endsWith('.node"'))).to.deep.equal([]);
+    expect(loads.some((l) => l.includes('node_sqlite3.node')), "sqlite3's native part is loaded once, from where the build found it").to.equal(true);
+    const built = readFileSync(path.join(PROJECT_ROOT, '.build', 'main.mjs'), 'utf8');
+    expect(built).to.not.match(/from "(sqlite3?|tapable)"/);
   });
 
   it('npm start without credentials creates the config, runs in local mode and says how to connect, and stops on SIGTERM', async () => {
