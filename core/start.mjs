@@ -4,7 +4,7 @@
 // slower; plugins never needed it (the loader bundles each with esbuild). Plain JavaScript, so it needs nothing
 // compiled to run. Tests and the command-line tools still run the sources with tsx.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mapStacks } from './stack-map.mjs';
@@ -29,23 +29,33 @@ function current() {
   }
 }
 
-// Packages built into core's file instead of imported at each start: Node resolved, read and compiled their
-// two dozen CommonJS files one by one, 35-45 ms of every start on a slow disk. Only plain JavaScript belongs
-// here; the rest (Twitch's client, the dashboard's, esbuild, chokidar) stays a package of its own. A plugin
-// importing one of them gets core's copy (CORE_PACKAGES in core/loader.ts).
-const inBuild = new Set(['tapable', 'sqlite', 'sqlite3']);
+// Packages built into core's files instead of imported at each start, with the packages they use: Node resolved,
+// read and compiled their files one by one. sqlite3, sqlite and tapable took 35-45 ms of the main thread;
+// Twitch's client (about 250 files) took the Twitch thread 220 ms, against 46 ms built in, on the two cores
+// the main thread needs at the same time. Only plain JavaScript belongs here; the rest (the dashboard's
+// packages, esbuild, chokidar) stays a package of its own. A plugin importing one of them gets core's copy
+// (CORE_PACKAGES in core/loader.ts).
+const inBuild = new Set(['tapable', 'sqlite', 'sqlite3', '@twurple/chat', '@twurple/auth']);
+/** Optional native helpers `ws` tries at run time (absent here): never built in. */
+const neverInBuild = new Set(['bufferutil', 'utf-8-validate']);
+
+/** The package a bare import names (`@scope/name/sub` → `@scope/name`). */
+const packageOf = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
 
 /**
- * Bare imports outside `inBuild` stay external. sqlite3 finds its native part through `bindings`, which tries
- * a dozen places at run time: the place it finds now is written into the build instead (sqlite3's own files
- * are inputs of the build, so reinstalling it builds core again).
+ * Bare imports from core stay external unless in `inBuild`; what a built-in package imports is built in too.
+ * sqlite3 finds its native part through `bindings`, which tries a dozen places at run time: the place it finds
+ * now is written into the build instead (sqlite3's own files are inputs of the build, so reinstalling it builds
+ * core again).
  */
 const packagesPlugin = {
   name: 'bakebot-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
-      return inBuild.has(name) ? undefined : { path: args.path, external: true };
+      const name = packageOf(args.path);
+      if (isBuiltin(args.path) || neverInBuild.has(name)) return { path: args.path, external: true };
+      const fromPackage = args.importer.split(path.sep).includes('node_modules');
+      return fromPackage || inBuild.has(name) ? undefined : { path: args.path, external: true };
     });
     b.onResolve({ filter: /\.node$/ }, (args) => ({ path: args.path, external: true }));
     b.onLoad({ filter: /[\\/]sqlite3[\\/]lib[\\/]sqlite3-binding\.js$/ }, (args) => {
@@ -66,7 +76,7 @@ async function rebuild() {
     outExtension: { '.js': '.mjs' },
     bundle: true,
     plugins: [packagesPlugin],
-    // A bundled CommonJS package's `require` of Node's modules and of sqlite3's native part.
+    // A built-in CommonJS package's `require` of Node's modules and of sqlite3's native part.
     banner: { js: "import { createRequire as __bakebotRequire } from 'node:module'; const require = __bakebotRequire(import.meta.url);" },
     format: 'esm',
     platform: 'node',

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { BOT_NODE_FLAGS, PROJECT_ROOT } from '../../core/bot.ts';
@@ -91,7 +92,7 @@ describe('command line', function () {
     expect((JSON.parse(readFileSync(stamp, 'utf8')) as Record<string, [number, number]>)['core/host.ts']![1]).to.not.equal(1);
   });
 
-  it('npm start runs sqlite3, sqlite and tapable from its own build, and plugins importing them get that copy', async () => {
+  it('npm start runs sqlite3, sqlite, tapable and Twitch\'s client from its own build, and plugins importing them get that copy', async () => {
     // Node's loader names every CommonJS file it loads: none of those packages' files may be read at a start.
     const p = run('start.mjs', dir, { NODE_DEBUG: 'module' });
     await waitForOutput(p, /ready:/);
@@ -103,6 +104,11 @@ describe('command line', function () {
     expect(loads.some((l) => l.includes('node_sqlite3.node')), "sqlite3's native part is loaded once, from where the build found it").to.equal(true);
     const built = readFileSync(path.join(PROJECT_ROOT, '.build', 'main.mjs'), 'utf8');
     expect(built).to.not.match(/from "(sqlite3?|tapable)"/);
+    // The Twitch thread's file holds Twitch's client and what it uses (only Node's own modules stay outside).
+    const thread = readFileSync(path.join(PROJECT_ROOT, '.build', 'twitch-thread.mjs'), 'utf8');
+    expect(thread).to.include('class ChatClient');
+    const outside = [...thread.matchAll(/(?:from |require\()"([^"]+)"/g)].map((m) => m[1]!).filter((s) => !isBuiltin(s));
+    expect(outside, "ws's optional native helpers only").to.have.members(['bufferutil', 'utf-8-validate']);
   });
 
   it('npm start without credentials creates the config, runs in local mode and says how to connect, and stops on SIGTERM', async () => {
