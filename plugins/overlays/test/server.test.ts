@@ -188,6 +188,29 @@ describe('overlay server', function () {
     board.close();
   });
 
+  it('shows the leaderboard it finds at a start, before any token changes', async () => {
+    const economy = t.service('economy');
+    await t.bot.users.ensure({ id: 'local:crumb', login: 'crumb', displayName: 'Crumb' });
+    await economy.credit('local:crumb', 120, { reason: 'test', source: 'test' });
+    await t.stop({ keepDir: true });
+    t = await startTestBot({
+      dir: t.dir,
+      keepConfig: true,
+      plugins: ['economy', 'shop', 'dashboard', 'overlays'],
+      pluginPaths: [FIXTURES],
+      clock,
+      env: { DASHBOARD_PASSWORD: 'correct horse battery staple', BAKEBOT_API_TOKEN: API_TOKEN, WEB_PORT: '0', WEB_HOST: '127.0.0.1' },
+    });
+    overlays = t.service('overlays');
+    const board = await openEvents(overlays.url ?? '', pathOf('leaderboard').replace('/overlay/leaderboard', '/overlay/leaderboard/events'));
+    const rows = [{ rank: 1, name: 'Crumb', value: '120 tokens' }];
+    // Drawn just after the ready line: on screen when the page connects, or sent to it right after.
+    const state = (await board.next('state')) as { state: { rows?: unknown[] } | null };
+    if (state.state?.rows) expect(state.state.rows).to.deep.equal(rows);
+    else expect(((await board.next('overlay')) as { rows: unknown[] }).rows).to.deep.equal(rows);
+    board.close();
+  });
+
   it('serves the public leaderboard only when switched on', async () => {
     expect((await web.get('/public/leaderboard')).status).to.equal(404);
     await t.host.saveConfig('overlays', { port: 0, publicLeaderboard: true });
