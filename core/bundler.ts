@@ -1,6 +1,8 @@
 // A plugin's own files built into one CommonJS bundle with esbuild (packages stay external and are shared),
 // kept in the plugin's `.build` folder with the size and time of every file it was built from: a start whose
 // plugins did not change reads the bundles back instead of building them again (about 20-80 ms a plugin).
+// The code and its source map are files of their own beside the record: a start reads the code only (the map,
+// 40 % of the bytes, only when a stack from the plugin needs it), about 10 ms less for the built-in plugins.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import path from 'node:path';
@@ -23,7 +25,7 @@ export class BundleError extends Error {
 }
 
 /** What the build depends on besides the files: a change here makes every cached bundle stale. */
-const FORMAT = 'cjs-node20-v2';
+const FORMAT = 'cjs-node20-v3';
 
 interface Cached {
   readonly key: string;
@@ -31,29 +33,47 @@ interface Cached {
   /** file (relative to the plugin folder) → [size, mtimeMs] when it was built. */
   readonly inputs: Record<string, [number, number]>;
   readonly metafile: Metafile;
-  readonly code: string;
-  readonly map: string;
+  /** Length of the code file's text: a record and code written by two different builds do not match. */
+  readonly codeLength: number;
 }
+
+const EMPTY_MAP = '{"version":3,"sources":[],"mappings":""}';
 
 export const IMPORT_META_URL = '__bakebot_import_meta_url';
 
 export async function bundle(source: BundleSource, defines: Record<string, string>): Promise<Built> {
-  const cacheFile = path.join(source.dir, '.build', 'plugin-bundle.json');
+  const files = cacheFiles(source.dir);
   const key = `${FORMAT} ${JSON.stringify(defines)}`;
-  const cached = readCache(cacheFile, source, key);
-  if (cached) return built(cached.code, cached.map, cached.metafile);
+  const cached = readCache(files, source, key);
+  if (cached) return built(cached.code, () => readMap(files.map), cached.metafile);
   const started = Date.now();
   const { code, map, metafile } = await build(source, defines);
   const inputs = stamps(source.dir, metafile);
   // A file saved during the build (or just before it, within the clock's and file system's slack) may be newer
   // than the code built from it: such a bundle is used but not kept.
-  if (Object.values(inputs).every(([, mtime]) => mtime < started - 1000)) writeCache(cacheFile, { key, entry: source.entry, inputs, metafile, code, map });
-  return built(code, map, metafile);
+  if (Object.values(inputs).every(([, mtime]) => mtime < started - 1000)) writeCache(files, { key, entry: source.entry, inputs, metafile, codeLength: code.length }, code, map);
+  return built(code, () => map, metafile);
 }
 
-function built(code: string, mapText: string, metafile: Metafile): Built {
+function cacheFiles(dir: string): { record: string; code: string; map: string } {
+  const build = path.join(dir, '.build');
+  return { record: path.join(build, 'plugin-bundle.json'), code: path.join(build, 'plugin.cjs'), map: path.join(build, 'plugin.cjs.map') };
+}
+
+function built(code: string, mapText: () => string, metafile: Metafile): Built {
   let map: SourceMap | undefined;
-  return { code, metafile, map: () => (map ??= new SourceMap(JSON.parse(mapText) as SourceMapPayload)) };
+  return { code, metafile, map: () => (map ??= new SourceMap(JSON.parse(mapText()) as SourceMapPayload)) };
+}
+
+/** A map gone or damaged only costs the plugin's stacks their original places. */
+function readMap(file: string): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    JSON.parse(text);
+    return text;
+  } catch {
+    return EMPTY_MAP;
+  }
 }
 
 async function build(source: BundleSource, defines: Record<string, string>): Promise<{ code: string; map: string; metafile: Metafile }> {
@@ -79,7 +99,7 @@ async function build(source: BundleSource, defines: Record<string, string>): Pro
     });
     const out = result.outputFiles ?? [];
     const code = out.find((f) => f.path.endsWith('.cjs'))?.text ?? '';
-    const map = out.find((f) => f.path.endsWith('.map'))?.text ?? '{"version":3,"sources":[],"mappings":""}';
+    const map = out.find((f) => f.path.endsWith('.map'))?.text ?? EMPTY_MAP;
     return { code, map, metafile: result.metafile };
   } catch (err) {
     const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
@@ -97,28 +117,35 @@ function stamps(dir: string, metafile: Metafile): Record<string, [number, number
   return out;
 }
 
-function readCache(file: string, source: BundleSource, key: string): Cached | undefined {
+function readCache(files: ReturnType<typeof cacheFiles>, source: BundleSource, key: string): (Cached & { code: string }) | undefined {
   let cached: Cached;
+  let code: string;
   try {
-    cached = JSON.parse(readFileSync(file, 'utf8')) as Cached;
+    cached = JSON.parse(readFileSync(files.record, 'utf8')) as Cached;
+    if (cached.key !== key || cached.entry !== source.entry || Object.keys(cached.inputs).length !== Object.keys(cached.metafile.inputs).length) return undefined;
+    for (const [input, [size, mtime]] of Object.entries(cached.inputs)) {
+      const s = statSync(path.resolve(source.dir, input), { throwIfNoEntry: false });
+      if (!s || s.size !== size || s.mtimeMs !== mtime) return undefined;
+    }
+    code = readFileSync(files.code, 'utf8');
   } catch {
     return undefined;
   }
-  if (cached.key !== key || cached.entry !== source.entry || Object.keys(cached.inputs).length !== Object.keys(cached.metafile.inputs).length) return undefined;
-  for (const [input, [size, mtime]] of Object.entries(cached.inputs)) {
-    const s = statSync(path.resolve(source.dir, input), { throwIfNoEntry: false });
-    if (!s || s.size !== size || s.mtimeMs !== mtime) return undefined;
-  }
-  return cached;
+  return code.length === cached.codeLength ? { ...cached, code } : undefined;
 }
 
-/** Written whole and renamed into place: a bot starting beside this one reads the old file or the new one. */
-function writeCache(file: string, cached: Cached): void {
+/**
+ * Each file written whole and renamed into place, the record last: a bot starting beside this one reads the
+ * old files or the new ones, and a record beside code of another build is refused by its length.
+ */
+function writeCache(files: ReturnType<typeof cacheFiles>, cached: Cached, code: string, map: string): void {
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(cached));
-    renameSync(tmp, file);
+    mkdirSync(path.dirname(files.record), { recursive: true });
+    for (const [file, text] of [[files.code, code], [files.map, map], [files.record, JSON.stringify(cached)]] as const) {
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, file);
+    }
   } catch {
     // A folder the bot may not write to (a package installed read-only): built again at each start.
   }
