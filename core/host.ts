@@ -739,7 +739,7 @@ export class Host implements HostControl {
   }
 
   private tryReadConfig(): LoadedConfig | undefined {
-    return tryReadConfig(this.deps.configFile, this.deps.env);
+    return tryReadConfig(this.deps.configFile, this.deps.env, { cacheDir: this.buildDir });
   }
 
   /** Re-reads the config file; an invalid edit is rejected and the running config stays. */

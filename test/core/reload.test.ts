@@ -2,8 +2,10 @@
 // running; handed-over state survives; chat during the swap is held, not lost; dependents are set up
 // again around it. And the same through file watching: plugin sources and the config file.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect } from 'chai';
+import { PROJECT_ROOT } from '../../core/bot.ts';
 import { cleanup, newProbe, pluginFolder, PluginFolder, rewriteConfig, startCoreBot, tempDir, waitForLog, type PluginSpec, type Probe } from './helpers.ts';
 
 /** `greeter` at some version: `!greet` answers with `reply`; `!count` counts, and hands the count over. */
@@ -54,6 +56,24 @@ describe('core: reload', () => {
     folder.write('helped', `export const word = () => 'second';\n`, 'lib/word.mjs');
     await t.host.reload('helped');
     expect(await t.ask('alice', '!word')).to.equal('second');
+  });
+
+  it('a reload reads the settings the start kept parsed, without parsing the config file again', async () => {
+    const folder = pluginFolder(greeter('1.0.0', 'v1'));
+    const t = await startCoreBot({ folder });
+    // The YAML library core's config reader uses (loaded on first need): every full parse goes through here.
+    const yaml = createRequire(path.join(PROJECT_ROOT, 'core', 'config.ts'))('yaml') as { parseDocument: (...args: unknown[]) => unknown };
+    const parseDocument = yaml.parseDocument;
+    let parsed = 0;
+    yaml.parseDocument = (...args: unknown[]) => (parsed++, parseDocument(...args));
+    try {
+      folder.write('greeter', greeter('2.0.0', 'v2'));
+      expect(await t.host.reload('greeter')).to.include({ state: 'enabled', version: '2.0.0' });
+      expect(parsed, 'the unchanged file was parsed again').to.equal(0);
+    } finally {
+      yaml.parseDocument = parseDocument;
+    }
+    expect(await t.ask('alice', '!greet')).to.equal('v2');
   });
 
   it('hands state over to the next version (inherited)', async () => {
