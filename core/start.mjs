@@ -54,7 +54,8 @@ const packagesPlugin = {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       const name = packageOf(args.path);
       if (isBuiltin(args.path) || neverInBuild.has(name)) return { path: args.path, external: true };
-      const fromPackage = args.importer.split(path.sep).includes('node_modules');
+      // Relative to the bot's folder: a bot folder that itself sits inside a node_modules is still core.
+      const fromPackage = path.relative(root, args.importer).split(path.sep).includes('node_modules');
       return fromPackage || inBuild.has(name) ? undefined : { path: args.path, external: true };
     });
     b.onResolve({ filter: /\.node$/ }, (args) => ({ path: args.path, external: true }));
