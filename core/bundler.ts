@@ -52,7 +52,7 @@ export async function bundle(source: BundleSource, defines: Record<string, strin
   // A file saved during the build (or just before it, within the clock's and file system's slack) may be newer
   // than the code built from it: such a bundle is used but not kept.
   if (Object.values(inputs).every(([, mtime]) => mtime < started - 1000)) writeCache(files, { key, entry: source.entry, inputs, metafile, codeLength: code.length }, code, map);
-  return built(code, () => map, metafile);
+  return built(code, () => JSON.parse(map) as SourceMapPayload, metafile);
 }
 
 function cacheFiles(dir: string): { record: string; code: string; map: string } {
@@ -60,19 +60,17 @@ function cacheFiles(dir: string): { record: string; code: string; map: string } 
   return { record: path.join(build, 'plugin-bundle.json'), code: path.join(build, 'plugin.cjs'), map: path.join(build, 'plugin.cjs.map') };
 }
 
-function built(code: string, mapText: () => string, metafile: Metafile): Built {
+function built(code: string, payload: () => SourceMapPayload, metafile: Metafile): Built {
   let map: SourceMap | undefined;
-  return { code, metafile, map: () => (map ??= new SourceMap(JSON.parse(mapText()) as SourceMapPayload)) };
+  return { code, metafile, map: () => (map ??= new SourceMap(payload())) };
 }
 
 /** A map gone or damaged only costs the plugin's stacks their original places. */
-function readMap(file: string): string {
+function readMap(file: string): SourceMapPayload {
   try {
-    const text = readFileSync(file, 'utf8');
-    JSON.parse(text);
-    return text;
+    return JSON.parse(readFileSync(file, 'utf8')) as SourceMapPayload;
   } catch {
-    return EMPTY_MAP;
+    return JSON.parse(EMPTY_MAP) as SourceMapPayload;
   }
 }
 

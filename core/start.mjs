@@ -33,8 +33,8 @@ function current() {
 // read and compiled their files one by one. sqlite3, sqlite and tapable took 35-45 ms of the main thread;
 // Twitch's client (about 250 files) took the Twitch thread 220 ms, against 46 ms built in, on the two cores
 // the main thread needs at the same time. Only plain JavaScript belongs here; the rest (the dashboard's
-// packages, esbuild, chokidar) stays a package of its own. A plugin importing one of them gets core's copy
-// (CORE_PACKAGES in core/loader.ts).
+// packages, esbuild, chokidar) stays a package of its own. A plugin importing sqlite or sqlite3 gets core's
+// copy (CORE_PACKAGES in core/loader.ts).
 const inBuild = new Set(['tapable', 'sqlite', 'sqlite3', '@twurple/chat', '@twurple/auth']);
 /** Optional native helpers `ws` tries at run time (absent here): never built in. */
 const neverInBuild = new Set(['bufferutil', 'utf-8-validate']);
@@ -44,26 +44,29 @@ const packageOf = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).
 
 /**
  * Bare imports from core stay external unless in `inBuild`; what a built-in package imports is built in too.
- * sqlite3 finds its native part through `bindings`, which tries a dozen places at run time: the place it finds
- * now is written into the build instead (sqlite3's own files are inputs of the build, so reinstalling it builds
- * core again).
+ * A native part (`.node`) stays a file of its own, required from the build's folder. sqlite3 finds its native
+ * part through `bindings`, which tries a dozen places at run time: the place it finds now is written into the
+ * build instead (sqlite3's own files are inputs of the build, so reinstalling it builds core again).
  */
 const packagesPlugin = {
   name: 'bakebot-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
       const name = packageOf(args.path);
       if (isBuiltin(args.path) || neverInBuild.has(name)) return { path: args.path, external: true };
       // Relative to the bot's folder: a bot folder that itself sits inside a node_modules is still core.
       const fromPackage = path.relative(root, args.importer).split(path.sep).includes('node_modules');
       return fromPackage || inBuild.has(name) ? undefined : { path: args.path, external: true };
     });
-    b.onResolve({ filter: /\.node$/ }, (args) => ({ path: args.path, external: true }));
+    b.onResolve({ filter: /\.node$/ }, (args) => {
+      const relative = path.relative(out, path.resolve(args.resolveDir, args.path)).split(path.sep).join('/');
+      return { path: relative.startsWith('.') ? relative : `./${relative}`, external: true };
+    });
     b.onLoad({ filter: /[\\/]sqlite3[\\/]lib[\\/]sqlite3-binding\.js$/ }, (args) => {
       const sqlite3 = path.resolve(path.dirname(args.path), '..');
       const found = createRequire(path.join(sqlite3, 'package.json'))('bindings')({ bindings: 'node_sqlite3.node', module_root: sqlite3, path: true });
-      const relative = path.relative(out, found).split(path.sep).join('/');
-      return { contents: `module.exports = require(${JSON.stringify(relative.startsWith('.') ? relative : `./${relative}`)});`, loader: 'js' };
+      return { contents: `module.exports = require(${JSON.stringify(found)});`, loader: 'js', resolveDir: path.dirname(args.path) };
     });
   },
 };

@@ -55,7 +55,8 @@ describe('core: plugin bundles kept between starts', () => {
     const kept = await bundle({ dir: p.dir, entry: p.entry }, {});
     const line = kept.code.split('\n').findIndex((l) => l.includes('hello')) + 1;
     const column = (kept.code.split('\n')[line - 1] ?? '').indexOf('hello') + 1;
-    expect(kept.map().findOrigin(line, column)).to.include({ fileName: '../greet.ts' }) // relative to .build;
+    // The map names sources from the .build folder.
+    expect(kept.map().findOrigin(line, column)).to.include({ fileName: '../greet.ts' });
 
     const again = await bundle({ dir: p.dir, entry: p.entry }, {});
     rmSync(p.files.map);
