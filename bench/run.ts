@@ -338,7 +338,8 @@ async function scale(world: BenchWorld): Promise<void> {
  * Answer matching off the hot path (issue 16): a game runs while every chat message is a wrong answer (the
  * background chat, `chatRate` msg/s), and a viewer types the right one; the round trip of the threaded
  * winner announcement, beside a `!balance` timed just before each game under the same chat. Each sample is a
- * word scramble started over the API (`POST /api/games/start`) with a known word. Interleaved, the two face
+ * word scramble started over the API (`POST /api/games/start`) with a known word, answered the commands'
+ * spacing after its question. Interleaved, the two face
  * the same moments of the bot and the host, and their p99s are taken over the same 300 samples (the 4th
  * largest each: with 30 games a round, the win's p99 was its maximum, one stall of the host).
  */
@@ -368,6 +369,10 @@ async function games(world: BenchWorld): Promise<void> {
             break;
           }
           await waitUntil(() => scrambles() > before, 40_000, 'the scramble to be announced');
+          // A viewer reads the word before typing it: the answer comes the commands' spacing after the
+          // question, as each !balance comes after the command before it. Sent the instant the question
+          // arrives, it raced the start's own last steps (the API's answer, the dashboard's update).
+          await sleep(COMMAND_SPACING_MS);
           await timeReplies(world.fake, 1, COMMAND_SPACING_MS, () => ({ login: `winner${r}x${i}`, text: 'baguette' }), i < 0 ? [] : wins);
         }
       } finally {

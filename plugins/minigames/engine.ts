@@ -6,6 +6,7 @@ import type { ChatMessage, Owner } from '../../core/types.ts';
 import type { EconomyService } from '../economy/service.ts';
 import type { MinigamesContext } from './config.ts';
 import { finishGame, rewardPlayers } from './finish.ts';
+import type { WinJournal } from './journal.ts';
 import { matchAnswer } from './matcher.ts';
 import type { QuestionQuery, TriviaQuestion } from './questions.ts';
 import type {
@@ -78,6 +79,8 @@ export function nextRandom(live: { rng: number }): number {
 export interface EngineDeps {
   readonly economy: EconomyService;
   readonly questions: (query: QuestionQuery, random: () => number) => TriviaQuestion[];
+  /** Wins said before their transaction (journal.ts). */
+  readonly journal: WinJournal;
   /** Tells open dashboards (the event stream); no-op without the dashboard. */
   readonly publish: (event: string, data: unknown) => void;
 }
@@ -429,7 +432,10 @@ export class Engine {
     return (await this.ctx.db.get<{ n: number }>('SELECT count(*) AS n FROM minigames_entries WHERE game_id = ?', [live.id]))?.n ?? 0;
   }
 
-  /** Ends a game in one transaction (finish.ts), then tells chat, the dashboard and listeners. */
+  /**
+   * Ends a game in one transaction (finish.ts), then tells chat, the dashboard and listeners. A plain win (no
+   * fees, nothing to settle) is written to the journal first and said before its transaction (journal.ts).
+   */
   private async finish(live: Live, outcome: GameOutcome): Promise<void> {
     if (live.ended) return;
     if (outcome.winners?.length) {
@@ -438,17 +444,28 @@ export class Engine {
     }
     live.ended = true;
     live.cancelTimer?.();
-    try {
-      const done = await finishGame(this.ctx, this.deps.economy, live, outcome, live.reg?.def.title ?? live.type);
-      if (!done) return; // ended before (a retry): nothing paid twice
-    } catch (err) {
-      live.ended = false;
-      this.arm(live);
-      throw err;
-    }
-    if (this.lives.get(live.channel) === live) this.lives.delete(live.channel);
-    if (outcome.text) await (outcome.replyTo ? this.ctx.chat.reply(outcome.replyTo, outcome.text) : this.say(live.channel, outcome.text));
     const title = live.reg?.def.title ?? live.type;
+    if (this.writeDown(live, outcome, title)) {
+      if (this.lives.get(live.channel) === live) this.lives.delete(live.channel);
+      // The transaction starts once the line is handed to chat: its trips to SQLite's thread do not compete
+      // with the announcement's way out.
+      let notSaid: unknown;
+      const said = this.announce(live, outcome).catch((err: unknown) => void (notSaid = err ?? new Error('the announcement failed')));
+      const ended = await this.deps.journal.track(said.then(() => this.commitWritten(live, outcome, title)));
+      if (notSaid) throw notSaid;
+      if (!ended) return;
+    } else {
+      try {
+        const done = await finishGame(this.ctx, this.deps.economy, live, outcome, title);
+        if (!done) return; // ended before (a retry): nothing paid twice
+      } catch (err) {
+        live.ended = false;
+        this.arm(live);
+        throw err;
+      }
+      if (this.lives.get(live.channel) === live) this.lives.delete(live.channel);
+      await this.announce(live, outcome);
+    }
     await rewardPlayers(this.deps.economy, live, outcome.status, title, (id) => this.eligible(id)).catch((err: Error) => this.ctx.log.error(`${title} #${live.id}: players not rewarded: ${err.message}`));
     const info = (await this.infoById(live.id)) ?? this.info(live, outcome.status);
     this.deps.publish('game', info);
@@ -459,6 +476,49 @@ export class Engine {
         this.ctx.log.error(`a game-ended listener failed: ${(err as Error).message}`);
       }
     }
+  }
+
+  private announce(live: Live, outcome: GameOutcome): Promise<void> {
+    if (!outcome.text) return Promise.resolve();
+    return outcome.replyTo ? this.ctx.chat.reply(outcome.replyTo, outcome.text) : this.say(live.channel, outcome.text);
+  }
+
+  /**
+   * Writes a plain win down before it is said: one that holds no fees and settles nothing in its transaction,
+   * so the journal's line is all its end needs. False for any other end (then it commits before it is said).
+   */
+  private writeDown(live: Live, outcome: GameOutcome, title: string): boolean {
+    if (outcome.status === 'cancelled' || outcome.settle || live.mayHoldFees || !outcome.text || !outcome.winners?.length) return false;
+    return this.deps.journal.record({
+      gameId: live.id, title, status: outcome.status, answer: outcome.answer ?? null, text: outcome.text, state: live.state ?? null, rng: live.rng, answers: live.answers,
+      winners: outcome.winners.map((w) => ({ ...w })),
+    });
+  }
+
+  /** The transaction of a win already said; a failure leaves it in the journal, paid by the next start. */
+  private async commitWritten(live: Live, outcome: GameOutcome, title: string): Promise<boolean> {
+    try {
+      const done = await finishGame(this.ctx, this.deps.economy, live, outcome, title);
+      this.deps.journal.settled(live.id);
+      return done;
+    } catch (err) {
+      this.ctx.log.error(`${title} #${live.id}: the win was said but not saved (${(err as Error).message}); it stays in ${this.deps.journal.file} and is paid at the next start`);
+      return false;
+    }
+  }
+
+  /** Pays the wins a stopped bot had said but not saved (journal.ts), before any game resumes or is cancelled. */
+  async payWrittenWins(): Promise<void> {
+    const journal = this.deps.journal;
+    const wins = journal.read((line) => this.ctx.log.warn(`skipped a line of ${journal.file} that is not a whole win (a crash cut it short before the win was said): ${line.slice(0, 200)}`));
+    for (const win of wins) {
+      const outcome: GameOutcome = { status: win.status, text: win.text ?? win.status, winners: win.winners, ...(win.answer !== null ? { answer: win.answer } : {}) };
+      const ending = { id: win.gameId, state: win.state, rng: win.rng, answers: win.answers, mayHoldFees: true };
+      const paid = await finishGame(this.ctx, this.deps.economy, ending, outcome, win.title);
+      const who = win.winners.map((w) => w.login).join(', ');
+      this.ctx.log.info(paid ? `${win.title} #${win.gameId}: the win of ${who}, said before the bot stopped, is paid now` : `${win.title} #${win.gameId}: the win of ${who} was saved before the bot stopped`);
+    }
+    journal.cleared();
   }
 
   // ------------------------------------------------------------------ views

@@ -9,6 +9,9 @@ import type { Live } from './engine.ts';
 import type { SqlTx } from '../../core/types.ts';
 import type { GameEntry, GameOutcome, GamePlayer } from './service.ts';
 
+/** What ending a game reads of it: the running game, or a win a restart pays from the journal. */
+export type Ending = Pick<Live, 'id' | 'state' | 'rng' | 'answers' | 'mayHoldFees'>;
+
 /** XP for taking part in a game (the seed's XP_PER_PARTICIPATION), once per game and viewer. */
 export const PARTICIPATION_XP = 1;
 
@@ -17,7 +20,7 @@ export const PARTICIPATION_XP = 1;
  * one transaction; false when it had already ended (nothing done). The other players follow in
  * `rewardPlayers`, after the announcement, so a busy game's winner does not wait for hundreds of XP rows.
  */
-export async function finishGame(ctx: MinigamesContext, economy: EconomyService, live: Live, outcome: GameOutcome, title: string): Promise<boolean> {
+export async function finishGame(ctx: MinigamesContext, economy: EconomyService, live: Ending, outcome: GameOutcome, title: string): Promise<boolean> {
   const id = live.id;
   const key = (what: string, userId: string) => `minigames:game:${id}:${what}:${userId}`;
   return economy.transaction(async (tx, eco) => {

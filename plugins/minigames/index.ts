@@ -7,6 +7,7 @@ import { definePlugin } from '../../core/define.ts';
 import { scheduleGames } from './autostart.ts';
 import { QuestionBank } from './bank.ts';
 import { registerCommands } from './commands.ts';
+import { WinJournal } from './journal.ts';
 import { CONFIG_SCHEMA } from './config.ts';
 import { Engine } from './engine.ts';
 import { heistGame } from './games/heist.ts';
@@ -44,8 +45,10 @@ export default definePlugin({
     const words = JSON.parse(readFileSync(path.join(ctx.dir, 'words', 'en.json'), 'utf8')) as { scramble: string[]; typerace: string[] };
     const scrambleWords = [...words.scramble, ...config.scramble.words];
 
+    const journal = new WinJournal(path.join(ctx.runtime.dataDir, 'minigames-wins.jsonl'));
     const engine = new Engine(ctx, {
       economy,
+      journal,
       questions: (query, random) => bank.draw(query, random),
       // With the bot's time: the page counts a deadline down from it (a test bot's clock is not the browser's).
       publish: (event, data) => {
@@ -74,6 +77,10 @@ export default definePlugin({
 
     // State not in the rows (who answered this round, guess cooldowns, players so far) goes to the next version.
     ctx.handOver(() => engine.handOver());
+    // A win already said is paid before its game could be resumed or cancelled; an unload (a reload, a stop)
+    // waits for the wins still saving, so the next version's start finds them committed.
+    await engine.payWrittenWins();
+    ctx.onDispose(() => journal.drain());
     await engine.restore(ctx.inherited);
 
     const service: MinigamesService = {

@@ -3,6 +3,10 @@
 // escrow with an entry row, no escrow may be without one, the books must balance (`npm run economy:check`'s
 // script), and the restarted bot must resume the heist and return every fee when it is stopped.
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { open } from 'sqlite';
+import sqlite3 from 'sqlite3';
 import { CRASH_CHANNEL as CHANNEL, CrashRig } from '../../../test/support/crash-rig.ts';
 
 const ROBBERS = 24;
@@ -58,5 +62,54 @@ describe('minigames: a crash in the middle of a heist', function () {
     const accounts = await rig.read((db) => db.all<{ tokens: number; held: number }[]>("SELECT a.tokens, a.held FROM economy_accounts a JOIN users u ON u.id = a.user_id WHERE u.login LIKE 'robber%'"));
     expect(accounts).to.have.length(ROBBERS);
     for (const a of accounts) expect(a).to.deep.equal({ tokens: SEED, held: 0 });
+  });
+});
+
+// A plain win is said before its transaction commits (journal.ts). Here the transaction cannot commit: another
+// connection holds the database's write lock. The bot must still announce the win, and SIGKILLed then, pay it
+// at its next start instead of cancelling the game.
+describe('minigames: a crash between a win said and its commit', function () {
+  this.timeout(120_000);
+  let rig: CrashRig;
+
+  before(async () => {
+    rig = await CrashRig.create({ name: 'win-crash', plugins: { economy: {}, minigames: {} } });
+  });
+
+  after(() => rig.close());
+
+  it('pays the announced win at the next start, once, with the books balanced', async () => {
+    await rig.start();
+    await rig.introduce(['cara']);
+    rig.fake.say(CHANNEL, { login: 'streamer', text: '!scramble', roles: ['broadcaster'] });
+    await rig.waitFor(() => rig.delivered().some((m) => /^Word scramble! Unscramble this/.test(m.text)), 15_000, 'the scramble');
+    const row = await rig.waitFor(() => rig.read((db) => db.get<{ state: string }>("SELECT state FROM minigames_games WHERE status = 'running' AND deadline IS NOT NULL")), 15_000, 'the game row');
+    const word = (JSON.parse(row.state) as { word: string }).word;
+
+    const lock = await open({ filename: rig.dbFile, driver: sqlite3.Database });
+    try {
+      await lock.exec('BEGIN IMMEDIATE');
+      rig.fake.say(CHANNEL, { login: 'cara', text: word });
+      await rig.waitFor(() => rig.delivered().some((m) => m.text === `cara unscrambled it: ${word}!`), 15_000, 'the win to be said');
+      await rig.kill('SIGKILL');
+    } finally {
+      await lock.exec('ROLLBACK').catch(() => undefined);
+      await lock.close();
+    }
+    // Killed before the commit: the game still runs in the database, and the win is in the journal.
+    const journal = path.join(path.dirname(rig.dbFile), 'minigames-wins.jsonl');
+    expect(readFileSync(journal, 'utf8')).to.match(/"winners":\[\{"userId":"[^"]+","login":"cara"/);
+    expect(await rig.read((db) => db.get<{ status: string }>('SELECT status FROM minigames_games'))).to.deep.equal({ status: 'running' });
+    await rig.expectBooksBalanced();
+
+    await rig.start();
+    const paid = () => rig.read((db) => db.get<{ tokens: number }>("SELECT a.tokens FROM economy_accounts a JOIN users u ON u.id = a.user_id WHERE u.login = 'cara'"));
+    await rig.waitFor(async () => (await paid())?.tokens === 5, 30_000, "cara's win to be paid");
+    expect(await rig.read((db) => db.get<{ status: string }>('SELECT status FROM minigames_games'))).to.deep.equal({ status: 'won' });
+    expect(rig.delivered().filter((m) => /interrupted by a restart/.test(m.text))).to.deep.equal([]);
+    expect(readFileSync(journal, 'utf8')).to.equal('');
+    await rig.kill('SIGTERM');
+    await rig.expectBooksBalanced();
+    expect(await paid()).to.deep.equal({ tokens: 5 });
   });
 });

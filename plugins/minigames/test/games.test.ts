@@ -64,7 +64,8 @@ describe('minigames: the built-in games', function () {
       const end = await said(t, /Trivia is over/, from);
       expect(end).to.match(/^Time's up! The answer was (sourdough|13)\. Trivia is over: cara wins with 1 of 2!$/);
       expect(second).to.not.equal(first);
-      expect(await tokens(t, 'cara')).to.equal(5);
+      // A win is said as soon as it is written down; its payment commits right after (journal.ts).
+      await eventually(() => tokens(t, 'cara'), (n) => n === 5, "cara's win to be paid");
     });
 
     it('is cancelled by !stopgame, and refuses a second game or bad options', async () => {
@@ -136,7 +137,7 @@ describe('minigames: the built-in games', function () {
         else high = guess - 1;
       }
       expect(winner).to.not.equal('');
-      expect(await tokens(t, winner)).to.equal(5);
+      await eventually(() => tokens(t, winner), (n) => n === 5, "the winner's pay");
     });
 
     it('ignores chat that is not a number, reads number words, and times out with the number', async () => {
