@@ -1,6 +1,7 @@
 // SQLite's quick check of a database file, in a process of its own: the bot runs it a minute after its start
-// at the lowest CPU priority (core/db.ts, checkWholeFile), so reading a file of hundreds of megabytes takes
-// only CPU that nothing else wants. Prints `{"rows": [...]}` or `{"error": {message, code}}` on stdout.
+// on idle CPU only (core/db.ts checkWholeFile, core/idle-process.ts), so reading a file of hundreds of
+// megabytes takes only CPU that nothing else wants. Prints `{"rows": [...]}` or `{"error": {message, code}}`
+// on stdout.
 // Plain JavaScript, like core/start.mjs: it runs with nothing compiled.
 import sqlite3 from 'sqlite3';
 

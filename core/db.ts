@@ -1,10 +1,9 @@
 // One SQLite file, two connections: a reader that only ever sees committed data, and a writer whose
 // statements are serialized, so one plugin's transaction never swallows another plugin's writes
 // (with a single shared connection, any statement issued during a BEGIN joins that transaction).
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { constants, setPriority } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { open, type Database } from 'sqlite';
@@ -12,6 +11,7 @@ import sqlite3 from 'sqlite3';
 import { onlineBackup } from './backup.ts';
 import { Checkpointer } from './checkpoint.ts';
 import { DatabaseError, damageReport, openError } from './db-health.ts';
+import { execFileIdle } from './idle-process.ts';
 import { finalize, KeptStatements, prepare } from './statements.ts';
 import type { Batch, BatchOptions, Logger, PluginDb, PreparedRead, Row, RunResult, SqlParams, SqlTx, SqlValue } from './types.ts';
 import { WriteQueue } from './serial.ts';
@@ -238,14 +238,14 @@ export class Storage {
 
   /**
    * SQLite's quick check of the whole file, history tables included: the part of the start-up check that waits
-   * until the bot runs. It runs in a process of its own at the lowest CPU priority (core/db-check.mjs), so on a
+   * until the bot runs. It runs in a process of its own on idle CPU only (core/db-check.mjs, idle-process.ts), so on a
    * busy machine (a stream encoding beside the bot) it takes only spare CPU. Resolves to the damage found (a
    * DatabaseError naming the file and what to do), or undefined; `close()` stops it.
    */
   checkWholeFile(): Promise<DatabaseError | undefined> {
     if (this.stopping) return Promise.resolve(undefined);
     const run = new Promise<DatabaseError | undefined>((resolve) => {
-      const child = execFile(process.execPath, [CHECK_SCRIPT, this.file], { maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout) => {
+      const child = execFileIdle(process.execPath, [CHECK_SCRIPT, this.file], { maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout) => {
         this.lateCheck = undefined;
         if (this.stopping) return resolve(undefined);
         let out: { rows?: Row[]; error?: { message: string; code?: string } } | undefined;
@@ -261,13 +261,6 @@ export class Storage {
         resolve(undefined);
       });
       this.lateCheck = child;
-      if (child.pid !== undefined) {
-        try {
-          setPriority(child.pid, constants.priority.PRIORITY_LOW);
-        } catch {
-          // Not allowed here: it runs at normal priority.
-        }
-      }
     });
     this.lateRun = run.catch(() => undefined);
     return run;
