@@ -133,25 +133,26 @@ describe('minigames: a win said before it is saved', function () {
     const file = path.join(dir, 'data', 'minigames-wins.jsonl');
     let committed: number;
     let uncommitted: number;
+    let caraId: string;
+    let danId: string;
     try {
       const t = first.t;
       // One game won and saved as usual; its journal line is put back below, as if the bot had died before
       // crossing it out.
       committed = (await t.service('minigames').start({ type: 'scramble', options: { word: 'baguette' } })).id;
-      t.say('cara', 'baguette');
+      caraId = t.say('cara', 'baguette').user.id;
       await ended(t, committed);
       await eventually(() => tokens(t, 'cara'), (n) => n === 5, "cara's pay");
       // Another said but never saved: its game row still runs when the bot stops.
-      t.say('dan', 'hi all');
+      danId = t.say('dan', 'hi all').user.id;
       uncommitted = (await t.service('minigames').start({ type: 'scramble', options: { word: 'croissant' }, channel: 'otherchannel' })).id;
       await first.t.stop({ keepDir: true });
     } catch (err) {
       await first.t.stop();
       throw err;
     }
-    const danId = await userIdOf(dir, 'dan');
     const dan = { ...win(uncommitted, 'dan'), answer: 'croissant', text: 'dan unscrambled it: croissant!', winners: [{ userId: danId, login: 'dan', displayName: 'dan' }] };
-    const cara = { ...win(committed, 'cara'), winners: [{ userId: await userIdOf(dir, 'cara'), login: 'cara', displayName: 'cara' }] };
+    const cara = { ...win(committed, 'cara'), winners: [{ userId: caraId, login: 'cara', displayName: 'cara' }] };
     appendFileSync(file, `${JSON.stringify(cara)}\n${JSON.stringify(dan)}\n`);
 
     const { t } = await startGamesBot({}, { dir });
@@ -170,15 +171,3 @@ describe('minigames: a win said before it is saved', function () {
     }
   });
 });
-
-/** The user id the local chat gave a viewer (read from the stopped bot's database). */
-async function userIdOf(dir: string, login: string): Promise<string> {
-  const { open } = await import('sqlite');
-  const sqlite3 = (await import('sqlite3')).default;
-  const db = await open({ filename: path.join(dir, 'data', 'bakebot.sqlite3'), driver: sqlite3.Database });
-  try {
-    return ((await db.get<{ id: string }>('SELECT id FROM users WHERE login = ?', [login])) ?? expect.fail(`no user ${login}`)).id;
-  } finally {
-    await db.close();
-  }
-}
