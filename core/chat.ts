@@ -3,7 +3,7 @@
 // Outgoing messages go through the outgoingMessage hook and an outbox of our own that obeys Twitch's
 // limits and survives reconnects (twurple's queue is cleared on disconnect).
 import { randomUUID } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { CommandRouter } from './commands.ts';
 import type { Delivery, StoredReplies, StoredReply } from './confirmations.ts';
 import type { CoreHooks } from './hooks.ts';
@@ -120,13 +120,20 @@ interface Pending extends OutgoingLine {
  */
 export interface SendTimesStore {
   load(): number[];
-  save(times: readonly number[]): void;
+  /** Records the sends of one burst; `window` is every send Twitch still counts (what a rewrite keeps). */
+  save(sent: readonly number[], window: readonly number[]): void;
 }
 
+/** Appended lines after which the file is rewritten with only the sends still in the window. */
+const SEND_TIMES_REWRITE_AFTER = 256;
+
 /**
- * A small JSON file in the data folder, replaced atomically on each write. When it is missing or unreadable
- * after an unclean stop (`uncleanStop`), the sends of the killed run are unknown: the store answers with a
- * full window (`fill` sends at load time), so the bot waits the window out rather than risk Twitch's limit.
+ * A small file in the data folder: a line `{"times":[…]}` (the window when it was last rewritten), then one
+ * line per send since. A send is an append, not a rewrite: replacing the file (write, then rename over it)
+ * cost the main thread about a millisecond per reply on ext4, which flushes a file renamed over another.
+ * When it is missing or unreadable after an unclean stop (`uncleanStop`), the sends of the killed run are
+ * unknown: the store answers with a full window (`fill` sends at load time), so the bot waits the window out
+ * rather than risk Twitch's limit.
  */
 export function sendTimesFile(file: string, log: Logger, options: { uncleanStop?: boolean; now?: () => number; fill?: number } = {}): SendTimesStore {
   const unknown = (why: string): number[] => {
@@ -135,6 +142,7 @@ export function sendTimesFile(file: string, log: Logger, options: { uncleanStop?
     const now = (options.now ?? Date.now)();
     return new Array<number>(options.fill ?? TWITCH_LIMITS.perWindowMod).fill(now);
   };
+  let appended = Number.POSITIVE_INFINITY; // rewritten at the first save: the file then starts with this run's window
   return {
     load: () => {
       let text: string;
@@ -143,23 +151,43 @@ export function sendTimesFile(file: string, log: Logger, options: { uncleanStop?
       } catch {
         return unknown('is missing');
       }
-      try {
-        const data = JSON.parse(text) as { times?: unknown };
-        if (!Array.isArray(data.times)) return unknown('has no list of send times');
-        return data.times.filter((t): t is number => typeof t === 'number');
-      } catch {
-        return unknown('is unreadable');
-      }
+      const times = parseSendTimes(text);
+      return typeof times === 'string' ? unknown(times) : times;
     },
-    save: (times) => {
+    save: (sent, window) => {
       try {
-        writeFileSync(`${file}.tmp`, JSON.stringify({ times }));
+        if (appended + sent.length <= SEND_TIMES_REWRITE_AFTER) {
+          appendFileSync(file, `${sent.join('\n')}\n`);
+          appended += sent.length;
+          return;
+        }
+        writeFileSync(`${file}.tmp`, `${JSON.stringify({ times: window })}\n`);
         renameSync(`${file}.tmp`, file);
+        appended = 0;
       } catch (err) {
         log.warn(`could not record chat send times in ${file}: ${(err as Error).message}`);
       }
     },
   };
+}
+
+/** The send times in a send-times file, or why it cannot be read (a torn line fails the whole file safe). */
+function parseSendTimes(text: string): number[] | string {
+  const times: number[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return 'is unreadable';
+    }
+    if (typeof value === 'number') times.push(value);
+    else if (value && typeof value === 'object' && Array.isArray((value as { times?: unknown }).times)) {
+      for (const t of (value as { times: unknown[] }).times) if (typeof t === 'number') times.push(t);
+    } else return 'has no list of send times';
+  }
+  return times;
 }
 
 class Outbox {
@@ -225,7 +253,10 @@ class Outbox {
       this.sendDue(t, () => sent++);
     } finally {
       // Recorded after each burst (a handful of small writes a second at most), before the next can start.
-      if (sent && t.limited) this.store?.save(this.sent.times('all'));
+      if (sent && t.limited && this.store) {
+        const window = this.sent.times('all');
+        this.store.save(window.slice(-sent), window);
+      }
     }
     if (!this.queue.length && !this.timer) for (const f of this.idle.splice(0)) f();
     this.pumped();
