@@ -44,7 +44,7 @@ if (mode === 'bare') {
   let n = 0;
   client.onMessage((channel, user, text, msg) => {
     if (!text.startsWith('!echo')) return;
-    // Straight to the connection, as the bot's Twitch thread sends (twurple's own limiter would queue).
+    // Straight to the connection, as the bot's Twitch connection sends (twurple's own limiter would queue).
     client.irc.say(channel.startsWith('#') ? channel : `#${channel}`, `@${user}, pong`, { 'reply-parent-msg-id': msg.id });
     report(++n);
   });

@@ -70,6 +70,9 @@ export class Bot {
   private running = false;
   /** What plugins asked to run after the ready line (ctx.afterStart); undefined once it was written. */
   private afterStartRuns: (() => void)[] | undefined = [];
+  /** Settles once the ready line is written: Twitch chat opens then (TwitchOptions.openAfter). */
+  private readonly readyLine: Promise<void>;
+  private wroteReadyLine: () => void = () => undefined;
 
   constructor(private readonly options: BotOptions = {}) {
     this.env = options.env ?? process.env;
@@ -77,6 +80,7 @@ export class Bot {
     this.configFile = path.resolve(options.configFile ?? this.env.BAKEBOT_CONFIG ?? path.join(this.root, 'config', 'bakebot.yaml'));
     this.dataDir = path.resolve(options.dataDir ?? this.env.BAKEBOT_DATA_DIR ?? path.join(this.root, 'data'));
     this.clock = options.clock ?? systemClock;
+    this.readyLine = new Promise((resolve) => (this.wroteReadyLine = resolve));
     this.logs = new LogHub({ level: parseLogLevel(this.env.LOG_LEVEL), write: options.logWrite });
     this.log = this.logs.logger('bot');
     this.hooks = createHooks();
@@ -183,6 +187,7 @@ export class Bot {
       this.checkLater(deferred);
       step('ready hooks');
       this.log.info(`ready: ${this.host.plugins().filter((p) => p.state === 'enabled').map((p) => p.name).join(', ') || 'no plugins enabled'}`, { ms: Math.round(lap - began), steps: steps.join(', ') });
+      this.wroteReadyLine();
       for (const run of this.afterStartRuns ?? []) setImmediate(run);
       this.afterStartRuns = undefined;
       await this.host.watchFiles();
@@ -325,6 +330,7 @@ export class Bot {
         chatUrl: env.TWITCH_CHAT_URL,
         log: this.logs.logger('twitch'),
         clock: this.clock,
+        openAfter: this.readyLine,
         fixHint: () => {
           const dash = this.host.plugin('dashboard');
           return dash?.state === 'enabled'

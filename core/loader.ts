@@ -414,7 +414,7 @@ async function importExternals(source: PluginSource, specifiers: readonly string
 
 /**
  * Packages built into core's own file when it runs compiled (core/start.mjs, `inBuild`; Twitch's client is
- * built into the Twitch thread's, which plugins do not share): a plugin that would import the bot's copy gets
+ * built into the Twitch connection's file, which plugins do not share): a plugin that would import the bot's copy gets
  * core's instead of loading the package a second time before the ready line.
  */
 const CORE_PACKAGES: Partial<Record<string, () => Promise<unknown>>> = {

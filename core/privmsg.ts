@@ -1,4 +1,4 @@
-// The Twitch thread's fast path for the line a busy channel sends most: a plain PRIVMSG with tags, read
+// The Twitch connection's fast path for the line a busy channel sends most: a plain PRIVMSG with tags, read
 // straight into the row the main thread takes. twurple's generic parser builds a tag Map, a parameter list and
 // a message object per line and resets its ping timer, about 10 µs of the 15 µs twurple spends on a chat line;
 // this reads the seven tags the bot uses in about 1 µs. Anything else (actions and other CTCP, a line without

@@ -1,7 +1,7 @@
-// `npm start`: runs core compiled ahead into one file (.build/main.mjs, with .build/twitch-thread.mjs for the
-// Twitch thread), rebuilt here only when a file it was built from changed. Running core's TypeScript through
-// tsx instead costs a loader thread (about 350 ms to start) and makes every import after it about 2.5 times
-// slower; plugins never needed it (the loader bundles each with esbuild). Plain JavaScript, so it needs nothing
+// `npm start`: runs core compiled ahead into one file (.build/main.mjs, with .build/twitch-connection.mjs for
+// Twitch chat, loaded after the ready line), rebuilt here only when a file it was built from changed. Running
+// core's TypeScript through tsx instead costs a loader thread (about 350 ms to start) and makes every import
+// after it about 2.5 times slower; plugins never needed it (the loader bundles each with esbuild). Plain JavaScript, so it needs nothing
 // compiled to run. Tests and the command-line tools still run the sources with tsx.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
@@ -12,7 +12,7 @@ import { mapStacks } from './stack-map.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, '.build');
 const stamp = path.join(out, 'core-inputs.json');
-const entries = { main: 'core/main.ts', 'twitch-thread': 'core/twitch-thread.ts' };
+const entries = { main: 'core/main.ts', 'twitch-connection': 'core/twitch-connection.ts' };
 
 /** The build is current when every file it was built from is unchanged (size and modification time). */
 function current() {
@@ -31,9 +31,8 @@ function current() {
 
 // Packages built into core's files instead of imported at each start, with the packages they use: Node resolved,
 // read and compiled their files one by one. sqlite3, sqlite and tapable took 35-45 ms of the main thread;
-// Twitch's client (about 250 files) took the Twitch thread 220 ms, against 46 ms built in, on the two cores
-// the main thread needs at the same time. Only plain JavaScript belongs here; the rest (the dashboard's
-// packages, esbuild, chokidar) stays a package of its own. A plugin importing sqlite or sqlite3 gets core's
+// Twitch's client (about 250 files) took 220 ms to load, against 46 ms built in. Only plain JavaScript belongs
+// here; the rest (the dashboard's packages, esbuild, chokidar) stays a package of its own. A plugin importing sqlite or sqlite3 gets core's
 // copy (CORE_PACKAGES in core/loader.ts).
 const inBuild = new Set(['tapable', 'sqlite', 'sqlite3', '@twurple/chat', '@twurple/auth']);
 /** Optional native helpers `ws` tries at run time (absent here): never built in. */

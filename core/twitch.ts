@@ -1,13 +1,14 @@
-// Twitch chat through @twurple/chat, which runs in a worker thread (core/twitch-thread.ts); this side turns
-// what it reads into chat messages for the plugins and hands it what to send. We send with the IRC client
-// directly (`client.irc.say`) and pace messages in our own outbox: twurple's queue is cleared on disconnect
-// and would lose replies.
+// Twitch chat through @twurple/chat: the connection (core/twitch-connection.ts, loaded once the bot is ready)
+// reads chat; this side turns it into chat messages for the plugins and hands it what to send. We send with
+// the IRC client directly (`client.irc.say`) and pace messages in our own outbox: twurple's queue is cleared
+// on disconnect and would lose replies.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { AccessToken } from '@twurple/auth';
-import type { OutgoingLine, Transport, TransportSink } from './chat.ts';
+import type { Transport, TransportSink } from './chat.ts';
+import type * as ConnectionModule from './twitch-connection.ts';
+import type { TwitchConnection } from './twitch-connection.ts';
 import type { ChatEvent, ChatMessage, ChatStatus, ChatUser, Clock, Logger, Role } from './types.ts';
 
 export interface TwitchOptions {
@@ -24,6 +25,11 @@ export interface TwitchOptions {
   readonly clock: Clock;
   /** Where the streamer can fix a bad token (the dashboard's setup wizard, when it runs). */
   readonly fixHint?: () => string;
+  /**
+   * The connection is loaded and opened once this settles (the bot passes its ready line): loading Twitch's
+   * client holds the main thread for about 50 ms, which the start need not wait for.
+   */
+  readonly openAfter?: Promise<unknown>;
 }
 
 const TOKEN_FILE = 'twitch-token.json';
@@ -64,9 +70,9 @@ export function readTokenFile(dataDir: string): StoredToken | undefined {
 /**
  * twurple's IrcClient.receiveLine formats every parsed message with JSON.stringify for a trace log line, even
  * with trace logging off (the text is built before the logger looks at its level): about a third of the
- * Twitch thread's time per line, and the bench's ingest ratio went from 0.75 to 0.89 without it. After this,
- * twurple's messages (the classes of `parsed`, any parsed message) serialize to their command name. Called
- * once by the Twitch thread, where nothing else serializes them.
+ * Twitch connection's time per line, and the bench's ingest ratio went from 0.75 to 0.89 without it. After
+ * this, twurple's messages (the classes of `parsed`, any parsed message) serialize to their command name. Called
+ * by the connection (twice is once); nothing else in the bot serializes them.
  */
 export function cheapTraceLines(parsed: object): void {
   // The root of the message classes (ircv3's Message): the last prototype before Object's.
@@ -91,7 +97,7 @@ export function senderOf(tags: ReadonlyMap<string, string>, userName: string): C
   return senderFrom(tags.get('user-id') ?? '', tags.get('badges') ?? '', tags.get('vip'), tags.get('display-name') ?? '', userName);
 }
 
-/** The same, from the tag values the Twitch thread sends over. */
+/** The same, from the tag values the connection reports. */
 function senderFrom(id: string, badgeList: string, vip: string | undefined, display: string, userName: string): ChatUser {
   const badges: Record<string, string> = {};
   if (badgeList) {
@@ -139,49 +145,40 @@ export class Senders {
   }
 }
 
-/** What the Twitch thread needs to connect: TwitchOptions without the parts that live on this side. */
-export type ThreadOptions = Omit<TwitchOptions, 'log' | 'clock' | 'fixHint'>;
+/** What the connection needs: TwitchOptions without the parts that live on this side. */
+export type ConnectionOptions = Omit<TwitchOptions, 'log' | 'clock' | 'fixHint' | 'openAfter'>;
 
-/** Messages from the Twitch thread. */
-export type FromThread =
-  /** The chat of one frame. */
+/** What the connection reports. */
+export type ConnectionReport =
+  /** The chat of one WebSocket frame. */
   | { readonly t: 'chat'; readonly rows: readonly ChatRow[] }
   | { readonly t: 'event'; readonly event: ChatEvent }
   | { readonly t: 'status'; readonly status: ChatStatus; readonly detail?: string }
   /** Connection, joined channels and where the bot is a moderator: what canSend() and isMod() answer from. */
   | { readonly t: 'state'; readonly connected: boolean; readonly channels: readonly string[]; readonly mod: readonly string[] }
   | { readonly t: 'writable' }
-  | { readonly t: 'said'; readonly seq: number; readonly ok: boolean }
   | { readonly t: 'authFailed'; readonly reason: string }
   | { readonly t: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly text: string };
 
-/** Messages to the Twitch thread. */
-export type ToThread = { readonly t: 'say'; readonly seq: number; readonly channel: string; readonly text: string; readonly replyTo?: string } | { readonly t: 'quit' };
-
-/** One chat message as the thread sends it: channel, user name, text, action (1/0), then tags. */
+/** One chat message as the connection reports it: channel, user name, text, action (1/0), then tags. */
 export type ChatRow = [channel: string, userName: string, text: string, action: 0 | 1, id: string, userId: string, displayName: string, badges: string, vip: string | null, bits: string, firstMessage: 0 | 1];
 
-// Compiled (`npm start`, core/start.mjs), the thread's code is built beside this file. From the sources (tests,
-// tools), worker threads do not inherit tsx's loader: the thread registers it, then loads the connection.
-const THREAD_BOOT = import.meta.url.endsWith('.mjs')
-  ? `import(${JSON.stringify(new URL('./twitch-thread.mjs', import.meta.url).href)})`
-  : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./twitch-thread.ts', import.meta.url).href)}); })`;
+// Compiled (`npm start`, core/start.mjs), the connection and Twitch's client are built into a file of their own
+// beside this one; from the sources (tests, tools), tsx loads the TypeScript. Not a literal import, so that
+// esbuild leaves it out of core's file: nothing before the ready line needs it.
+const CONNECTION_MODULE = new URL(import.meta.url.endsWith('.mjs') ? './twitch-connection.mjs' : './twitch-connection.ts', import.meta.url).href;
 
 export class TwitchTransport implements Transport {
   readonly kind = 'twitch';
   readonly limited = true;
   private state: ChatStatus = 'stopped';
-  private thread: Worker | undefined;
+  private connection: TwitchConnection | undefined;
   private sink: TransportSink | undefined;
   private connected = false;
   private joined = new Set<string>();
   private modIn = new Set<string>();
   private readonly senders = new Senders();
-  /** Sent to the thread, not yet confirmed: one that could not go out returns to the outbox. */
-  private readonly unconfirmed = new Map<number, OutgoingLine>();
-  private seq = 0;
   private stopping = false;
-  private restarts = 0;
 
   constructor(private readonly o: TwitchOptions) {}
 
@@ -202,11 +199,18 @@ export class TwitchTransport implements Transport {
     this.sink = sink;
     this.stopping = false;
     this.setStatus('connecting');
-    this.spawn();
+    void this.open().catch((err: unknown) => {
+      this.o.log.error(`Twitch chat could not start: ${(err as Error).message}`, { err: err as Error });
+      this.setStatus('disconnected', (err as Error).message);
+    });
   }
 
-  private spawn(): void {
-    const options: ThreadOptions = {
+  private async open(): Promise<void> {
+    await this.o.openAfter;
+    if (this.stopping) return;
+    const { TwitchConnection: Connection } = (await import(CONNECTION_MODULE)) as typeof ConnectionModule;
+    if (this.stopping) return;
+    const options: ConnectionOptions = {
       token: this.o.token,
       refreshToken: this.o.refreshToken,
       clientId: this.o.clientId,
@@ -215,35 +219,21 @@ export class TwitchTransport implements Transport {
       dataDir: this.o.dataDir,
       chatUrl: this.o.chatUrl,
     };
-    const thread = new Worker(THREAD_BOOT, { eval: true, workerData: options });
-    this.thread = thread;
-    thread.on('message', (m: FromThread) => this.receive(m));
-    thread.on('error', (err) => this.o.log.error(`the Twitch chat thread failed: ${err.message}`, { err }));
-    thread.on('exit', () => {
-      if (this.thread !== thread) return;
-      this.thread = undefined;
-      this.lost();
-      if (this.stopping || this.state === 'auth-failed') return;
-      // Not asked to stop: start it again, waiting longer each time it fails.
-      const wait = Math.min(30_000, 1000 * 2 ** this.restarts++);
-      this.setStatus('disconnected', 'the Twitch chat thread stopped');
-      this.o.log.warn(`the Twitch chat thread stopped; starting it again in ${wait / 1000} s`);
-      setTimeout(() => {
-        if (!this.stopping && !this.thread && this.state !== 'auth-failed') this.spawn();
-      }, wait).unref();
+    const connection: TwitchConnection = new Connection(options, (m) => {
+      if (this.connection !== connection) return;
+      // What the bot does with chat is its own to fail: logged here, so it never ends the process from
+      // inside twurple's socket handlers.
+      try {
+        this.receive(m);
+      } catch (err) {
+        this.o.log.error(`handling Twitch chat failed: ${(err as Error).message}`, { err: err as Error });
+      }
     });
+    this.connection = connection;
+    await connection.start();
   }
 
-  /** The connection is gone: nothing can be sent, and what the thread had not confirmed goes back to the outbox. */
-  private lost(): void {
-    this.connected = false;
-    this.joined.clear();
-    const back = [...this.unconfirmed.values()];
-    this.unconfirmed.clear();
-    if (back.length) this.sink?.unsent(back);
-  }
-
-  private receive(m: FromThread): void {
+  private receive(m: ConnectionReport): void {
     switch (m.t) {
       case 'chat':
         this.chat(m.rows);
@@ -252,7 +242,6 @@ export class TwitchTransport implements Transport {
         this.sink?.event(m.event);
         return;
       case 'status':
-        if (m.status === 'connected') this.restarts = 0;
         if (this.state !== 'auth-failed' && this.state !== 'stopped') this.setStatus(m.status, m.detail);
         return;
       case 'state':
@@ -263,13 +252,6 @@ export class TwitchTransport implements Transport {
       case 'writable':
         this.sink?.writable();
         return;
-      case 'said': {
-        const sent = this.unconfirmed.get(m.seq);
-        this.unconfirmed.delete(m.seq);
-        if (!m.ok && sent) this.sink?.unsent([sent]);
-        else if (m.ok) sent?.onSent?.();
-        return;
-      }
       case 'authFailed':
         this.authFailed(m.reason);
         return;
@@ -304,11 +286,7 @@ export class TwitchTransport implements Transport {
     const hint = this.o.fixHint?.() ?? 'Get a new token (scopes chat:read chat:edit) and put it in TWITCH_TOKEN in .env, then restart the bot.';
     this.o.log.error(`Twitch rejected the bot's token (${reason}). The bot keeps running in local mode. To fix it: ${hint}`);
     this.setStatus('auth-failed', `Twitch rejected the token: ${reason}`);
-    this.post({ t: 'quit' });
-  }
-
-  private post(m: ToThread): void {
-    this.thread?.postMessage(m);
+    void this.connection?.quit();
   }
 
   canSend(channel: string): boolean {
@@ -320,24 +298,19 @@ export class TwitchTransport implements Transport {
   }
 
   send(channel: string, text: string, replyTo?: string, onSent?: () => void): boolean {
-    if (!this.canSend(channel) || !this.thread) return false;
-    const seq = ++this.seq;
-    this.unconfirmed.set(seq, { channel, text, replyTo, onSent });
-    this.post({ t: 'say', seq, channel, text, replyTo });
+    if (!this.canSend(channel) || !this.connection?.say(channel, text, replyTo)) return false;
+    onSent?.();
     return true;
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     this.setStatus('stopped');
-    const thread = this.thread;
     this.sink = undefined;
-    if (!thread) return;
-    const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
-    this.post({ t: 'quit' });
-    // twurple's quit waits for the socket to close; a thread that does not end by itself is ended.
-    const timer = setTimeout(() => void thread.terminate(), 2000);
-    await exited;
-    clearTimeout(timer);
+    const connection = this.connection;
+    this.connection = undefined;
+    this.connected = false;
+    this.joined.clear();
+    await connection?.quit();
   }
 }

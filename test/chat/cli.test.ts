@@ -104,8 +104,8 @@ describe('command line', function () {
     expect(loads.some((l) => l.includes('node_sqlite3.node')), "sqlite3's native part is loaded once, from where the build found it").to.equal(true);
     const built = readFileSync(path.join(PROJECT_ROOT, '.build', 'main.mjs'), 'utf8');
     expect(built).to.not.match(/from "(sqlite3?|tapable)"/);
-    // The Twitch thread's file holds Twitch's client and what it uses (only Node's own modules stay outside).
-    const thread = readFileSync(path.join(PROJECT_ROOT, '.build', 'twitch-thread.mjs'), 'utf8');
+    // The Twitch connection's file holds Twitch's client and what it uses (only Node's own modules stay outside).
+    const thread = readFileSync(path.join(PROJECT_ROOT, '.build', 'twitch-connection.mjs'), 'utf8');
     expect(thread).to.include('class ChatClient');
     const outside = [...thread.matchAll(/(?:from |require\()"([^"]+)"/g)].map((m) => m[1]!).filter((s) => !isBuiltin(s));
     expect(outside, "ws's optional native helpers only").to.have.members(['bufferutil', 'utf-8-validate']);

@@ -1,4 +1,4 @@
-// The Twitch thread's fast path for plain chat lines must read exactly what twurple's parser reads, and hand
+// The Twitch connection's fast path for plain chat lines must read exactly what twurple's parser reads, and hand
 // every other line back to twurple.
 import { expect } from 'chai';
 import { ChatMessage, parseTwitchMessage } from '@twurple/chat';
@@ -8,7 +8,7 @@ import { formatIrcLine, formatTags } from '../support/fake-twitch.ts';
 
 const strip = (c: string) => c.replace(/^#/, '').toLowerCase();
 
-/** The row the thread built from twurple's parse before the fast path (core/twitch-thread.ts onText). */
+/** The row the connection builds from twurple's parse (core/twitch-connection.ts onText). */
 function twurpleRow(line: string): ChatRow {
   const msg = parseTwitchMessage(line) as ChatMessage;
   expect(msg).to.be.instanceOf(ChatMessage);

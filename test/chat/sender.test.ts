@@ -60,7 +60,7 @@ describe('twitch: senders are built once per chatter', () => {
 });
 
 describe("twitch: twurple's trace line per message is cheap", () => {
-  // The Twitch thread calls this; here it changes this test process's twurple the same way (nothing else here
+  // The Twitch connection calls this; here it changes this test process's twurple the same way (nothing else here
   // serializes twurple's messages).
   it('makes a parsed message serialize to its command, and leaves other objects alone', () => {
     const line = '@badges=subscriber/3;display-name=Viewer;id=m1;user-id=7 :viewer!viewer@viewer.tmi.twitch.tv PRIVMSG #streamer :hello there';

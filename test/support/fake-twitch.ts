@@ -1247,6 +1247,9 @@ export class FakeTwitch {
   // ----- HTTP (twurple mock API) ----------------------------------------------
 
   private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // One request per connection: fetch's pool would otherwise keep the socket open for seconds after a
+    // bot stops, and the test kit counts it as the bot's (the bot's process owns the pool, not the bot).
+    res.setHeader('Connection', 'close');
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://fake-twitch');
     const body = await readBody(req);
