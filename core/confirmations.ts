@@ -27,20 +27,52 @@ interface OutboxRow {
   created_at: number;
 }
 
+/** A reply waiting in its transaction to be written; its id is given when the transaction's replies are. */
+interface Unwritten {
+  id: number;
+  readonly message: OutgoingMessage;
+  readonly via?: 'twitch' | 'local';
+  readonly at: number;
+}
+
 export class StoredReplies {
+  /** Replies of each open transaction, written together just before its COMMIT. */
+  private readonly unwritten = new WeakMap<SqlTx, Unwritten[]>();
+
   constructor(
     private readonly storage: Storage,
     private readonly log: Logger,
     private readonly clock: Clock,
   ) {}
 
-  /** Stores the reply in the caller's transaction; it exists only if that transaction commits. */
+  /**
+   * Stores the reply in the caller's transaction; it exists only if that transaction commits. A group of
+   * transfers confirms hundreds at once: one INSERT each was a trip to SQLite's thread each, and those trips,
+   * not the transfers, set the group's pace. They are written together, in two statements, before the COMMIT.
+   */
   async add(tx: SqlTx, message: OutgoingMessage, via?: 'twitch' | 'local'): Promise<StoredReply> {
-    const { lastID } = await tx.run(
-      'INSERT INTO core_outbox (plugin, channel, text, reply_to, via, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      [message.from, message.channel, message.text, message.replyTo ?? null, via ?? null, this.clock.now()],
+    let replies = this.unwritten.get(tx);
+    if (!replies) {
+      const list: Unwritten[] = (replies = []);
+      this.unwritten.set(tx, list);
+      tx.beforeCommit(() => this.write(tx, list));
+    }
+    const reply: Unwritten = { id: 0, message, via, at: this.clock.now() };
+    replies.push(reply);
+    return reply;
+  }
+
+  /** The ids follow the highest in the table, as SQLite's own would (written in the writer's transaction, no one else writes). */
+  private async write(tx: SqlTx, replies: Unwritten[]): Promise<void> {
+    this.unwritten.delete(tx);
+    const top = await tx.get<{ id: number }>('SELECT coalesce(max(id), 0) AS id FROM core_outbox');
+    const base = top?.id ?? 0;
+    replies.forEach((r, i) => (r.id = base + 1 + i));
+    await tx.insertMany(
+      'core_outbox',
+      ['id', 'plugin', 'channel', 'text', 'reply_to', 'via', 'created_at'],
+      replies.map((r) => [r.id, r.message.from, r.message.channel, r.message.text, r.message.replyTo ?? null, r.via ?? null, r.at]),
     );
-    return { id: lastID, message, via };
   }
 
   /** How the outbox reports on a stored reply: the row goes once it was sent, or given up (logged with why). */

@@ -334,9 +334,12 @@ export class Storage {
       await this.writer.exec('BEGIN IMMEDIATE');
       if (this.active) this.active.waitingOnSqlite = false;
       const committed: (() => void)[] = [];
-      const tx = this.txApi(committed);
+      const before: (() => Promise<void>)[] = [];
+      const tx = this.txApi(committed, before);
       try {
         const result = await fn(tx);
+        // By index: a callback may add another.
+        for (let i = 0; i < before.length; i++) await (before[i] as () => Promise<void>)();
         if (this.active) this.active.waitingOnSqlite = true;
         await this.writer.exec('COMMIT');
         for (const f of committed) {
@@ -415,12 +418,15 @@ export class Storage {
     return this.statements.run(sql, params);
   }
 
-  private txApi(committed: (() => void)[]): SqlTx {
+  private txApi(committed: (() => void)[], before: (() => Promise<void>)[]): SqlTx {
     const w = this.writer;
     const kept = this.statements;
     return {
       afterCommit: (fn) => {
         committed.push(fn);
+      },
+      beforeCommit: (fn) => {
+        before.push(fn);
       },
       get: async <T = Row>(sql: string, params?: SqlParams) => (await kept.all<T>(sql, values(params)))[0],
       all: <T = Row>(sql: string, params?: SqlParams) => kept.all<T>(sql, values(params)),

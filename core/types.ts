@@ -147,6 +147,12 @@ export interface SqlTx {
   insertMany(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], options?: { verb?: string; suffix?: string }): Promise<void>;
   /** Runs `fn` once the transaction has committed (not if it rolls back): tell people, fire events. */
   afterCommit(fn: () => void): void;
+  /**
+   * Runs `fn` inside the transaction once its function has returned, just before COMMIT (in the order
+   * added): for rows gathered over the transaction and written in one statement. If it throws, the
+   * transaction rolls back.
+   */
+  beforeCommit(fn: () => Promise<void>): void;
 }
 
 export interface BatchOptions<T> {

@@ -189,6 +189,7 @@ function countingWrites(tx: SqlTx, wrote: () => void): SqlTx {
     exec: (sql) => (wrote(), tx.exec(sql)),
     insertMany: (table, columns, rows, options) => (wrote(), tx.insertMany(table, columns, rows, options)),
     afterCommit: (fn) => tx.afterCommit(fn),
+    beforeCommit: (fn) => tx.beforeCommit(fn),
   };
 }
 

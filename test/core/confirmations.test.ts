@@ -31,6 +31,28 @@ describe('core: confirmations stored with their change', () => {
     expect((await t.storage.get<{ n: number }>('SELECT count(*) AS n FROM core_outbox'))?.n).to.equal(0);
   });
 
+  it('writes the confirmations of a transaction together, in two statements, and sends each in order', async () => {
+    // A group of transfers confirms hundreds at once: a statement each was a trip to SQLite's thread each.
+    const setup = `
+      ctx.commands.register({ name: 'many', description: 'd', run: async (call) => {
+        let statements = 0;
+        await ctx.db.transaction(async (tx) => {
+          const counted = { ...tx, beforeCommit: (fn) => tx.beforeCommit(fn), afterCommit: (fn) => tx.afterCommit(fn) };
+          for (const k of ['get', 'all', 'run', 'exec', 'insertMany']) counted[k] = (...a) => (statements++, tx[k](...a));
+          for (let i = 0; i < 300; i++) await call.confirm(counted, 'reply ' + i);
+        });
+        await call.reply('statements ' + statements);
+      } });
+    `;
+    const t = await startCoreBot({ folder: pluginFolder({ name: 'many', setup }) });
+    const m = t.say('alice', '!many');
+    await eventually(() => t.outputs.filter((o) => o.replyTo === m.id).length === 301, { timeout: 5000, what: 'every reply' });
+    const texts = t.outputs.filter((o) => o.replyTo === m.id).map((o) => o.text);
+    expect(texts.filter((x) => x.startsWith('reply '))).to.deep.equal(Array.from({ length: 300 }, (_, i) => `reply ${i}`));
+    expect(texts).to.include('statements 2');
+    await eventually(async () => (await t.storage.get<{ n: number }>('SELECT count(*) AS n FROM core_outbox'))?.n === 0, { timeout: 3000, what: 'the rows to go' });
+  });
+
   it('at start sends what the last run left while fresh, and logs older ones as given up with their text', async () => {
     const dir = tempDir('bakebot-bot-');
     const clock = new FakeClock('2026-01-15T12:00:00Z');
