@@ -338,8 +338,8 @@ export class Storage {
       const tx = this.txApi(committed, before);
       try {
         const result = await fn(tx);
-        // By index: a callback may add another.
-        for (let i = 0; i < before.length; i++) await (before[i] as () => Promise<void>)();
+        // One added by another still runs: an array's iterator reads its length at each step.
+        for (const f of before) await f();
         if (this.active) this.active.waitingOnSqlite = true;
         await this.writer.exec('COMMIT');
         for (const f of committed) {

@@ -1,8 +1,9 @@
 // `npm start`: runs core compiled ahead into one file (.build/main.mjs, with .build/twitch-connection.mjs for
 // Twitch chat, loaded after the ready line), rebuilt here only when a file it was built from changed. Running
 // core's TypeScript through tsx instead costs a loader thread (about 350 ms to start) and makes every import
-// after it about 2.5 times slower; plugins never needed it (the loader bundles each with esbuild). Plain JavaScript, so it needs nothing
-// compiled to run. Tests and the command-line tools still run the sources with tsx.
+// after it about 2.5 times slower; plugins never needed it (the loader bundles each with esbuild). Plain
+// JavaScript, so it needs nothing compiled to run. Tests and the command-line tools still run the sources with
+// tsx.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
@@ -32,8 +33,8 @@ function current() {
 // Packages built into core's files instead of imported at each start, with the packages they use: Node resolved,
 // read and compiled their files one by one. sqlite3, sqlite and tapable took 35-45 ms of the main thread;
 // Twitch's client (about 250 files) took 220 ms to load, against 46 ms built in. Only plain JavaScript belongs
-// here; the rest (the dashboard's packages, esbuild, chokidar) stays a package of its own. A plugin importing sqlite or sqlite3 gets core's
-// copy (CORE_PACKAGES in core/loader.ts).
+// here; the rest (the dashboard's packages, esbuild, chokidar) stays a package of its own. A plugin importing
+// sqlite or sqlite3 gets core's copy (CORE_PACKAGES in core/loader.ts).
 const inBuild = new Set(['tapable', 'sqlite', 'sqlite3', '@twurple/chat', '@twurple/auth']);
 /** Optional native helpers `ws` tries at run time (absent here): never built in. */
 const neverInBuild = new Set(['bufferutil', 'utf-8-validate']);

@@ -55,11 +55,6 @@ export class TwitchConnection {
     return name;
   };
 
-  private postState(): void {
-    const c = this.client;
-    this.report({ t: 'state', connected: !!c && c.irc.isConnected, channels: c ? c.currentChannels.map(this.strip) : [], mod: [...this.mod] });
-  }
-
   async start(): Promise<void> {
     try {
       const auth = await this.authProvider();
@@ -157,7 +152,6 @@ export class TwitchConnection {
     });
     c.onTokenFetchFailure((err) => this.authFailed(err.message));
     c.onDisconnect((manually, reason) => {
-      this.postState();
       if (this.quitting) return;
       this.report({ t: 'status', status: 'disconnected', detail: reason?.message });
       if (!manually) this.log('warn', `disconnected from Twitch chat${reason ? `: ${reason.message}` : ''}; reconnecting`);
@@ -168,25 +162,17 @@ export class TwitchConnection {
       const badges = msg.tags.get('badges') ?? '';
       if (/(^|,)(moderator|broadcaster)\//.test(badges) || msg.tags.get('mod') === '1' || channel === me()) this.mod.add(channel);
       else this.mod.delete(channel);
-      this.postState();
     });
     // twurple counts a channel as joined on its ROOMSTATE (its own handler, registered first, runs before this one).
-    c.irc.onTypedMessage(RoomState, () => {
-      this.postState();
-      this.report({ t: 'writable' });
-    });
+    c.irc.onTypedMessage(RoomState, () => this.report({ t: 'writable' }));
     c.onJoin((channel, user) => {
       if (user.toLowerCase() === me()) {
-        this.postState();
         this.report({ t: 'status', status: 'connected' });
         this.report({ t: 'writable' });
       }
       this.emit({ type: 'join', channel: strip(channel), login: user });
     });
-    c.onPart((channel, user) => {
-      if (user.toLowerCase() === me()) this.postState();
-      this.emit({ type: 'part', channel: strip(channel), login: user });
-    });
+    c.onPart((channel, user) => this.emit({ type: 'part', channel: strip(channel), login: user }));
     // The row's order is the one TwitchTransport reads (see ChatRow there).
     const onText = (isAction: boolean) => (channel: string, user: string, text: string, msg: TwurpleMessage) => {
       const tags = msg.tags;
@@ -233,10 +219,21 @@ export class TwitchConnection {
     c.onChatClear((channel) => this.emit({ type: 'clear', channel: strip(channel) }));
   }
 
-  /** Writes a message to the connection now; false when it is not connected to that channel (it stays queued). */
+  /** Connected, and in the channel (twurple counts it joined at its ROOMSTATE). */
+  canSay(channel: string): boolean {
+    const c = this.client;
+    return !!c && c.irc.isConnected && c.currentChannels.includes(`#${channel}`);
+  }
+
+  /** Where the bot is a moderator (or the broadcaster), from its USERSTATE there. */
+  isMod(channel: string): boolean {
+    return this.mod.has(channel);
+  }
+
+  /** Writes a message to the connection now; false when it cannot (the message stays queued). */
   say(channel: string, text: string, replyTo?: string): boolean {
     const c = this.client;
-    if (!c || !c.irc.isConnected || !c.currentChannels.includes(`#${channel}`)) return false;
+    if (!c || !this.canSay(channel)) return false;
     c.irc.say(`#${channel}`, text, replyTo ? { 'reply-parent-msg-id': replyTo } : {});
     this.lastSaid.set(channel, text);
     return true;

@@ -154,8 +154,6 @@ export type ConnectionReport =
   | { readonly t: 'chat'; readonly rows: readonly ChatRow[] }
   | { readonly t: 'event'; readonly event: ChatEvent }
   | { readonly t: 'status'; readonly status: ChatStatus; readonly detail?: string }
-  /** Connection, joined channels and where the bot is a moderator: what canSend() and isMod() answer from. */
-  | { readonly t: 'state'; readonly connected: boolean; readonly channels: readonly string[]; readonly mod: readonly string[] }
   | { readonly t: 'writable' }
   | { readonly t: 'authFailed'; readonly reason: string }
   | { readonly t: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly text: string };
@@ -174,9 +172,6 @@ export class TwitchTransport implements Transport {
   private state: ChatStatus = 'stopped';
   private connection: TwitchConnection | undefined;
   private sink: TransportSink | undefined;
-  private connected = false;
-  private joined = new Set<string>();
-  private modIn = new Set<string>();
   private readonly senders = new Senders();
   private stopping = false;
 
@@ -244,11 +239,6 @@ export class TwitchTransport implements Transport {
       case 'status':
         if (this.state !== 'auth-failed' && this.state !== 'stopped') this.setStatus(m.status, m.detail);
         return;
-      case 'state':
-        this.connected = m.connected;
-        this.joined = new Set(m.channels);
-        this.modIn = new Set(m.mod);
-        return;
       case 'writable':
         this.sink?.writable();
         return;
@@ -290,15 +280,15 @@ export class TwitchTransport implements Transport {
   }
 
   canSend(channel: string): boolean {
-    return this.connected && this.joined.has(channel);
+    return this.connection?.canSay(channel) ?? false;
   }
 
   isMod(channel: string): boolean {
-    return this.modIn.has(channel);
+    return this.connection?.isMod(channel) ?? false;
   }
 
   send(channel: string, text: string, replyTo?: string, onSent?: () => void): boolean {
-    if (!this.canSend(channel) || !this.connection?.say(channel, text, replyTo)) return false;
+    if (!this.connection?.say(channel, text, replyTo)) return false;
     onSent?.();
     return true;
   }
@@ -309,8 +299,6 @@ export class TwitchTransport implements Transport {
     this.sink = undefined;
     const connection = this.connection;
     this.connection = undefined;
-    this.connected = false;
-    this.joined.clear();
     await connection?.quit();
   }
 }

@@ -5,6 +5,9 @@ import type { BatchImpl, PreparedQuery, Storage } from './db.ts';
 import { systemClock } from './limits.ts';
 import type { ChatUser, Clock, ForgetReport, KnownUser, SqlValue, UserDirectory, UserForgotten, UserRef } from './types.ts';
 
+/** Who waits for the row of one login (Users.readLogin). */
+type LoginWaiter = { resolve(row: UserRow | undefined): void; reject(err: unknown): void };
+
 interface UserRow {
   id: string;
   login: string;
@@ -47,7 +50,7 @@ export class Users implements UserDirectory {
   private readonly byIdRead: PreparedQuery<UserRow>;
   private readonly byLoginsRead: PreparedQuery<UserRow>;
   /** Logins asked for in this turn of the event loop, with who waits for each: read together at its end. */
-  private loginReads: Map<string, { resolve(row: UserRow | undefined): void; reject(err: unknown): void }[]> | undefined;
+  private loginReads: Map<string, LoginWaiter[]> | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -158,7 +161,7 @@ export class Users implements UserDirectory {
     });
   }
 
-  private async readLogins(batch: Map<string, { resolve(row: UserRow | undefined): void; reject(err: unknown): void }[]>): Promise<void> {
+  private async readLogins(batch: Map<string, LoginWaiter[]>): Promise<void> {
     let rows: UserRow[];
     try {
       rows = await this.byLoginsRead.all([JSON.stringify([...batch.keys()])]);
