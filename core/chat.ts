@@ -17,8 +17,6 @@ export interface TransportSink {
   status(status: ChatStatus, detail?: string): void;
   /** The transport can send again (connected, channel joined): the outbox retries. */
   writable(): void;
-  /** Messages send() took that the connection could not deliver after all (it dropped meanwhile): sent again first. */
-  unsent(messages: readonly OutgoingLine[]): void;
 }
 
 /** One line for a transport to send. */
@@ -226,13 +224,6 @@ class Outbox {
     this.pump();
   }
 
-  /** Puts messages back at the front, in their order (they were taken, then not delivered). */
-  requeue(messages: readonly OutgoingLine[]): void {
-    const at = this.clock.now();
-    this.queue.unshift(...messages.map((m) => ({ channel: m.channel, text: m.text, replyTo: m.replyTo, onSent: m.onSent, at })));
-    this.pump();
-  }
-
   /** Resolves when everything queued was sent, or after `ms` of wall-clock time (a shutdown's budget). */
   drained(ms: number): Promise<void> {
     if (!this.queue.length) return Promise.resolve();
@@ -388,7 +379,6 @@ export class ChatHub {
         for (const l of this.statusListeners) l(s, detail);
       },
       writable: () => outbox.pump(),
-      unsent: (messages) => outbox.requeue(messages),
     });
   }
 

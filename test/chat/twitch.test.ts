@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { open } from 'sqlite';
 import sqlite3 from 'sqlite3';
-import type { Transport } from '../../core/chat.ts';
 import type { ChatLogService } from '../../plugins/chatlog/index.ts';
 import { startFakeTwitch, type FakeTwitch } from '../support/fake-twitch.ts';
 import { eventually, FakeClock, settle, startTestBot, systemClock, type TestBot, type TestBotOptions } from '../support/kit.ts';
@@ -248,43 +247,6 @@ describe('Twitch chat', function () {
     fake.say(CHANNEL, { login: 'alice', text: '!ping back' });
     await waitUntil(() => delivered(fake).includes('pong back'));
     expect(t.bot.logs.recent().some((e) => /disconnected from Twitch chat/.test(e.msg))).to.equal(true);
-  });
-
-  it('sends again, first and in order, what the connection took but could not deliver', async () => {
-    s = await connect({ mod: true });
-    const { t } = s;
-    // A transport standing in for Twitch: the first message it takes comes back undelivered, as when the
-    // connection drops just after the send.
-    const sent: string[] = [];
-    let sink: Parameters<Transport['start']>[0] | undefined;
-    let bounced = false;
-    await t.bot.chat.remove('twitch');
-    await t.bot.chat.add({
-      kind: 'twitch',
-      status: 'connected',
-      channels: [CHANNEL],
-      limited: false,
-      start: async (s2) => void (sink = s2),
-      stop: async () => undefined,
-      canSend: () => true,
-      isMod: () => true,
-      send: (channel, text, replyTo) => {
-        sent.push(text);
-        if (!bounced) {
-          bounced = true;
-          setTimeout(() => sink?.unsent([{ channel, text, replyTo }]), 50); // the connection drops a moment later
-        }
-        return true;
-      },
-    });
-    const chat = t.bot.chat.chatFor('test');
-    await chat.say(CHANNEL, 'one');
-    await chat.say(CHANNEL, 'two');
-    await waitUntil(() => sent.length >= 3);
-    expect(sent).to.deep.equal(['one', 'two', 'one']);
-    await chat.say(CHANNEL, 'three');
-    await waitUntil(() => sent.length >= 4);
-    expect(sent).to.deep.equal(['one', 'two', 'one', 'three']);
   });
 
   it('logs a reply Twitch refused with its text', async () => {
