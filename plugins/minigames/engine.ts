@@ -26,6 +26,8 @@ export class GameFailure extends Error {
 }
 
 const TYPE_NAME = /^[a-z0-9_]{1,32}$/;
+/** Waits before a said win's transaction is tried again: soon at first, then about a minute and a half in all. */
+const WIN_RETRY_MS = [250, 1000, 4000, 15_000, 60_000];
 
 interface Registered {
   readonly def: GameDefinition<unknown>;
@@ -495,16 +497,44 @@ export class Engine {
     });
   }
 
-  /** The transaction of a win already said; a failure leaves it in the journal, paid by the next start. */
+  /**
+   * The transaction of a win already said. A failure (a busy or full disk) is tried again while the plugin
+   * runs, so the winner need not wait for a restart to see the tokens; the win stays in the journal until one
+   * attempt commits, and a start pays it if none did (finishGame pays a game once, however often it is tried).
+   */
   private async commitWritten(live: Live, outcome: GameOutcome, title: string): Promise<boolean> {
-    try {
-      const done = await finishGame(this.ctx, this.deps.economy, live, outcome, title);
-      this.deps.journal.settled(live.id);
-      return done;
-    } catch (err) {
-      this.ctx.log.error(`${title} #${live.id}: the win was said but not saved (${(err as Error).message}); it stays in ${this.deps.journal.file} and is paid at the next start`);
-      return false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const done = await finishGame(this.ctx, this.deps.economy, live, outcome, title);
+        this.deps.journal.settled(live.id);
+        if (attempt) this.ctx.log.info(`${title} #${live.id}: the win is saved (attempt ${attempt + 1})`);
+        return done;
+      } catch (err) {
+        const wait = WIN_RETRY_MS[attempt];
+        const why = (err as Error)?.message ?? String(err);
+        if (wait === undefined || this.ctx.signal.aborted) {
+          this.ctx.log.error(`${title} #${live.id}: the win was said but not saved (${why}); it stays in ${this.deps.journal.file} and is paid when the plugin starts again`);
+          return false;
+        }
+        this.ctx.log.warn(`${title} #${live.id}: the win was said but not saved yet (${why}); trying again in ${wait} ms`);
+        await this.pause(wait);
+      }
     }
+  }
+
+  /** Waits `ms`, or less if the plugin unloads meanwhile (an unload waits for the win, not for the pause). */
+  private pause(ms: number): Promise<void> {
+    const signal = this.ctx.signal;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        cancel();
+        resolve();
+      };
+      const cancel = this.ctx.timers.setTimeout(done, ms);
+      signal.addEventListener('abort', done);
+    });
   }
 
   /** Pays the wins a stopped bot had said but not saved (journal.ts), before any game resumes or is cancelled. */

@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { open } from 'sqlite';
+import sqlite3 from 'sqlite3';
 import { WinJournal, type PendingWin } from '../journal.ts';
 import type { TestBot } from '../../../test/support/kit.ts';
 import { ended, eventually, MOD, said, startGamesBot } from './helpers.ts';
@@ -127,6 +129,51 @@ describe('minigames: a win said before it is saved', function () {
     }
   });
 
+  it('a win whose transaction fails is tried again and paid without a restart', async () => {
+    const { t, clock } = await startGamesBot();
+    const disk = await failingWins(t);
+    try {
+      const file = path.join(t.dir, 'data', 'minigames-wins.jsonl');
+      const game = await t.service('minigames').start({ type: 'scramble', options: { word: 'baguette' } });
+      t.say('cara', 'baguette');
+      await said(t, /^cara unscrambled it/);
+      await eventually(async () => logged(t, /the win was said but not saved yet \(.*the disk is full\); trying again in 250 ms/), (x) => x, 'the failure logged');
+      expect(await tokens(t, 'cara')).to.equal(0);
+      expect(new WinJournal(file).read(() => expect.fail('no bad line')).map((w) => w.gameId)).to.deep.equal([game.id]);
+
+      await disk.heal();
+      await clock.advance(250);
+      await eventually(() => tokens(t, 'cara'), (n) => n === 5, "cara's pay");
+      expect((await ended(t, game.id)).status).to.equal('won');
+      expect(logged(t, /the win is saved \(attempt 2\)/)).to.equal(true);
+      expect(readFileSync(file, 'utf8')).to.equal('');
+      expect((await t.service('economy').check()).ok).to.equal(true);
+    } finally {
+      await disk.close();
+      await t.stop();
+    }
+  });
+
+  it('an unload does not wait out the pause before a retry; the next version pays the win', async () => {
+    const { t } = await startGamesBot();
+    const disk = await failingWins(t);
+    try {
+      const game = await t.service('minigames').start({ type: 'scramble', options: { word: 'baguette' } });
+      t.say('cara', 'baguette');
+      await said(t, /^cara unscrambled it/);
+      await eventually(async () => logged(t, /trying again in 250 ms/), (x) => x, 'the failure logged');
+      await disk.heal();
+      // The fake clock never reaches the retry: only the unload can end the pause.
+      await t.reload('minigames');
+      expect((await ended(t, game.id)).status).to.equal('won');
+      expect(await tokens(t, 'cara')).to.equal(5);
+      expect((await t.service('economy').check()).ok).to.equal(true);
+    } finally {
+      await disk.close();
+      await t.stop();
+    }
+  });
+
   it('a start pays a win the journal still lists, and only once when it had committed', async () => {
     const first = await startGamesBot();
     const dir = first.t.dir;
@@ -171,3 +218,17 @@ describe('minigames: a win said before it is saved', function () {
     }
   });
 });
+
+function logged(t: TestBot, pattern: RegExp): boolean {
+  return t.bot.logs.recent().some((e) => pattern.test(e.msg));
+}
+
+/** A disk that refuses the end of every game until `heal()`: a trigger, from a connection of its own. */
+async function failingWins(t: TestBot): Promise<{ heal(): Promise<void>; close(): Promise<void> }> {
+  const db = await open({ filename: path.join(t.dir, 'data', 'bakebot.sqlite3'), driver: sqlite3.Database });
+  await db.exec("CREATE TRIGGER test_failing_wins BEFORE UPDATE OF status ON minigames_games BEGIN SELECT RAISE(ABORT, 'the disk is full'); END");
+  return {
+    heal: () => db.exec('DROP TRIGGER IF EXISTS test_failing_wins'),
+    close: () => db.close(),
+  };
+}
