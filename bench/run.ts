@@ -352,7 +352,7 @@ async function games(world: BenchWorld): Promise<void> {
   const headers = { authorization: `Bearer ${API_TOKEN}`, host: `127.0.0.1:${world.webPort}`, 'content-type': 'application/json' };
   const scrambles = () => world.fake.botMessages.filter((m) => !m.dropped && m.text.startsWith('Word scramble!')).length;
   for (let r = 0; r < ROUNDS; r++) {
-    await withBot(world, async () => {
+    await withBot(world, async (bot) => {
       const chat = backgroundChat(world.fake, SIZES.chatRate);
       try {
         // Warm-up as for !balance: the first games compile the engine's and the economy's write paths (the
@@ -363,12 +363,22 @@ async function games(world: BenchWorld): Promise<void> {
           await roomToSend(world, 5);
           await timeReplies(world.fake, 1, COMMAND_SPACING_MS, () => ({ login: `giver${3000 + r * 300 + i + WARM_UP_GAMES}`, text: '!balance' }), i < 0 ? [] : balances);
           const before = scrambles();
+          const marker = bot.mark();
           const res = await fetch(`${web}/api/games/start`, { method: 'POST', headers, body: JSON.stringify({ type: 'scramble', options: { word: 'baguette' } }) });
           if (!res.ok) {
             notes.push(`games: POST /api/games/start answered ${res.status}: ${await res.text()}`);
             break;
           }
-          await waitUntil(() => scrambles() > before, 40_000, 'the scramble to be announced');
+          const announced = await waitUntil(() => scrambles() > before, 40_000, 'the scramble to be announced').then(
+            () => true,
+            (err: Error) => {
+              // Reported with what the bot said and logged, and the round ends: the other figures still count.
+              const last = world.fake.botMessages.slice(-5).map((m) => `${m.dropped ? '(dropped) ' : ''}${m.text}`);
+              notes.push(`games: ${err.message} (game ${i} of round ${r}); the bot's last messages: ${JSON.stringify(last)}; it logged: ${bot.since(marker).slice(-1500).replace(/\s+/g, ' ')}`);
+              return false;
+            },
+          );
+          if (!announced) break;
           // A viewer reads the word before typing it: the answer comes the commands' spacing after the
           // question, as each !balance comes after the command before it. Sent the instant the question
           // arrives, it raced the start's own last steps (the API's answer, the dashboard's update).
