@@ -6,6 +6,7 @@ import { calendar, type Calendar } from './calendar.ts';
 import { writeXp, type XpItem } from './earning.ts';
 import { checkBooks } from './invariant.ts';
 import { ACCOUNT_SELECT, Books, emptyAccountRow, toAccount, toEntry, toEscrow, type AccountRow, type EconomyEvent, type EscrowRow, type LedgerRow } from './ledger.ts';
+import { LevelUpAnnouncer } from './level-ups.ts';
 import { levelOf as curveLevelOf } from './levels.ts';
 import { anonymousId, eraseAccount, forgetViewer, loadSalt, SALT_KEY } from './privacy.ts';
 import { Queries } from './queries.ts';
@@ -147,6 +148,11 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
 
   // ---------------------------------------------------------------- chat XP, written behind
 
+  const levelUps = new LevelUpAnnouncer({
+    now: () => ctx.clock.now(),
+    setTimeout: (fn, ms) => void ctx.timers.setTimeout(fn, ms),
+    say: (channel, text) => void ctx.chat.say(channel, text).catch(() => undefined),
+  });
   const xpBatch = ctx.db.batch<XpItem>({
     key: (item) => item.userId,
     merge: (older, newer) => ({ ...newer, xp: older.xp + newer.xp, time: Math.max(older.time, newer.time) }),
@@ -162,7 +168,7 @@ export async function createEconomy(ctx: PluginContext<EconomyConfig>): Promise<
           levelListeners.emit(up.event);
           const item = who.get(up.event.userId);
           if (config.announceLevelUps && item && !ctx.signal.aborted) {
-            void ctx.chat.say(item.channel, `${item.displayName} reached level ${up.event.level}! 🎉`).catch(() => undefined);
+            levelUps.add(item.channel, { userId: item.userId, name: item.displayName, level: up.event.level });
           }
         }
       });

@@ -93,6 +93,23 @@ describe('economy: chat commands', function () {
     expect(eco.levelOf(4)).to.deep.equal({ level: 3, levelXp: 0, levelXpNeeded: 2 });
   });
 
+  it('level-ups in a busy chat are said together, a line at most every 10 s, so replies do not wait behind them', async () => {
+    s = await start({ levelBase: 1, levelGrowth: 1, participationCooldown: 0 });
+    const { t, eco, clock } = s;
+    await chat(t, 'alice'); // level 2 at 1 XP
+    await eco.flush();
+    await t.waitFor((o) => o.text === 'alice reached level 2! 🎉'); // the first after a quiet spell: at once
+    const from = t.outputs.length;
+    for (let i = 0; i < 30; i++) await chat(t, `viewer${i}`);
+    await eco.flush();
+    expect(await t.ask('bob', '!balance')).to.equal('bob, you have 0 tokens.');
+    expect(t.outputs.slice(from).filter((o) => /level/.test(o.text))).to.have.length(0);
+    await clock.advance(10_000);
+    const line = await t.waitFor((o) => /reached level 2/.test(o.text) && t.outputs.indexOf(o) >= from);
+    expect(line.text).to.equal('viewer0, viewer1, viewer2, viewer3, viewer4, viewer5, viewer6, viewer7, viewer8, viewer9 and 20 more reached level 2! 🎉');
+    expect(t.outputs.slice(from).filter((o) => /level/.test(o.text))).to.have.length(1);
+  });
+
   it('the default level curve', async () => {
     s = await start();
     const lv = (xp: number) => s!.eco.levelOf(xp).level;
