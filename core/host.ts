@@ -121,6 +121,8 @@ export class Host implements HostControl {
   private readonly broken = new Map<string, { source: PluginSource; error: string }>();
   /** When start() read the config and the plugins' files (what changed after it is caught up when watching starts). */
   private readAt = 0;
+  /** Each source file's (and the config file's) modification time just after the start read it. */
+  private readonly mtimesAtRead = new Map<string, number>();
 
   private readonly buildDir: string;
 
@@ -167,6 +169,7 @@ export class Host implements HostControl {
     for (const p of problems) issues.push({ file: 'config', path: 'bot.pluginPaths', message: p });
     step('read config');
     await this.loadSources(sources);
+    this.noteMtimes([this.deps.configFile, ...[...this.records.values()].flatMap((r) => (r.source.kind === 'package' ? [] : r.module.files))]);
     step('load plugins');
     issues.push(...this.applySections(loaded, true));
     this.warnUnknownSections(loaded);
@@ -848,11 +851,23 @@ export class Host implements HostControl {
       onSource,
     });
     // Watching starts after `ready`: an edit saved while the bot started (after its files were read) is
-    // caught up here instead of waiting for the next one.
-    const changed = (file: string) => (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) > this.readAt;
+    // caught up here instead of waiting for the next one. A file's time comes from the kernel's coarse clock,
+    // a tick (up to 10 ms) behind Date.now(): an edit just after `readAt` can carry an earlier time, so a
+    // time that differs from the one seen right after the read counts too.
+    const changed = (file: string) => {
+      const mtime = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+      return mtime > this.readAt || mtime !== (this.mtimesAtRead.get(file) ?? mtime);
+    };
     if (changed(this.deps.configFile)) this.watcher.later('config', onConfig);
     for (const r of this.records.values()) {
       if (r.source.kind !== 'package') for (const f of r.module.files) if (changed(f)) onSource(f);
+    }
+  }
+
+  private noteMtimes(files: readonly string[]): void {
+    for (const f of files) {
+      const mtime = statSync(f, { throwIfNoEntry: false })?.mtimeMs;
+      if (mtime !== undefined) this.mtimesAtRead.set(f, mtime);
     }
   }
 

@@ -1,7 +1,7 @@
 // Reload as a transaction: new code is picked up; a version that fails to start leaves the previous one
 // running; handed-over state survives; chat during the swap is held, not lost; dependents are set up
 // again around it. And the same through file watching: plugin sources and the config file.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -225,6 +225,24 @@ describe('core: reload', () => {
     await waitForLog(t, /plugin greeter reloaded \(source changed\)/);
     expect(await t.ask('alice', '!greet')).to.equal('hello from v2');
     expect(t.host.plugin('greeter')).to.include({ version: '2.0.0', reloads: 1 });
+  });
+
+  it('with watch on, catches up an edit saved while the bot started whose file time lags the clock', async () => {
+    const folder = pluginFolder(
+      greeter('1.0.0', 'hello from v1', 'const edit = globalThis.__editDuringStart; globalThis.__editDuringStart = undefined; edit?.();'),
+    );
+    const file = folder.file('greeter');
+    const v1 = statSync(file).mtimeMs;
+    // A file's time comes from the kernel's coarse clock, up to a tick behind Date.now(): an edit right after
+    // the start read the files can carry a time from before it. Set here, so the case is not left to chance.
+    (globalThis as { __editDuringStart?: () => void }).__editDuringStart = () => {
+      folder.write('greeter', greeter('2.0.0', 'hello from v2'));
+      const lagging = (v1 + 1) / 1000;
+      utimesSync(file, lagging, lagging);
+    };
+    const t = await startCoreBot({ folder, config: { bot: { watch: true } } });
+    await waitForLog(t, /plugin greeter reloaded \(source changed\)/);
+    expect(await t.ask('alice', '!greet')).to.equal('hello from v2');
   });
 
   it('with watch on, an edit of the config file toggles a plugin within 2 s', async () => {
