@@ -18,7 +18,7 @@ export const configSchema = {
     workRewardMax: { title: 'Largest !work reward', type: 'integer', minimum: 0, maximum: 100000, default: 10, description: 'Largest !work reward.' },
     levelBase: { title: 'XP to reach level 2', type: 'integer', minimum: 1, maximum: 1000000, default: 100, description: 'XP to reach level 2. Level L starts at floor(levelBase * (L - 1) ^ levelGrowth) XP.' },
     levelGrowth: { title: 'Level growth', type: 'number', minimum: 1, maximum: 4, default: 1.5, description: 'How much steeper each level gets (1 = every level costs levelBase).' },
-    announceLevelUps: { title: 'Announce level-ups in chat', type: 'boolean', default: true, description: 'Say in chat when a viewer reaches a new level by chatting.' },
+    announceLevelUps: { title: 'Announce level-ups in chat', type: 'boolean', default: true, description: 'Say in chat when a viewer reaches a new level by chatting (a line at most every 10 s; the level-ups in between are said together in the next one).' },
     currencyName: { title: 'Currency name (plural)', type: 'string', minLength: 1, maxLength: 30, default: 'tokens', description: 'Name of the currency (plural).' },
     currencySingular: { title: 'Currency name (one)', type: 'string', minLength: 1, maxLength: 30, default: 'token', description: 'Name of one unit of the currency.' },
     timezone: { title: 'Time zone', type: 'string', minLength: 1, default: 'UTC', description: 'IANA time zone that decides when a day starts for !daily, e.g. Europe/Berlin.' },
