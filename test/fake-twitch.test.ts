@@ -405,7 +405,11 @@ describe('fake-twitch', function () {
       f.revokeToken(f.refreshes[0]?.newAccessToken ?? '');
       await f.sendReconnect();
       await f.waitForJoin(CHANNEL, { count: 2, timeoutMs: 8000 });
-      expect(f.refreshes).to.have.length(2);
+      // At least one refresh after the failure, not exactly one: the server closes the socket after the
+      // failure NOTICE, and twurple both auto-reconnects on the close and reconnects from its NOTICE
+      // handler. When the close wins that race, two connections each refresh (twurple does not share an
+      // in-flight refresh), as they would against Twitch. Both refreshed tokens are valid, so one failure.
+      expect(f.refreshes.length).to.be.at.least(2);
       expect(f.authFailures).to.have.length(1);
     });
 
