@@ -12,7 +12,7 @@ import sqlite3 from 'sqlite3';
 import { PROJECT_ROOT } from '../core/bot.ts';
 import { startTestBot } from '../test/support/kit.ts';
 import {
-  API_TOKEN, backgroundChat, bareClient, CHANNEL, count, cpuHog, cpuMs, dbProgress, echoClient, settleDisk, makeWorld, median, openDb, percentile, sleep, startBot, timeReplies, waitUntil, type BenchWorld, type BotProcess,
+  API_TOKEN, backgroundChat, bareClient, CHANNEL, count, cpuHog, cpuMs, dbProgress, echoClient, hostStalls, settleDisk, makeWorld, median, openDb, percentile, sleep, startBot, timeReplies, waitUntil, type BenchWorld, type BotProcess,
 } from './harness.ts';
 import { eventsubStorm, type StormResult } from './eventsub.ts';
 
@@ -26,9 +26,11 @@ const wanted = (name: string) => !only || only.has(name);
 const ROUNDS = smoke ? 1 : 3;
 /** Between two measured commands: under the moderator limit (100 per 30 s) with room, so no reply is held back. */
 const COMMAND_SPACING_MS = 350;
+// 200 `!balance` a round: the p99 of 600 is the sixth-slowest sample, not the third. A handful of host stalls
+// (docs/benchmarks.md, session 16) moved the p99 of 300 by ±0.8 ms between runs of the same build.
 const SIZES = smoke
   ? { ingest: 2000, latency: 10, gives: 30, reloadChatMs: 1500, scaleUsers: 20_000, scaleSamples: 10, chatRate: 200, eventsub: 60, gameSamples: 5 }
-  : { ingest: 40_000, latency: 100, gives: 3000, reloadChatMs: 4000, scaleUsers: 1_000_000, scaleSamples: 100, chatRate: 1000, eventsub: 5000, gameSamples: 100 };
+  : { ingest: 40_000, latency: 200, gives: 3000, reloadChatMs: 4000, scaleUsers: 1_000_000, scaleSamples: 100, chatRate: 1000, eventsub: 5000, gameSamples: 100 };
 
 interface Row {
   name: string;
@@ -126,12 +128,12 @@ async function ingest(world: BenchWorld): Promise<void> {
  * parsed the same chat and collected its garbage on the same two cores: a scheduler trace found its collection
  * threads running during several of the bot's slowest round trips.
  */
-async function echoRound(world: BenchWorld, echoer: string, chatRate: number, n: number, into: number[]): Promise<void> {
+async function echoRound(world: BenchWorld, echoer: string, chatRate: number, n: number, into: number[], warm: { n: number; into: number[] } = { n: 5, into: [] }): Promise<void> {
   const echo = await echoClient(world);
   const chat = chatRate ? backgroundChat(world.fake, chatRate) : undefined;
   const before = into.length;
   try {
-    await timeReplies(world.fake, 5, COMMAND_SPACING_MS, (i) => ({ login: `${echoer}w${i}`, text: '!echo' }), []);
+    await timeReplies(world.fake, warm.n, COMMAND_SPACING_MS, (i) => ({ login: `${echoer}w${i}`, text: '!echo' }), warm.into);
     await timeReplies(world.fake, n, COMMAND_SPACING_MS, (i) => ({ login: `${echoer}${i}`, text: '!echo' }), into);
   } finally {
     chat?.stop();
@@ -140,22 +142,31 @@ async function echoRound(world: BenchWorld, echoer: string, chatRate: number, n:
   if (into.length - before < n) notes.push(`bare echo: only ${into.length - before} of ${n} replies arrived`);
 }
 
+/**
+ * Commands before the measured ones, about 10 s of them. For its first seconds a fresh bot process is still
+ * optimizing its code: its event loop was held up 2-7 ms every few hundred milliseconds for about 7 s after
+ * the start, and a third of session 16's slow `!balance` samples came from the first 25 of a round. A
+ * streamer's bot runs for hours; these samples are reported beside the figure, not in it.
+ */
+const SETTLE_COMMANDS = smoke ? 5 : 30;
+
 async function latency(world: BenchWorld): Promise<void> {
   const all: number[] = [];
   const bare: number[] = [];
+  const early: number[] = [];
+  const earlyBare: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     await withBot(world, async () => {
       const chat = backgroundChat(world.fake, SIZES.chatRate);
       try {
-        // Warm-up: the first commands compile code paths and fill caches; they are not measured.
-        await timeReplies(world.fake, 5, COMMAND_SPACING_MS, (i) => ({ login: `giver${4900 + r * 10 + i}`, text: '!balance' }), []);
+        await timeReplies(world.fake, SETTLE_COMMANDS, COMMAND_SPACING_MS, (i) => ({ login: `giver${4700 + r * 100 + i}`, text: '!balance' }), early);
         // Spaced under the moderator limit (100 per 30 s), so the outbox never has to hold a reply back.
         await timeReplies(world.fake, SIZES.latency, COMMAND_SPACING_MS, (i) => ({ login: `giver${r * 1000 + i}`, text: '!balance' }), all);
       } finally {
         chat.stop();
       }
     });
-    await echoRound(world, `echoer${r}x`, SIZES.chatRate, SIZES.latency, bare);
+    await echoRound(world, `echoer${r}x`, SIZES.chatRate, SIZES.latency, bare, { n: SETTLE_COMMANDS, into: earlyBare });
   }
   samples('!balance', all);
   samples('!balance, bare echo', bare);
@@ -170,6 +181,7 @@ async function latency(world: BenchWorld): Promise<void> {
     target: 'p99 ≤ echo + 1 ms',
     ok: p99 <= echo99 + 1,
   });
+  notes.push(`!balance in the first ${SETTLE_COMMANDS} commands after each start (not in the figure): ${spread(early)} ms; bare echo ${spread(earlyBare)}`);
   if (all.length < ROUNDS * SIZES.latency) notes.push(`latency: only ${all.length} of ${ROUNDS * SIZES.latency} replies arrived`);
 }
 
@@ -433,6 +445,7 @@ async function main(): Promise<void> {
   try {
     log('preparing (migrations, 5,000 seeded accounts)…');
     await prepare(world);
+    notes.push(await hostStalls(smoke ? 2000 : 10_000));
     log('ingest…');
     if (wanted('ingest')) await ingest(world);
     log('command latency…');
