@@ -288,12 +288,13 @@ export function cpuHog(): { stop: () => void } {
 
 
 /**
- * How often this host stops a process that only waits: a bare Node process with a 1 ms timer, alone for `ms`,
- * counts the times it fired more than 2 ms late. Session 16 found such stalls every 5.12 s on this VM: the
+ * How often this host stops a process that only waits: a bare Node process with a 1 ms timer, run for `ms` before
+ * any bot or baseline starts (`beside` says what else runs: nothing, or the hog), counts the times it fired
+ * more than 2 ms late. Session 16 found such stalls every 5.12 s on this VM: the
  * kernel's DAMON reclaim thread (kdamond) takes a vCPU for about 4 ms each time it applies its scheme, and
  * whatever ran there waits. Round trips of a millisecond feel them; the p99s are read against this.
  */
-export async function hostStalls(ms = 10_000): Promise<string> {
+export async function hostStalls(ms: number, beside: string): Promise<string> {
   const probe = `let last = process.hrtime.bigint(); const late = [];
     setInterval(() => { const now = process.hrtime.bigint(); const d = Number(now - last) / 1e6; if (d > 2) late.push(d); last = now; }, 1);
     setTimeout(() => { process.stdout.write(JSON.stringify(late)); process.exit(0); }, ${ms});`;
@@ -311,7 +312,7 @@ export async function hostStalls(ms = 10_000): Promise<string> {
   } catch {
     // no DAMON on this kernel, or not readable: nothing to say
   }
-  return `host: a 1 ms timer alone for ${ms / 1000} s fired over 2 ms late ${late.length} times (worst ${worst.toFixed(1)} ms)${damon}`;
+  return `host: a 1 ms timer (${beside}) for ${ms / 1000} s fired over 2 ms late ${late.length} times (worst ${worst.toFixed(1)} ms)${damon}`;
 }
 
 /** A bare twurple client that only counts messages, in its own process like the bot: the ingest baseline. */

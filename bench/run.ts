@@ -145,8 +145,9 @@ async function echoRound(world: BenchWorld, echoer: string, chatRate: number, n:
 /**
  * Commands before the measured ones, about 10 s of them. For its first seconds a fresh bot process is still
  * optimizing its code: its event loop was held up 2-7 ms every few hundred milliseconds for about 7 s after
- * the start, and a third of session 16's slow `!balance` samples came from the first 25 of a round. A
- * streamer's bot runs for hours; these samples are reported beside the figure, not in it.
+ * the start. In one traced run of session 16, 8 of the 11 `!balance` samples over 1.5 ms were among the
+ * first 25 of a round (the echo: 2 of 5). A streamer's bot runs for hours; these samples are reported beside
+ * the figure, not in it.
  */
 const SETTLE_COMMANDS = smoke ? 5 : 30;
 
@@ -445,7 +446,7 @@ async function main(): Promise<void> {
   try {
     log('preparing (migrations, 5,000 seeded accounts)…');
     await prepare(world);
-    notes.push(await hostStalls(smoke ? 2000 : 10_000));
+    notes.push(await hostStalls(smoke ? 2000 : 10_000, contended ? 'beside the hog' : 'alone'));
     log('ingest…');
     if (wanted('ingest')) await ingest(world);
     log('command latency…');

@@ -169,7 +169,7 @@ export class Host implements HostControl {
     for (const p of problems) issues.push({ file: 'config', path: 'bot.pluginPaths', message: p });
     step('read config');
     await this.loadSources(sources);
-    this.noteMtimes([this.deps.configFile, ...[...this.records.values()].flatMap((r) => (r.source.kind === 'package' ? [] : r.module.files))]);
+    this.noteMtimes([this.deps.configFile, ...this.folderFiles()]);
     step('load plugins');
     issues.push(...this.applySections(loaded, true));
     this.warnUnknownSections(loaded);
@@ -859,9 +859,12 @@ export class Host implements HostControl {
       return mtime > this.readAt || mtime !== (this.mtimesAtRead.get(file) ?? mtime);
     };
     if (changed(this.deps.configFile)) this.watcher.later('config', onConfig);
-    for (const r of this.records.values()) {
-      if (r.source.kind !== 'package') for (const f of r.module.files) if (changed(f)) onSource(f);
-    }
+    for (const f of this.folderFiles()) if (changed(f)) onSource(f);
+  }
+
+  /** The source files of the plugins loaded from folders (a package's files are not watched). */
+  private folderFiles(): string[] {
+    return [...this.records.values()].flatMap((r) => (r.source.kind === 'package' ? [] : r.module.files));
   }
 
   private noteMtimes(files: readonly string[]): void {
