@@ -25,7 +25,7 @@ export function execFileIdle(file: string, args: readonly string[], options: Exe
   return child;
 }
 
-function findOnPath(name: string, searchPath: string | undefined): string | undefined {
+export function findOnPath(name: string, searchPath: string | undefined): string | undefined {
   for (const dir of (searchPath ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Bot, PROJECT_ROOT } from './bot.ts';
 import { ConfigError } from './config.ts';
 import { DatabaseError } from './db-health.ts';
+import { batchV8Helpers } from './helper-threads.ts';
 
 process.setSourceMapsEnabled(true);
 const envFile = path.join(PROJECT_ROOT, '.env');
@@ -44,4 +45,6 @@ try {
   }
   process.exit(1);
 }
+// After the start: moving the threads spawns `chrt`, which the start need not wait for.
+batchV8Helpers((moved, skipped) => bot.log.debug(moved.length ? `V8's helper threads ${moved.join(', ')} run as batch threads` : `V8's helper threads keep their class: ${skipped ?? ''}`));
 

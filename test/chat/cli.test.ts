@@ -9,13 +9,13 @@ import { BOT_NODE_FLAGS, PROJECT_ROOT } from '../../core/bot.ts';
 
 function run(script: string, dir: string, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess & { output: () => string } {
   const env: NodeJS.ProcessEnv = {
-    ...extraEnv,
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     BAKEBOT_CONFIG: path.join(dir, 'bakebot.yaml'),
     BAKEBOT_DATA_DIR: path.join(dir, 'data'),
     BAKEBOT_NO_WEB: '1',
     LOG_LEVEL: 'info',
+    ...extraEnv,
   };
   // `npm start` runs core compiled (core/start.mjs); the other tools run their sources with tsx.
   const args = script === 'start.mjs' ? [...BOT_NODE_FLAGS, path.join(PROJECT_ROOT, 'core', script)] : ['--import', 'tsx', path.join(PROJECT_ROOT, 'core', script)];
@@ -121,6 +121,22 @@ describe('command line', function () {
     expect(await exited(p)).to.equal(0);
     expect(p.output()).to.match(/stopped/);
     expect(existsSync(path.join(dir, 'data', 'bakebot.sqlite3'))).to.equal(true);
+  });
+
+  it('npm start runs V8\'s helper threads as batch threads, so a woken helper never preempts the main thread', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const p = run('start.mjs', dir, { LOG_LEVEL: 'debug' });
+    await waitForOutput(p, /V8's helper threads [\d, ]+ run as batch threads/);
+    const helpers = /V8's helper threads ([\d, ]+) run/.exec(p.output())![1]!.split(', ').map(Number);
+    const policyOf = (tid: number) => Number(readFileSync(`/proc/${p.pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]);
+    try {
+      expect(helpers).to.have.length(4);
+      for (const tid of helpers) expect(policyOf(tid), `helper ${tid}`).to.equal(3);
+      expect(policyOf(p.pid!), 'the main thread').to.equal(0);
+    } finally {
+      p.kill('SIGTERM');
+      await exited(p);
+    }
   });
 
   it('npm run chat answers !help as a viewer, and mod commands after /as … --mod', async () => {
