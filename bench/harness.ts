@@ -344,7 +344,7 @@ export function backgroundChat(fake: FakeTwitch, perSecond: number): { stop: () 
     // What is due goes out as one frame, as Twitch sends a busy channel.
     fake.batch(() => {
       while (sent < due) {
-        fake.say(CHANNEL, { login: `chatter${sent % 500}`, userId: `c${sent % 500}`, text: `just chatting, message number ${sent}` });
+        fake.say(CHANNEL, { login: `chatter${sent % 500}`, userId: `c${sent % 500}`, text: `just chatting, message number ${sent}`, forget: true });
         sent++;
       }
     });

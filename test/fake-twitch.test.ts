@@ -196,6 +196,25 @@ describe('fake-twitch', function () {
       expect(action).to.include({ text: 'bakes a cake', action: true });
     });
 
+    it('forgets a message said with forget (the benchmark\'s background chat): a reply to it names no parent', async () => {
+      const f = await start();
+      const bot = await connectBot(f);
+      const botSees = collectMessages(bot);
+      const reader = chatClient(f);
+      const readerSees = collectMessages(reader);
+      reader.connect();
+      await f.waitForJoin(CHANNEL, { count: 2 });
+      await eventually(() => reader.currentChannels.includes(`#${CHANNEL}`), { what: 'reader join' });
+      const kept = f.say(CHANNEL, { login: 'viewer1', text: 'remember me' });
+      const gone = f.say(CHANNEL, { login: 'viewer2', text: 'just chatting', forget: true });
+      await eventually(() => botSees.length === 2, { what: 'both messages at the bot' });
+      await bot.say(CHANNEL, 'to the first', { replyTo: kept });
+      await bot.say(CHANNEL, 'to the second', { replyTo: gone });
+      await eventually(() => readerSees.length === 4, { what: 'both echoes at the reader' });
+      expect(readerSees[2]).to.include({ text: 'to the first', parentMessageId: kept, parentMessageUserName: 'viewer1' });
+      expect(readerSees[3]).to.include({ text: 'to the second', parentMessageId: gone, parentMessageUserName: null });
+    });
+
     it('enforces the rate limit for a non-mod with a sliding window', async () => {
       const f = await start({ limits: { windowMs: 1000 } });
       const client = await connectBot(f);
