@@ -56,8 +56,8 @@ function waitChannel(tid: number): string {
  */
 export function batchV8Helpers(done: (moved: readonly number[], skipped?: string) => void): void {
   const tids = v8HelperThreads();
-  const chrt = process.platform === 'linux' ? findOnPath('chrt', process.env.PATH) : undefined;
   if (!tids.length) return done([], 'the helper threads were not found');
+  const chrt = findOnPath('chrt', process.env.PATH);
   if (!chrt) return done([], 'util-linux `chrt` is not installed');
   const moved: number[] = [];
   let left = tids.length;

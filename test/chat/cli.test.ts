@@ -6,6 +6,7 @@ import { isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { BOT_NODE_FLAGS, PROJECT_ROOT } from '../../core/bot.ts';
+import { schedulingPolicy } from '../support/scheduling.ts';
 
 function run(script: string, dir: string, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess & { output: () => string } {
   const env: NodeJS.ProcessEnv = {
@@ -128,7 +129,7 @@ describe('command line', function () {
     const p = run('start.mjs', dir, { LOG_LEVEL: 'debug' });
     await waitForOutput(p, /V8's helper threads [\d, ]+ run as batch threads/);
     const helpers = /V8's helper threads ([\d, ]+) run/.exec(p.output())![1]!.split(', ').map(Number);
-    const policyOf = (tid: number) => Number(readFileSync(`/proc/${p.pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]);
+    const policyOf = (tid: number) => schedulingPolicy(p.pid!, tid);
     try {
       expect(helpers).to.have.length(4);
       for (const tid of helpers) expect(policyOf(tid), `helper ${tid}`).to.equal(3);

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { batchV8Helpers, poolSize, v8HelperThreads } from '../../core/helper-threads.ts';
+import { schedulingPolicy } from '../support/scheduling.ts';
 
 /** Time each thread of this process has run (ns), from the scheduler's own count. */
 function runTimes(): Map<number, number> {
@@ -20,10 +21,7 @@ function runTimes(): Map<number, number> {
   return times;
 }
 
-/** The scheduling class of one thread of this process (0 normal, 3 batch, 5 idle). */
-function policyOf(tid: number): number {
-  return Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]);
-}
+const policyOf = (tid: number) => schedulingPolicy('self', tid);
 
 describe('core: V8 helper threads as batch threads', () => {
   it('reads --v8-pool-size from the flags (Node uses 4 without it; 0 leaves the count to V8, so none are found)', () => {
